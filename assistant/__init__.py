@@ -1,0 +1,1 @@
+"""Community moderation and insight assistant for Slack: local models, explainable judgments."""

@@ -1,0 +1,22 @@
+"""Options shared by commands and the one way to build a ``Context`` from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assistant.config import load_settings
+from assistant.context import Context
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data directory (default: ASSISTANT_DATA_DIR or ./assistant-data)."),
+]
+
+
+def make_context(data_dir: Path | None = None) -> Context:
+    overrides = {"data_dir": data_dir} if data_dir else {}
+    return Context(load_settings(**overrides))

@@ -1,0 +1,108 @@
+"""Foundation commands: ingest an export, run the demo, apply retention."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from assistant.cli.common import DataDirOpt, JsonOpt, make_context
+from assistant.cli.output import console, err_console, print_json
+from assistant.demo import DemoReport, run_demo
+
+
+def ingest(
+    path: Annotated[Path, typer.Argument(help="Slack export folder or .zip")],
+    data_dir: DataDirOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Ingest a Slack workspace export (idempotent): archive, encode, judge and index every message."""
+    ctx = make_context(data_dir)
+    report = ctx.pipeline.ingest_export(path, progress=not json_out)
+    result = {
+        "source": str(path),
+        "channels": report.channels,
+        "members": report.members,
+        "files_read": report.files_read,
+        "inserted": report.upserts.inserted,
+        "updated": report.upserts.updated,
+        "unchanged": report.upserts.unchanged,
+        "processed": report.processed,
+        "problems": [str(p) for p in report.problems],
+        "seconds": round(report.seconds, 2),
+    }
+    for problem in report.problems:
+        err_console.print(f"[yellow]warning:[/] {problem}", highlight=False)
+    if json_out:
+        print_json(result)
+        return
+    console.print(
+        f"Ingested {path}: {report.channels} channels, {report.members} members, "
+        f"{report.upserts.inserted} new / {report.upserts.updated} changed / {report.upserts.unchanged} unchanged "
+        f"messages from {report.files_read} files in {report.seconds:.1f}s."
+    )
+
+
+def demo(data_dir: DataDirOpt = None, json_out: JsonOpt = False) -> None:
+    """Run the main job on embedded defaults: the bundled sample workspace, local models, Chroma, SQLite."""
+    ctx = make_context(data_dir or Path("assistant-data") / "demo")
+    report = run_demo(ctx, progress=not json_out)
+    if json_out:
+        print_json(report)
+        return
+    render_demo(report)
+
+
+def render_demo(report: DemoReport) -> None:
+    console.rule("[bold]Community assistant — demo on the sample workspace")
+    ing = report.ingest
+    console.print(
+        f"Data directory: {report.data_dir}\nIngested {ing['messages_new']} messages, {ing['channels']} channels, "
+        f"{ing['members']} members in {ing['seconds']}s (encoded, judged and indexed {ing['processed']})."
+    )
+    table = Table(title="Activity per channel")
+    for col in ("channel", "messages", "members", "active", "threads", "reactions", "from", "to"):
+        table.add_column(col)
+    for c in report.channels:
+        table.add_row(
+            f"#{c.name}",
+            str(c.messages),
+            str(c.members),
+            str(c.active_members),
+            str(c.threads),
+            str(c.reactions),
+            c.first or "",
+            c.last or "",
+        )
+    console.print(table)
+    for name, section in report.sections.items():
+        console.rule(f"[bold]{name}")
+        _render_section(section)
+
+
+def _render_section(section: Any) -> None:
+    if isinstance(section, str):
+        console.print(section, highlight=False)
+    elif isinstance(section, list):
+        for item in section:
+            console.print(f"• {item}" if not isinstance(item, dict) else item, highlight=False)
+    else:
+        console.print(section)
+
+
+def retention(data_dir: DataDirOpt = None, json_out: JsonOpt = False) -> None:
+    """Delete messages older than ASSISTANT_RETENTION_DAYS from the archive and the index."""
+    ctx = make_context(data_dir)
+    deleted = ctx.apply_retention()
+    if json_out:
+        print_json({"deleted": deleted, "retention_days": ctx.settings.retention_days})
+    else:
+        console.print(f"Deleted {deleted} messages (retention: {ctx.settings.retention_days or 'off'} days).")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(ingest)
+    app.command()(demo)
+    app.command()(retention)

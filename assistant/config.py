@@ -1,0 +1,178 @@
+"""One settings class for the whole assistant, read from the environment and an optional ``.env`` file.
+
+Environment names that deployments rely on (``SLACK_BOT_TOKEN``, ``DATABASE_URL``, ...) are fixed; everything
+else is prefixed ``ASSISTANT_``. A bad value becomes a one-line ``ConfigError`` naming the variable.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import ConfigError
+
+JudgmentName = Literal["toxicity", "misinformation", "sentiment", "want"]
+JUDGMENT_NAMES: tuple[JudgmentName, ...] = ("toxicity", "misinformation", "sentiment", "want")
+
+#: Defaults chosen on dev data by ``assistant train`` (see MODEL_CARD.md); per-channel overrides live in policy.
+DEFAULT_THRESHOLDS: dict[str, float] = {
+    "toxicity": 0.7,
+    "misinformation": 0.8,
+    "sentiment": 0.9,
+    "want": 0.5,
+}
+
+
+def _env(name: str) -> Any:
+    return Field(validation_alias=AliasChoices(name))
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Secrets are ``SecretStr`` so they never reach logs or reprs."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    # Storage
+    data_dir: Path = Field(default=Path("assistant-data"), validation_alias=AliasChoices("ASSISTANT_DATA_DIR"))
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL"))
+    chroma_host: str | None = Field(default=None, validation_alias=AliasChoices("CHROMA_HOST"))
+    chroma_port: int = Field(default=8000, ge=1, le=65535, validation_alias=AliasChoices("CHROMA_PORT"))
+    knowledge_dir: Path | None = Field(default=None, validation_alias=AliasChoices("ASSISTANT_KNOWLEDGE_DIR"))
+    retention_days: int | None = Field(
+        default=None, ge=1, validation_alias=AliasChoices("ASSISTANT_RETENTION_DAYS")
+    )
+
+    # Slack
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET")
+    )
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
+    slack_admin_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_ADMIN_TOKEN")
+    )
+    slack_api_url: str = Field(
+        default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
+    )
+    moderators_channel: str | None = Field(default=None, validation_alias=AliasChoices("MODERATORS_CHANNEL"))
+    moderators_group: str | None = Field(
+        default=None, validation_alias=AliasChoices("ASSISTANT_MODERATORS_GROUP")
+    )
+
+    # Models
+    encoder_model: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ASSISTANT_ENCODER_MODEL"),
+        description="Path or Hugging Face id of a sentence encoder; default: the bundled all-MiniLM-L6-v2.",
+    )
+    encoder_batch_size: int = Field(default=32, ge=1, le=1024, validation_alias=AliasChoices("ASSISTANT_BATCH_SIZE"))
+    encoder_max_tokens: int = Field(
+        default=128, ge=16, le=512, validation_alias=AliasChoices("ASSISTANT_MAX_TOKENS")
+    )
+    torch_threads: int | None = Field(default=None, ge=1, validation_alias=AliasChoices("ASSISTANT_TORCH_THREADS"))
+    head_models: dict[str, str] = Field(
+        default_factory=dict,
+        validation_alias=AliasChoices("ASSISTANT_HEAD_MODELS"),
+        description='JSON: {"toxicity": "<hf id or path>"} replaces a bundled head with that classifier.',
+    )
+    head_label_maps: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        validation_alias=AliasChoices("ASSISTANT_HEAD_LABEL_MAPS"),
+        description='JSON: {"toxicity": {"LABEL_1": "toxic"}} maps a swapped model\'s labels onto ours.',
+    )
+    thresholds: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_THRESHOLDS),
+        validation_alias=AliasChoices("ASSISTANT_THRESHOLDS"),
+        description='JSON: default per-judgment thresholds, e.g. {"toxicity": 0.8}.',
+    )
+
+    # LLM (none by default: nothing leaves the host)
+    llm_provider: Literal["none", "openai", "ollama", "llamacpp", "smollm"] = Field(
+        default="none", validation_alias=AliasChoices("ASSISTANT_LLM_PROVIDER")
+    )
+    llm_model: str | None = Field(default=None, validation_alias=AliasChoices("ASSISTANT_LLM_MODEL"))
+    llm_base_url: str | None = Field(default=None, validation_alias=AliasChoices("ASSISTANT_LLM_BASE_URL"))
+    llm_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("ASSISTANT_LLM_API_KEY"))
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="WARNING", validation_alias=AliasChoices("ASSISTANT_LOG_LEVEL")
+    )
+
+    @field_validator("thresholds")
+    @classmethod
+    def _check_thresholds(cls, value: dict[str, float]) -> dict[str, float]:
+        merged = dict(DEFAULT_THRESHOLDS)
+        for name, threshold in value.items():
+            if name not in JUDGMENT_NAMES:
+                raise ValueError(f"unknown judgment {name!r}; expected one of {', '.join(JUDGMENT_NAMES)}")
+            if not 0.0 <= float(threshold) <= 1.0:
+                raise ValueError(f"threshold for {name} must be between 0 and 1, got {threshold}")
+            merged[name] = float(threshold)
+        return merged
+
+    @field_validator("head_models")
+    @classmethod
+    def _check_heads(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if name not in JUDGMENT_NAMES:
+                raise ValueError(f"unknown judgment {name!r}; expected one of {', '.join(JUDGMENT_NAMES)}")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _check_api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    # Derived locations -------------------------------------------------------------------------------------------
+    @property
+    def archive_url(self) -> str:
+        """SQLAlchemy URL of the archive: ``DATABASE_URL`` or SQLite inside the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'archive.sqlite3').resolve()}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    def threshold(self, judgment: str) -> float:
+        return self.thresholds.get(judgment, DEFAULT_THRESHOLDS[judgment])
+
+
+_ALIASES = {
+    name: (field.validation_alias.choices[0] if isinstance(field.validation_alias, AliasChoices) else name)
+    for name, field in Settings.model_fields.items()
+}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings, turning a validation failure into one line that names the environment variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else "settings"
+        env_name = _ALIASES.get(field, field)
+        raise ConfigError(f"Setting {env_name} is invalid: {err['msg']}.") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings for adapters; core code receives a ``Settings`` explicitly."""
+    return load_settings()
+
+
+def parse_json_setting(name: str, raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"Setting {name} is not valid JSON: {exc.msg}.") from None

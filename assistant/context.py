@@ -1,0 +1,85 @@
+"""Composition root: builds the archive, encoder, index, judge and services from ``Settings``, lazily.
+
+Adapters (CLI, Slack app, evals) hold one ``Context``; core services receive what they need explicitly.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from assistant.config import Settings
+from assistant.encoder import Encoder, get_encoder
+from assistant.knowledge import Knowledge, load_knowledge
+from assistant.pipeline import Pipeline
+from assistant.store import Archive, Index
+
+if TYPE_CHECKING:
+    from assistant.pipeline import Judge
+
+logger = logging.getLogger(__name__)
+
+
+class Context:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def archive(self) -> Archive:
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return Archive(self.settings.archive_url)
+
+    @cached_property
+    def encoder(self) -> Encoder:
+        return get_encoder(
+            self.settings.encoder_model,
+            batch_size=self.settings.encoder_batch_size,
+            max_tokens=self.settings.encoder_max_tokens,
+        )
+
+    @cached_property
+    def knowledge(self) -> Knowledge:
+        return load_knowledge(self.settings.knowledge_dir)
+
+    @cached_property
+    def index(self) -> Index:
+        index = Index(
+            self.encoder,
+            path=None if self.settings.chroma_host else self.settings.chroma_path,
+            host=self.settings.chroma_host,
+            port=self.settings.chroma_port,
+        )
+        k = self.knowledge
+        index.load_knowledge(k.clauses, k.facts, k.claims)
+        return index
+
+    @cached_property
+    def judge(self) -> Judge | None:
+        """The judgment engine, or None while no trained heads are available."""
+        try:
+            from assistant.judgments import load_judge
+        except ImportError:
+            return None
+        return load_judge(self.settings, self.index, self.knowledge)
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        return Pipeline(self.archive, self.encoder, self.index, self.judge)
+
+    # ---- services (each issue adds its own below) --------------------------------------------------------------
+
+    def apply_retention(self) -> int:
+        """Really delete archive rows and index entries older than ``ASSISTANT_RETENTION_DAYS``."""
+        days = self.settings.retention_days
+        if not days:
+            return 0
+        cutoff = datetime.now(UTC) - timedelta(days=days)
+        keys = self.archive.delete_older_than(cutoff)
+        self.index.delete_messages([f"{c}:{t}" for c, t in keys])
+        return len(keys)
+
+    def close(self) -> None:
+        if "archive" in self.__dict__:
+            self.archive.close()

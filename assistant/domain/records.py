@@ -1,0 +1,105 @@
+"""Records the services produce: flags, moderation actions, audit events, summaries, insights."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from assistant.domain.judgments import Evidence, Span
+
+
+class Citation(BaseModel):
+    """A message an answer or summary relies on. ``channel`` is a name or id; ``ts`` the message ts."""
+
+    channel: str
+    ts: str
+    text: str
+    permalink: str | None = None
+    user: str | None = None
+
+
+class FlagStatus(StrEnum):
+    OPEN = "open"
+    DISMISSED = "dismissed"
+    WARNED = "warned"
+    REMOVED = "removed"
+    ESCALATED = "escalated"
+    FALSE_POSITIVE = "false_positive"
+    MESSAGE_DELETED = "message_deleted"
+
+
+class Flag(BaseModel):
+    id: int | None = None
+    channel_id: str
+    ts: str
+    user_id: str | None
+    judgment: str
+    score: float
+    threshold: float
+    span: Span | None = None
+    clause: Evidence | None = None
+    refuting_fact: Evidence | None = None
+    similar: list[dict[str, Any]] = Field(default_factory=list)
+    status: FlagStatus = FlagStatus.OPEN
+    created_at: datetime
+    shadow: bool = False
+
+
+class ModerationActionKind(StrEnum):
+    DISMISS = "dismiss"
+    WARN = "warn"
+    REMOVE = "remove"
+    ESCALATE = "escalate"
+    FALSE_POSITIVE = "false_positive"
+
+
+class ModerationAction(BaseModel):
+    flag_id: int
+    kind: ModerationActionKind
+    actor: str
+    at: datetime
+    note: str = ""
+
+
+class AuditEvent(BaseModel):
+    """One line of the append-only audit log: who did what, to what, when and why."""
+
+    id: int | None = None
+    at: datetime
+    actor: str
+    action: str
+    target: str = ""
+    reason: str = ""
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class SummaryPoint(BaseModel):
+    text: str
+    ts: str
+    user: str | None = None
+
+
+class Summary(BaseModel):
+    channel_id: str
+    thread_ts: str | None = None
+    gist: str
+    key_points: list[SummaryPoint] = Field(default_factory=list)
+    decisions: list[SummaryPoint] = Field(default_factory=list)
+    open_questions: list[SummaryPoint] = Field(default_factory=list)
+    action_items: list[SummaryPoint] = Field(default_factory=list)
+    participants: list[str] = Field(default_factory=list)
+    mood: dict[str, Any] = Field(default_factory=dict)
+    method: str = "local"
+
+
+class Insight(BaseModel):
+    """A computed fact for managers (a metric, a theme, a member) with the messages behind it."""
+
+    kind: str
+    title: str
+    value: Any = None
+    details: dict[str, Any] = Field(default_factory=dict)
+    citations: list[Citation] = Field(default_factory=list)

