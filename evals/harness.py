@@ -46,3 +46,15 @@ REGISTRY: list[EvalTask] = []
 def register(task: EvalTask) -> EvalTask:
     REGISTRY.append(task)
     return task
+
+
+#: Modules that register tasks on import; each area adds its own module here.
+TASK_MODULES: list[str] = []
+
+
+def load_registry() -> list[EvalTask]:
+    import importlib
+
+    for name in TASK_MODULES:
+        importlib.import_module(name)
+    return REGISTRY
