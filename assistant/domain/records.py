@@ -77,9 +77,13 @@ class AuditEvent(BaseModel):
 
 
 class SummaryPoint(BaseModel):
+    """One line of a summary and the message it comes from (``ts``); ``user`` is its author or, for an
+    action item, its owner."""
+
     text: str
     ts: str
     user: str | None = None
+    sources: list[str] = Field(default_factory=list, description="ts of every message the line relies on")
 
 
 class Summary(BaseModel):
@@ -93,6 +97,11 @@ class Summary(BaseModel):
     participants: list[str] = Field(default_factory=list)
     mood: dict[str, Any] = Field(default_factory=dict)
     method: str = "local"
+    gist_sources: list[str] = Field(default_factory=list, description="ts of the messages the gist relies on")
+    message_count: int = 0
+    first_ts: str | None = None
+    last_ts: str | None = None
+    notes: list[str] = Field(default_factory=list, description="e.g. why an LLM summary fell back to local")
 
 
 class Insight(BaseModel):
