@@ -7,12 +7,13 @@ else is prefixed ``ASSISTANT_``. A bad value becomes a one-line ``ConfigError`` 
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from assistant.errors import ConfigError
 
@@ -55,16 +56,69 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET")
     )
     slack_app_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
-    slack_admin_token: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("SLACK_ADMIN_TOKEN")
-    )
-    slack_api_url: str = Field(
-        default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL")
-    )
+    slack_admin_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_ADMIN_TOKEN"))
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL"))
     moderators_channel: str | None = Field(default=None, validation_alias=AliasChoices("MODERATORS_CHANNEL"))
-    moderators_group: str | None = Field(
-        default=None, validation_alias=AliasChoices("ASSISTANT_MODERATORS_GROUP")
+    moderators_group: str | None = Field(default=None, validation_alias=AliasChoices("ASSISTANT_MODERATORS_GROUP"))
+
+    # Moderation (policy defaults, alert grouping, calibration from moderator decisions)
+    moderators: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("ASSISTANT_MODERATORS"),
+        description="Comma-separated Slack user ids allowed to act on flags (besides #moderators members).",
     )
+    moderation_judgments: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["toxicity", "misinformation"],
+        validation_alias=AliasChoices("ASSISTANT_MODERATION_JUDGMENTS"),
+        description="Judgments that raise flags by default; the others flag only where a policy sets them.",
+    )
+    moderation_exempt_channels: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices("ASSISTANT_MODERATION_EXEMPT_CHANNELS")
+    )
+    moderation_shadow: bool = Field(default=False, validation_alias=AliasChoices("ASSISTANT_MODERATION_SHADOW"))
+    alert_group_minutes: float = Field(
+        default=30.0,
+        ge=0.0,
+        le=24 * 60,
+        validation_alias=AliasChoices("ASSISTANT_ALERT_GROUP_MINUTES"),
+        description="Flags from one member or one thread within this many minutes share one alert.",
+    )
+    calibration_step: float = Field(
+        default=0.05, gt=0.0, le=0.5, validation_alias=AliasChoices("ASSISTANT_CALIBRATION_STEP")
+    )
+    calibration_max_raise: float = Field(
+        default=0.2, ge=0.0, le=0.5, validation_alias=AliasChoices("ASSISTANT_CALIBRATION_MAX_RAISE")
+    )
+    calibration_max_lower: float = Field(
+        default=0.1, ge=0.0, le=0.5, validation_alias=AliasChoices("ASSISTANT_CALIBRATION_MAX_LOWER")
+    )
+    calibration_min_decisions: int = Field(
+        default=3, ge=1, validation_alias=AliasChoices("ASSISTANT_CALIBRATION_MIN_DECISIONS")
+    )
+    calibration_target_precision: float = Field(
+        default=0.5, gt=0.0, le=1.0, validation_alias=AliasChoices("ASSISTANT_CALIBRATION_TARGET_PRECISION")
+    )
+    threshold_floor: float = Field(
+        default=0.3, ge=0.0, le=1.0, validation_alias=AliasChoices("ASSISTANT_THRESHOLD_FLOOR")
+    )
+    threshold_ceiling: float = Field(
+        default=0.97, ge=0.0, le=1.0, validation_alias=AliasChoices("ASSISTANT_THRESHOLD_CEILING")
+    )
+
+    @field_validator("moderators", "moderation_judgments", "moderation_exempt_channels", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("moderation_judgments")
+    @classmethod
+    def _check_moderation_judgments(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name not in JUDGMENT_NAMES:
+                raise ValueError(f"unknown judgment {name!r}; expected one of {', '.join(JUDGMENT_NAMES)}")
+        return value
 
     # Models
     encoder_model: str | None = Field(
@@ -72,7 +126,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("ASSISTANT_ENCODER_MODEL"),
         description="Path or Hugging Face id of a sentence encoder; default: the bundled all-MiniLM-L6-v2.",
     )
-    encoder_batch_size: int = Field(default=32, ge=1, le=1024, validation_alias=AliasChoices("ASSISTANT_BATCH_SIZE"))
+    encoder_batch_size: int = Field(
+        default=32, ge=1, le=1024, validation_alias=AliasChoices("ASSISTANT_BATCH_SIZE")
+    )
     encoder_max_tokens: int = Field(
         default=128, ge=16, le=512, validation_alias=AliasChoices("ASSISTANT_MAX_TOKENS")
     )
@@ -92,6 +148,35 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("ASSISTANT_THRESHOLDS"),
         description='JSON: default per-judgment thresholds, e.g. {"toxicity": 0.8}.',
     )
+    channel_thresholds: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        validation_alias=AliasChoices("ASSISTANT_CHANNEL_THRESHOLDS"),
+        description='JSON: per-channel overrides, e.g. {"C0123": {"toxicity": 0.9}} (channel id or name).',
+    )
+    span_min_score: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        validation_alias=AliasChoices("ASSISTANT_SPAN_MIN_SCORE"),
+        description="Toxicity score from which the engine finds the span that drove it.",
+    )
+    claim_match_min_similarity: float = Field(
+        default=0.72,
+        ge=0.0,
+        le=1.0,
+        validation_alias=AliasChoices("ASSISTANT_CLAIM_MIN_SIMILARITY"),
+        description="Cosine similarity from which a message counts as repeating a known false claim.",
+    )
+    judgment_artifacts: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ASSISTANT_JUDGMENT_ARTIFACTS"),
+        description="Folder of trained judgment heads; default: the set shipped in the package.",
+    )
+    cache_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ASSISTANT_CACHE_DIR"),
+        description="Cache of encoded training/eval sets; default ~/.cache/community-assistant.",
+    )
 
     # LLM (none by default: nothing leaves the host)
     llm_provider: Literal["none", "openai", "ollama", "llamacpp", "smollm"] = Field(
@@ -100,6 +185,20 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(default=None, validation_alias=AliasChoices("ASSISTANT_LLM_MODEL"))
     llm_base_url: str | None = Field(default=None, validation_alias=AliasChoices("ASSISTANT_LLM_BASE_URL"))
     llm_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("ASSISTANT_LLM_API_KEY"))
+
+    # Insights (quiet members, newcomers, permalinks)
+    insights_quiet_weeks: int = Field(
+        default=3, ge=1, le=52, validation_alias=AliasChoices("ASSISTANT_QUIET_WEEKS"),
+        description="A regular member silent for this many weeks counts as gone quiet.",
+    )
+    insights_newcomer_days: int = Field(
+        default=42, ge=1, le=365, validation_alias=AliasChoices("ASSISTANT_NEWCOMER_DAYS"),
+        description="Members whose first message or join is this recent count as newcomers.",
+    )
+    slack_workspace_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("ASSISTANT_SLACK_WORKSPACE_URL"),
+        description="e.g. https://makers.slack.com — lets answers and reports carry message permalinks.",
+    )
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="WARNING", validation_alias=AliasChoices("ASSISTANT_LOG_LEVEL")
@@ -116,6 +215,17 @@ class Settings(BaseSettings):
                 raise ValueError(f"threshold for {name} must be between 0 and 1, got {threshold}")
             merged[name] = float(threshold)
         return merged
+
+    @field_validator("channel_thresholds")
+    @classmethod
+    def _check_channel_thresholds(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for channel, overrides in value.items():
+            for name, threshold in overrides.items():
+                if name not in JUDGMENT_NAMES:
+                    raise ValueError(f"unknown judgment {name!r} for channel {channel}")
+                if not 0.0 <= float(threshold) <= 1.0:
+                    raise ValueError(f"threshold for {name} in {channel} must be between 0 and 1")
+        return value
 
     @field_validator("head_models")
     @classmethod
@@ -144,7 +254,10 @@ class Settings(BaseSettings):
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
 
-    def threshold(self, judgment: str) -> float:
+    def threshold(self, judgment: str, channel_id: str | None = None) -> float:
+        """The threshold for a judgment, with a channel's override when one is configured."""
+        if channel_id and judgment in self.channel_thresholds.get(channel_id, {}):
+            return float(self.channel_thresholds[channel_id][judgment])
         return self.thresholds.get(judgment, DEFAULT_THRESHOLDS[judgment])
 
 
@@ -163,6 +276,10 @@ def load_settings(**overrides: Any) -> Settings:
         field = str(err["loc"][0]) if err["loc"] else "settings"
         env_name = _ALIASES.get(field, field)
         raise ConfigError(f"Setting {env_name} is invalid: {err['msg']}.") from None
+    except SettingsError as exc:
+        m = re.search(r'field "([^"]+)"', str(exc))
+        env_name = _ALIASES.get(m.group(1), m.group(1)) if m else "settings"
+        raise ConfigError(f"Setting {env_name} is invalid: it must be valid JSON.") from None
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,7 +96,7 @@ class Encoder:
             return EncodedBatch(np.zeros((0, self.dim), dtype=np.float32))
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        starts = range(0, len(order), self.batch_size)
+        starts: Iterable[int] = range(0, len(order), self.batch_size)
         if progress:
             from tqdm import tqdm
 

@@ -95,7 +95,9 @@ def _jsonl(path: Path, model: type[BaseModel]) -> list[BaseModel]:
         try:
             out.append(model.model_validate_json(line))
         except ValidationError as exc:
-            raise ConfigError(f"{path.name} line {lineno} is not a valid entry: {exc.errors()[0]['msg']}.") from None
+            raise ConfigError(
+                f"{path.name} line {lineno} is not a valid entry: {exc.errors()[0]['msg']}."
+            ) from None
         except json.JSONDecodeError as exc:
             raise ConfigError(f"{path.name} line {lineno} is not JSON: {exc.msg}.") from None
     return out

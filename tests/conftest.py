@@ -13,10 +13,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from assistant.config import Settings, load_settings  # noqa: E402
-from assistant.context import Context  # noqa: E402
-from assistant.encoder import Encoder, get_encoder  # noqa: E402
-from assistant.knowledge import default_knowledge_dir  # noqa: E402
+from assistant.config import Settings, load_settings
+from assistant.context import Context
+from assistant.encoder import Encoder, get_encoder
+from assistant.knowledge import default_knowledge_dir
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_WORKSPACE = default_knowledge_dir() / "sample_workspace"
@@ -27,7 +27,10 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never read a developer's real tokens or data directory."""
     for name in list(os.environ):
-        if name.startswith(("SLACK_", "ASSISTANT_", "CHROMA_")) or name in ("DATABASE_URL", "MODERATORS_CHANNEL"):
+        if name.startswith(("SLACK_", "ASSISTANT_", "CHROMA_")) or name in (
+            "DATABASE_URL",
+            "MODERATORS_CHANNEL",
+        ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(REPO)
 

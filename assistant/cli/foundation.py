@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ from rich.table import Table
 from assistant.cli.common import DataDirOpt, JsonOpt, make_context
 from assistant.cli.output import console, err_console, print_json
 from assistant.demo import DemoReport, run_demo
+from assistant.ingest import read_export
 
 
 def ingest(
@@ -19,8 +21,10 @@ def ingest(
     json_out: JsonOpt = False,
 ) -> None:
     """Ingest a Slack workspace export (idempotent): archive, encode, judge and index every message."""
+    started = time.perf_counter()
+    contents = read_export(path, progress=not json_out)  # a bad path fails here, before models load
     ctx = make_context(data_dir)
-    report = ctx.pipeline.ingest_export(path, progress=not json_out)
+    report = ctx.pipeline.ingest_contents(contents, str(path), started=started, progress=not json_out)
     result = {
         "source": str(path),
         "channels": report.channels,

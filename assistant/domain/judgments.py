@@ -21,7 +21,8 @@ class Span(BaseModel):
 class ToxicityJudgment(BaseModel):
     score: float = Field(ge=0.0, le=1.0, description="Calibrated probability that the message is toxic.")
     categories: dict[str, float] = Field(
-        default_factory=dict, description="insult, hate, threat, profanity: probabilities where data supports them."
+        default_factory=dict,
+        description="insult, hate, threat, profanity: probabilities where data supports them.",
     )
     span: Span | None = None
 
@@ -42,6 +43,9 @@ class MisinformationJudgment(BaseModel):
     fired: list[Literal["claim_match", "model"]] = Field(default_factory=list)
     matched_claim: Evidence | None = None
     refuting_fact: Evidence | None = None
+    model_scores: dict[str, float] = Field(
+        default_factory=dict, description="learned score per kind of text: social_post, political_claim, ..."
+    )
 
 
 class SentimentJudgment(BaseModel):

@@ -9,7 +9,9 @@ from collections.abc import Mapping
 
 _TOKEN = re.compile(r"<([^<>\n]{1,2000})>")
 #: Zero-width and bidi control characters that carry no meaning for judging or search (ZWJ kept for emoji).
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"))
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+)
 
 
 def resolve_markup(

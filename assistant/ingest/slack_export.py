@@ -268,9 +268,7 @@ def _read_channels(source: _Source, problems: list[ExportProblem]) -> list[Chann
     return channels
 
 
-def _to_message(
-    raw: ExportMessage, channel_id: str, users: dict[str, str], channels: dict[str, str]
-) -> Message:
+def _to_message(raw: ExportMessage, channel_id: str, users: dict[str, str], channels: dict[str, str]) -> Message:
     files = list(raw.files) + ([raw.file] if raw.file else [])
     raw_text = raw.text or ""
     text = resolve_markup(raw_text[:MAX_TEXT_CHARS], users, channels)
@@ -293,9 +291,7 @@ def _to_message(
     )
 
 
-def _iter_raw(
-    data: Any, rel: str, problems: list[ExportProblem]
-) -> Iterator[ExportMessage]:
+def _iter_raw(data: Any, rel: str, problems: list[ExportProblem]) -> Iterator[ExportMessage]:
     if not isinstance(data, list):
         problems.append(ExportProblem(rel, "should be a JSON list of messages"))
         return

@@ -206,8 +206,7 @@ class Archive:
             if channel_id:
                 q = q.where(MembershipRow.channel_id == channel_id)
             return [
-                (r.channel_id, r.user_id, _aware(r.joined_at) if r.joined_at else None)
-                for r in s.scalars(q).all()
+                (r.channel_id, r.user_id, _aware(r.joined_at) if r.joined_at else None) for r in s.scalars(q).all()
             ]
 
     def members(self) -> list[Member]:
@@ -247,21 +246,21 @@ class Archive:
                         existing[(row.channel_id, row.ts)] = row
                 for m in chunk:
                     values = _message_values(m)
-                    row = existing.get((m.channel_id, m.ts))
-                    if row is None:
+                    found = existing.get((m.channel_id, m.ts))
+                    if found is None:
                         new = MessageRow(**values, indexed=False)
                         s.add(new)
                         existing[(m.channel_id, m.ts)] = new
                         result.inserted += 1
                         continue
-                    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+                    changed = {k: v for k, v in values.items() if getattr(found, k) != v}
                     if not changed:
                         result.unchanged += 1
                         continue
                     for k, v in changed.items():
-                        setattr(row, k, v)
+                        setattr(found, k, v)
                     if any(k in changed for k in _CONTENT_FIELDS):
-                        row.indexed = False
+                        found.indexed = False
                     result.updated += 1
         return result
 

@@ -132,7 +132,7 @@ class Index:
         if name not in self._collections:
             self._collections[name] = self.client.get_or_create_collection(
                 name=name,
-                embedding_function=self._ef,  # type: ignore[arg-type]
+                embedding_function=self._ef,
                 metadata={"hnsw:space": "cosine"},
             )
         return self._collections[name]

@@ -1,0 +1,79 @@
+"""The encoder's shape and determinism, and retrieval with metadata filters over a real Chroma index."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.domain import Message
+from assistant.encoder import Encoder
+from assistant.knowledge import load_knowledge
+from assistant.store import Index, MessageFilter
+
+pytestmark = pytest.mark.model
+
+
+def test_encoder_shape_norm_and_determinism(encoder: Encoder) -> None:
+    texts = ["the printer is jammed again", "", "👩‍💻 café " * 400, "Could we get a dark mode?"]
+    a = encoder.encode(texts).vectors
+    b = encoder.encode(list(reversed(texts))).vectors[::-1]
+    assert a.shape == (4, 384) and a.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(a, b, atol=1e-5)  # batch order and padding do not change a vector
+    assert encoder.encode([]).vectors.shape == (0, 384)
+
+
+def test_encoder_meaning(encoder: Encoder) -> None:
+    v = encoder.encode(
+        ["my 3D printer nozzle is clogged", "the extruder is blocked on my printer", "lunch?"]
+    ).vectors
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.2
+
+
+def _messages() -> list[Message]:
+    base = datetime(2026, 11, 1, tzinfo=UTC).timestamp()
+    rows = [
+        ("C1", "U1", 0, "Could we get a dark mode for the website?"),
+        ("C1", "U2", 3600, "A dark theme would help at night"),
+        ("C2", "U1", 7200, "The dark mode in the printer app is broken"),
+        ("C2", "U3", 86400 * 10, "Dark mode please, my eyes hurt"),
+        ("C1", "U3", 86400 * 12, "Who brings snacks to the meetup?"),
+    ]
+    return [Message(channel_id=c, user_id=u, ts=f"{base + off:.6f}", text=t) for c, u, off, t in rows]
+
+
+def test_retrieval_filters_by_channel_author_and_time(encoder: Encoder, tmp_path: Path) -> None:
+    index = Index(encoder, path=tmp_path / "chroma")
+    msgs = _messages()
+    index.add_messages(msgs, encoder.encode([m.text for m in msgs]).vectors)
+    assert index.count_messages() == 5
+    hits = index.search_messages("dark mode", k=5, filters=MessageFilter(channel_ids=["C1"]))
+    assert {h.channel_id for h in hits} == {"C1"} and hits[0].text.startswith("Could we get a dark mode")
+    hits = index.search_messages("dark mode", k=5, filters=MessageFilter(user_id="U1"))
+    assert {h.metadata["user_id"] for h in hits} == {"U1"}
+    since = datetime(2026, 11, 5, tzinfo=UTC)
+    hits = index.search_messages("dark mode", k=5, filters=MessageFilter(since=since, channel_ids=["C1", "C2"]))
+    assert {h.ts for h in hits} == {msgs[3].ts, msgs[4].ts}
+    vectors = index.message_vectors([msgs[0].key])
+    assert vectors[msgs[0].key].shape == (384,)
+    index.delete_messages([msgs[0].key])
+    assert index.count_messages() == 4
+
+
+def test_knowledge_collections(encoder: Encoder, tmp_path: Path) -> None:
+    index = Index(encoder, path=tmp_path / "chroma")
+    k = load_knowledge()
+    index.load_knowledge(k.clauses, k.facts, k.claims)
+    index.load_knowledge(k.clauses, k.facts, k.claims)  # idempotent
+    assert index.collection("guidelines").count() == len(k.clauses) >= 10
+    claim = index.search_facts("5G masts are spreading the virus", kind="false_claim", k=1)[0]
+    assert claim.metadata["kind"] == "false_claim"
+    fact = index.get_fact(str(claim.metadata["refuted_by"]))
+    assert fact is not None and fact.metadata["kind"] == "fact"
+    spam = index.search_guidelines("buy my crypto course, limited offer, click this link", k=1)[0]
+    assert spam.metadata["number"] == 6 and spam.text.startswith("No spam")
+    health = index.search_guidelines("drinking bleach cures covid, trust me", k=1)[0]
+    assert health.metadata["number"] == 7
