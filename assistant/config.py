@@ -200,6 +200,20 @@ class Settings(BaseSettings):
         description="e.g. https://makers.slack.com — lets answers and reports carry message permalinks.",
     )
 
+    # Summaries (threads and channel recaps)
+    summary_recap_threads: int = Field(
+        default=5, ge=1, le=50, validation_alias=AliasChoices("ASSISTANT_RECAP_THREADS"),
+        description="How many threads a channel recap summarises (the ones with most replies, reactions, people).",
+    )
+    summary_use_llm: bool = Field(
+        default=True, validation_alias=AliasChoices("ASSISTANT_SUMMARY_USE_LLM"),
+        description="Let a configured LLM write summaries (each sentence is checked against its cited message).",
+    )
+    summary_support_similarity: float = Field(
+        default=0.45, ge=0.0, le=1.0, validation_alias=AliasChoices("ASSISTANT_SUMMARY_SUPPORT_SIMILARITY"),
+        description="Cosine similarity an LLM sentence needs with its cited message to count as supported.",
+    )
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="WARNING", validation_alias=AliasChoices("ASSISTANT_LOG_LEVEL")
     )
