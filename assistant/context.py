@@ -18,6 +18,7 @@ from assistant.store import Archive, Index
 
 if TYPE_CHECKING:
     from assistant.pipeline import Judge
+    from assistant.summaries import SummaryService
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,15 @@ class Context:
         return Pipeline(self.archive, self.encoder, self.index, self.judge)
 
     # ---- services (each issue adds its own below) --------------------------------------------------------------
+
+    @cached_property
+    def summaries(self) -> SummaryService:
+        """Thread summaries and channel recaps (``assistant summarize`` and the Slack app)."""
+        from assistant.llm import make_chat_model
+        from assistant.summaries import SummaryService
+
+        chat_model = make_chat_model(self.settings) if self.settings.summary_use_llm else None
+        return SummaryService(self.archive, self.index, self.encoder, self.settings, chat_model=chat_model)
 
     def apply_retention(self) -> int:
         """Really delete archive rows and index entries older than ``ASSISTANT_RETENTION_DAYS``."""

@@ -64,6 +64,15 @@ def channel_activity(ctx: Context) -> list[ChannelActivity]:
 SECTIONS: list[tuple[str, Callable[[Context], Any]]] = []
 
 
+def _summaries_section(ctx: Context) -> Any:
+    from assistant.summaries.demo import summaries_section
+
+    return summaries_section(ctx)
+
+
+SECTIONS.append(("Summaries", _summaries_section))
+
+
 def run_demo(ctx: Context, *, fresh: bool = True, progress: bool = False) -> DemoReport:
     if fresh and ctx.settings.data_dir.exists():
         shutil.rmtree(ctx.settings.data_dir)

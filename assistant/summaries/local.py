@@ -1,0 +1,218 @@
+"""The local summariser: no LLM, only the encoder's vectors and explicit rules.
+
+Extractive-abstractive: central messages are selected (``selection``), their best sentence is reported in the
+third person with names (``rewrite``), and decisions, action items and open questions come from wording cues
+(``cues``). Every line carries the ``ts`` of the message it was taken from.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from assistant.domain import Judgment, Summary, SummaryPoint
+from assistant.summaries import cues
+from assistant.summaries.conversation import Conversation
+from assistant.summaries.mood import assess_mood
+from assistant.summaries.rewrite import shift_pronouns, third_person
+from assistant.summaries.selection import SelectionSettings, centrality, segments, select
+from assistant.summaries.text import (
+    content_words,
+    is_question,
+    is_small_talk,
+    split_sentences,
+    strip_filler,
+    truncate_words,
+)
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    """Knobs of the local summariser; chosen in general terms on DialogSum dev and sample threads."""
+
+    gist_sentences: int = 2
+    gist_words: int = 22
+    point_words: int = 35
+    max_key_points: int = 12
+    toxicity_threshold: float = 0.7
+    selection: SelectionSettings = field(default_factory=SelectionSettings)
+
+
+class LocalSummarizer:
+    """Builds a ``Summary`` from a ``Conversation`` with the encoder's vectors only."""
+
+    method = "local"
+
+    def __init__(self, settings: LocalSettings | None = None) -> None:
+        self.settings = settings or LocalSettings()
+
+    # Public ---------------------------------------------------------------------------------------------------
+    def summarize(
+        self,
+        conv: Conversation,
+        *,
+        channel_id: str,
+        thread_ts: str | None = None,
+        judgments: Mapping[str, Judgment] | None = None,
+        reverse_names: Mapping[str, str] | None = None,
+    ) -> Summary:
+        cfg = self.settings
+        if len(conv) == 0:
+            raise ValueError("a summary needs at least one message with text")
+        scores = centrality(conv, cfg.selection)
+        for i, turn in enumerate(conv.turns):  # summaries report abuse through the mood, never repeat it
+            j = (judgments or {}).get(turn.ts)
+            if j is not None and j.toxicity.score >= cfg.toxicity_threshold:
+                scores[i] *= 0.2
+        df = _document_frequency(conv)
+        gist_idx = self.gist_turns(conv, scores)
+        decision_cues = cues.decisions(conv)
+        if decision_cues:  # the outcome is the most useful second half of a gist
+            gist_idx = [i for i in gist_idx if i != decision_cues[-1].index][:1]
+        gist_lines = [self.report(conv, i, df, cfg.gist_words) for i in gist_idx]
+        if decision_cues:
+            last = decision_cues[-1]
+            gist_lines.append(
+                f"Decision ({conv.name(conv.turns[last.index].user)}): {self._decision(conv, last).text}"
+            )
+        gist = " ".join(line for line in gist_lines if line) or self.report(
+            conv, 0, df, cfg.gist_words, force=True
+        )
+        gist_sources = [conv.turns[i].ts for i in gist_idx] + (
+            [conv.turns[decision_cues[-1].index].ts] if decision_cues else []
+        )
+        action_cues = cues.action_items(conv, reverse_names)
+        question_cues = cues.open_questions(conv)
+        used = set(gist_idx) | {c.index for c in (*decision_cues, *action_cues, *question_cues)}
+        n_points = min(
+            cfg.max_key_points, 2 + len(segments(len(conv), cfg.selection.segment_size)) + len(conv) // 25
+        )
+        point_idx = select(conv, n_points, scores=scores, exclude=used, settings=cfg.selection)
+        key_points = [
+            SummaryPoint(text=line, ts=conv.turns[i].ts, user=conv.turns[i].user, sources=[conv.turns[i].ts])
+            for i in point_idx
+            if (line := self.report(conv, i, df, cfg.point_words))
+        ]
+        mood = assess_mood(conv.turns, judgments or {}, toxicity_threshold=cfg.toxicity_threshold)
+        return Summary(
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+            gist=gist,
+            gist_sources=gist_sources or [conv.turns[0].ts],
+            key_points=key_points,
+            decisions=[self._decision(conv, c) for c in decision_cues],
+            open_questions=[self._question(conv, c) for c in question_cues],
+            action_items=[self._action(conv, c) for c in action_cues],
+            participants=conv.participants(),
+            mood=mood.model_dump(),
+            method=self.method,
+            message_count=len(conv),
+            first_ts=conv.turns[0].ts,
+            last_ts=conv.turns[-1].ts,
+        )
+
+    def gist_turns(self, conv: Conversation, scores: object) -> list[int]:
+        """The most central turn, then the best turn of another speaker that adds something (time order)."""
+        import numpy as np
+
+        s = np.asarray(scores, dtype=np.float64)
+        if len(s) == 0 or s.max() <= 0:
+            return [0] if len(conv) else []
+        first = int(s.argmax())
+        picks = [first]
+        want = self.settings.gist_sentences
+        while len(picks) < min(want, len(conv)):
+            best, best_value = None, 0.0
+            for i in range(len(conv)):
+                if i in picks or s[i] <= 0:
+                    continue
+                overlap = max(float(conv.vectors[i] @ conv.vectors[j]) for j in picks)
+                other = 1.0 if all(conv.turns[i].user != conv.turns[j].user for j in picks) else 0.6
+                value = s[i] * other * (1.0 - 0.5 * max(0.0, overlap))
+                if value > best_value:
+                    best, best_value = i, value
+            if best is None:
+                break
+            picks.append(best)
+        return sorted(picks)
+
+    def report(self, conv: Conversation, i: int, df: Counter[str], limit: int, *, force: bool = False) -> str:
+        """The best sentence of turn ``i`` in reported speech, cut to ``limit`` words."""
+        turn = conv.turns[i]
+        sentence = best_sentence(turn.text, df, force=force)
+        if not sentence:
+            return ""
+        line = third_person(truncate_words(sentence, limit), conv.name(turn.user), conv.addressee(i))
+        return line
+
+    # Points ---------------------------------------------------------------------------------------------------
+    def _decision(self, conv: Conversation, cue: cues.Cue) -> SummaryPoint:
+        turn = conv.turns[cue.index]
+        text = re.sub(r"^let(?:'s| us) ", "", cue.text, flags=re.I)
+        text = shift_pronouns(text, conv.name(turn.user), conv.addressee(cue.index))
+        text = truncate_words(text[0].upper() + text[1:], self.settings.point_words)
+        return SummaryPoint(text=_end(text), ts=turn.ts, user=turn.user, sources=[turn.ts])
+
+    def _question(self, conv: Conversation, cue: cues.Cue) -> SummaryPoint:
+        turn = conv.turns[cue.index]
+        question = cue.text
+        if ": " in question and question.rsplit(": ", 1)[1].strip().endswith("?"):
+            question = question.rsplit(": ", 1)[1]  # "One thing I still don't know: who has the login?"
+        text = third_person(
+            truncate_words(strip_filler(question), self.settings.point_words),
+            conv.name(turn.user),
+            conv.addressee(cue.index),
+        )
+        return SummaryPoint(text=text, ts=turn.ts, user=turn.user, sources=[turn.ts])
+
+    def _action(self, conv: Conversation, cue: cues.Cue) -> SummaryPoint:
+        turn = conv.turns[cue.index]
+        clause = cue.text.lstrip("@").strip()
+        speaker = conv.name(turn.user)
+        if re.match(r"^will\b", clause, re.I):
+            clause = f"{speaker} {clause[0].lower()}{clause[1:]}"
+        requested = cues.is_request(cue.text)
+        addressee = conv.name(cue.owner) if requested and cue.owner else conv.addressee(cue.index)
+        if requested and cue.owner:
+            clause = re.sub(
+                r"^[\w.\-]+,? (?:can|could|would) you (?:please )?",
+                f"{conv.name(cue.owner)} to ",
+                clause,
+                flags=re.I,
+            )
+        text = shift_pronouns(clause, speaker, addressee)
+        text = truncate_words(text[0].upper() + text[1:], self.settings.point_words)
+        return SummaryPoint(text=_end(text), ts=turn.ts, user=cue.owner, sources=[turn.ts])
+
+
+def _end(text: str) -> str:
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+def _document_frequency(conv: Conversation) -> Counter[str]:
+    df: Counter[str] = Counter()
+    for t in conv.turns:
+        df.update(content_words(t.text))
+    return df
+
+
+def best_sentence(text: str, df: Counter[str], *, force: bool = False) -> str:
+    """The sentence of a message that shares most with the rest of the conversation (per word, favouring
+    the opening sentence); small talk never wins unless ``force``."""
+    best, best_value = "", -math.inf
+    for pos, raw in enumerate(split_sentences(text)):
+        sentence = strip_filler(raw)
+        if not sentence or is_small_talk(sentence):
+            continue
+        words = content_words(sentence)
+        shared = sum(math.log1p(df[w]) for w in words)
+        value = shared / math.sqrt(len(sentence.split()) + 1) + (0.3 if pos == 0 else 0.0)
+        value += 0.1 if is_question(sentence) else 0.0
+        if value > best_value:
+            best, best_value = sentence, value
+    if not best and force:
+        return strip_filler(text) or text
+    return best

@@ -1,0 +1,221 @@
+"""Light text handling for summaries: cleaning chat noise, splitting sentences, spotting questions.
+
+Kept free of models and of Slack specifics so the same rules serve Slack threads and the DialogSum eval.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_PAREN_URL = re.compile(r"\s*\(<?https?://[^\s)]+>?\)")
+_EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)([^*_~\n]{1,200}?)(?<=\S)\1(?![\w*_~])")
+_URL = re.compile(r"<?https?://[^\s>|]+(?:\|([^>]+))?>?")
+_CODE_BLOCK = re.compile(r"```.*?```", re.S)
+_INLINE_CODE = re.compile(r"`([^`\n]{1,60})`")
+_LONG_INLINE_CODE = re.compile(r"`[^`\n]{61,}`")
+_MENTION = re.compile(r"<@([^>|]+)(?:\|([^>]+))?>")
+_SPACED_APOSTROPHE = re.compile(r"(\w) ' ?([A-Za-z]{1,2})\b")
+_WS = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9#@])")
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
+
+#: Openers that carry no content ("Well, ...", "Oh ok so ...").
+_FILLER = re.compile(
+    r"^(?:(?:well|oh|ok|okay|so|yeah|yes|yep|yup|hmm+|um+|uh+|ah+|hey|hi|hello|right|sure|great|cool|"
+    r"alright|all right|actually|anyway|anyways|also|and|but|lol|haha+|thanks|thank you|ty|nice|"
+    r"i see|i mean|you know|no(?=[,.!])|oh my god|wow|whoa|sorry|excuse me|honey|dear|darling|fyi|btw|lovely)\b[\s,.!:;-]*)+",
+    re.I,
+)
+#: Sentences that are pure social glue and never worth a summary line.
+_SMALL_TALK = re.compile(
+    r"^(?:thanks?(?: you)?(?: so much| a lot)?|ty|np|no problem|you'?re welcome|ok(?:ay)?|sure|yes|no|yep|nope|"
+    r"cool|great|nice|awesome|perfect|got it|i see|hmm+|lol|haha+|:[a-z_+-]+:|good (?:morning|night|luck)|"
+    r"hi|hello|hey(?: there)?|bye|see you|cheers|exactly|right|indeed|makes sense|agreed|same)[\s!.,:)(-]*$",
+    re.I,
+)
+_WORD = re.compile(r"[A-Za-z0-9#']+")
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "then",
+        "so",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "from",
+        "by",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "i",
+        "you",
+        "he",
+        "she",
+        "it",
+        "we",
+        "they",
+        "me",
+        "him",
+        "her",
+        "us",
+        "them",
+        "my",
+        "your",
+        "his",
+        "its",
+        "our",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "how",
+        "why",
+        "when",
+        "where",
+        "not",
+        "no",
+        "yes",
+        "just",
+        "also",
+        "very",
+        "really",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "about",
+        "into",
+        "than",
+        "too",
+        "more",
+        "most",
+        "some",
+        "any",
+        "all",
+        "one",
+        "get",
+        "got",
+        "like",
+        "think",
+        "know",
+        "i'm",
+        "it's",
+        "that's",
+        "don't",
+        "im",
+        "dont",
+        "thats",
+        "its",
+        "oh",
+        "ok",
+        "okay",
+        "well",
+        "yeah",
+        "hi",
+        "hey",
+    ]
+)
+
+
+def clean_text(text: str) -> str:
+    """Readable one-line text: control characters gone, links and code shortened, odd spacing fixed."""
+    text = unicodedata.normalize("NFC", text).translate(_CONTROL)
+    text = _CODE_BLOCK.sub(" (code) ", text)
+    text = _LONG_INLINE_CODE.sub(" (code) ", text)
+    text = _INLINE_CODE.sub(r"\1", text)
+    text = _PAREN_URL.sub("", text)  # "label (https://...)" as resolved markup writes links
+    text = _URL.sub(lambda m: m.group(1) or "(link)", text)
+    text = _EMPHASIS.sub(r"\2", text)
+    text = _MENTION.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)
+    text = _SPACED_APOSTROPHE.sub(lambda m: f"{m.group(1)}'{m.group(2).lower()}", text)
+    return _WS.sub(" ", text).strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of one message (chat punctuation is loose: newlines also end a sentence)."""
+    out: list[str] = []
+    for line in text.splitlines():
+        for part in _SENTENCE_END.split(line.strip()):
+            part = part.strip()
+            if part:
+                out.append(part)
+    return out
+
+
+_LEADING_SYMBOLS = re.compile(r"^[^\w#@\"'(]+")
+
+
+def strip_filler(sentence: str) -> str:
+    stripped = _FILLER.sub("", _LEADING_SYMBOLS.sub("", sentence)).strip()
+    if not stripped:
+        return ""
+    return stripped[0].upper() + stripped[1:]
+
+
+def is_small_talk(sentence: str) -> bool:
+    return bool(_SMALL_TALK.match(sentence.strip())) or len(content_words(sentence)) == 0
+
+
+def is_question(sentence: str) -> bool:
+    s = sentence.strip()
+    if s.endswith("?"):
+        return True
+    return bool(
+        re.match(
+            r"^(?:does|do|is|are|can|could|would|will|should|has|have|how|what|why|where|when|which|who|"
+            r"anyone|anybody|any idea|is there)\b.{8,}",
+            s,
+            re.I,
+        )
+    ) and not s.endswith(".")
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in words(text) if w not in _STOP and len(w) > 1}
+
+
+def truncate_words(text: str, limit: int) -> str:
+    parts = text.split()
+    if len(parts) <= limit:
+        return text
+    cut = " ".join(parts[:limit]).rstrip(",;:-")
+    return cut + "…"
