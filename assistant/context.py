@@ -17,6 +17,7 @@ from assistant.pipeline import Pipeline
 from assistant.store import Archive, Index
 
 if TYPE_CHECKING:
+    from assistant.moderation import ModerationService
     from assistant.pipeline import Judge
     from assistant.summaries import SummaryService
 
@@ -67,9 +68,23 @@ class Context:
 
     @cached_property
     def pipeline(self) -> Pipeline:
-        return Pipeline(self.archive, self.encoder, self.index, self.judge)
+        pipeline = Pipeline(self.archive, self.encoder, self.index, self.judge)
+        pipeline.listeners.append(self.moderation.handle)  # flags for every batch (ingest, backfill, live)
+        return pipeline
 
     # ---- services (each issue adds its own below) --------------------------------------------------------------
+
+    @cached_property
+    def moderation(self) -> ModerationService:
+        """Policy, flags with evidence, actions, audit, calibration and replay (see ``assistant.moderation``)."""
+        from assistant.errors import ModelError
+        from assistant.moderation import ModerationService
+
+        try:
+            judge = self.judge  # replay re-judges stale history with it; flagging itself needs no judge
+        except ModelError:
+            judge = None
+        return ModerationService(self.archive, self.index, self.knowledge, self.settings, judge=judge)
 
     @cached_property
     def summaries(self) -> SummaryService:

@@ -25,6 +25,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "assistant.cli.foundation",
     "assistant.cli.summaries",
+    "assistant.cli.moderation",
 ]
 
 

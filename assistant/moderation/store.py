@@ -1,0 +1,246 @@
+"""Repository over the moderation tables: flags, alerts (burst groups) and the append-only action log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from assistant.domain.judgments import Evidence, Span
+from assistant.domain.records import FlagStatus, ModerationActionKind
+from assistant.errors import NotFoundError
+from assistant.moderation.models import ActionRecord, ClauseRef, FlagRecord, SimilarFlag
+from assistant.moderation.tables import ActionRow, AlertRow, FlagRow, create_tables
+from assistant.store import Archive
+
+_PAYLOAD_FIELDS = ("span", "clause", "refuting_fact", "similar", "excerpt", "scores", "crossed", "clause_ref")
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _payload(flag: FlagRecord) -> dict[str, Any]:
+    data = flag.model_dump(mode="json", include=set(_PAYLOAD_FIELDS))
+    data["similar_flags"] = [s.model_dump(mode="json") for s in flag.similar_flags]
+    return data
+
+
+def _to_record(row: FlagRow) -> FlagRecord:
+    p = row.payload or {}
+    return FlagRecord(
+        id=row.id,
+        channel_id=row.channel_id,
+        ts=row.ts,
+        user_id=row.user_id,
+        thread_ts=row.thread_ts,
+        judgment=row.judgment,
+        score=row.score,
+        threshold=row.threshold,
+        span=Span.model_validate(p["span"]) if p.get("span") else None,
+        clause=Evidence.model_validate(p["clause"]) if p.get("clause") else None,
+        refuting_fact=Evidence.model_validate(p["refuting_fact"]) if p.get("refuting_fact") else None,
+        similar=list(p.get("similar") or []),
+        status=FlagStatus(row.status),
+        created_at=_aware(row.created_at),
+        updated_at=_aware(row.updated_at),
+        shadow=row.shadow,
+        excerpt=str(p.get("excerpt", "")),
+        scores=dict(p.get("scores") or {}),
+        crossed=list(p.get("crossed") or []),
+        clause_ref=ClauseRef.model_validate(p["clause_ref"]) if p.get("clause_ref") else None,
+        similar_flags=[SimilarFlag.model_validate(s) for s in p.get("similar_flags") or []],
+        alert_id=row.alert_id,
+        message_deleted=row.message_deleted,
+        edits=row.edits,
+        decision=row.decision,
+        decided_by=row.decided_by,
+    )
+
+
+class ModerationStore:
+    """Short transactions over the moderation tables (same engine as the archive)."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        create_tables(archive.engine)
+
+    # Flags --------------------------------------------------------------------------------------------------
+    def flag_for(self, channel_id: str, ts: str) -> FlagRecord | None:
+        with self.archive.session() as s:
+            row = s.scalars(select(FlagRow).where(FlagRow.channel_id == channel_id, FlagRow.ts == ts)).first()
+            return _to_record(row) if row else None
+
+    def flag(self, flag_id: int) -> FlagRecord:
+        with self.archive.session() as s:
+            row = s.get(FlagRow, flag_id)
+            if row is None:
+                raise NotFoundError(f"No flag with id {flag_id} exists.")
+            return _to_record(row)
+
+    def insert(self, flag: FlagRecord) -> FlagRecord:
+        now = datetime.now(UTC)
+        with self.archive.session() as s, s.begin():
+            row = FlagRow(
+                channel_id=flag.channel_id,
+                ts=flag.ts,
+                message_time=float(flag.ts),
+                user_id=flag.user_id,
+                thread_ts=flag.thread_ts,
+                judgment=flag.judgment,
+                score=flag.score,
+                threshold=flag.threshold,
+                payload=_payload(flag),
+                status=str(flag.status),
+                decision=flag.decision,
+                decided_by=flag.decided_by,
+                shadow=flag.shadow,
+                message_deleted=flag.message_deleted,
+                alert_id=flag.alert_id,
+                edits=flag.edits,
+                created_at=flag.created_at,
+                updated_at=now,
+            )
+            s.add(row)
+            s.flush()
+            return _to_record(row)
+
+    def update(self, flag: FlagRecord) -> FlagRecord:
+        if flag.id is None:
+            raise ValueError("only stored flags can be updated")
+        with self.archive.session() as s, s.begin():
+            row = s.get(FlagRow, flag.id)
+            if row is None:
+                raise NotFoundError(f"No flag with id {flag.id} exists.")
+            row.judgment = flag.judgment
+            row.score = flag.score
+            row.threshold = flag.threshold
+            row.payload = _payload(flag)
+            row.status = str(flag.status)
+            row.decision = flag.decision
+            row.decided_by = flag.decided_by
+            row.shadow = flag.shadow
+            row.message_deleted = flag.message_deleted
+            row.alert_id = flag.alert_id
+            row.edits = flag.edits
+            row.updated_at = datetime.now(UTC)
+            s.flush()
+            return _to_record(row)
+
+    def flags(
+        self,
+        channel_id: str | None = None,
+        *,
+        since: datetime | None = None,
+        alert_id: int | None = None,
+        decided_only: bool = False,
+    ) -> list[FlagRecord]:
+        q = select(FlagRow).order_by(FlagRow.message_time, FlagRow.id)
+        if channel_id:
+            q = q.where(FlagRow.channel_id == channel_id)
+        if since:
+            q = q.where(FlagRow.message_time >= since.timestamp())
+        if alert_id is not None:
+            q = q.where(FlagRow.alert_id == alert_id)
+        if decided_only:
+            q = q.where(FlagRow.decision.is_not(None))
+        with self.archive.session() as s:
+            return [_to_record(r) for r in s.scalars(q).all()]
+
+    # Alerts (burst groups) ----------------------------------------------------------------------------------
+    def find_group(
+        self, channel_id: str, user_id: str | None, thread_ts: str | None, at: float, window_s: float
+    ) -> int | None:
+        """An alert in this channel holding a flag by the same member or in the same thread, and whose
+        flags span reaches within ``window_s`` of ``at`` (the rule ``grouping.group_bursts`` applies)."""
+        if window_s <= 0:
+            return None
+        same: list[Any] = []
+        if user_id:
+            same.append(FlagRow.user_id == user_id)
+        if thread_ts:
+            same.append(FlagRow.thread_ts == thread_ts)
+        if not same:
+            return None
+        q = (
+            select(AlertRow.id)
+            .join(FlagRow, FlagRow.alert_id == AlertRow.id)
+            .where(
+                AlertRow.channel_id == channel_id,
+                or_(*same),
+                AlertRow.last_time >= at - window_s,
+                AlertRow.first_time <= at + window_s,
+            )
+            .order_by(AlertRow.last_time.desc())
+        )
+        with self.archive.session() as s:
+            found = s.scalars(q).first()
+            return int(found) if found is not None else None
+
+    def open_alert(self, channel_id: str, user_id: str | None, thread_ts: str | None, at: float) -> int:
+        with self.archive.session() as s, s.begin():
+            row = AlertRow(
+                channel_id=channel_id,
+                user_id=user_id,
+                thread_ts=thread_ts,
+                first_time=at,
+                last_time=at,
+                created_at=datetime.now(UTC),
+            )
+            s.add(row)
+            s.flush()
+            return int(row.id)
+
+    def extend_alert(self, alert_id: int, at: float) -> None:
+        with self.archive.session() as s, s.begin():
+            row = s.get(AlertRow, alert_id)
+            if row is not None:
+                row.first_time = min(row.first_time, at)
+                row.last_time = max(row.last_time, at)
+
+    def alerts(self, channel_id: str | None = None) -> list[tuple[int, str, float]]:
+        """(alert id, channel id, first message time) of every alert."""
+        q = select(AlertRow.id, AlertRow.channel_id, AlertRow.first_time).order_by(AlertRow.first_time)
+        if channel_id:
+            q = q.where(AlertRow.channel_id == channel_id)
+        with self.archive.session() as s:
+            return [(int(r[0]), str(r[1]), float(r[2])) for r in s.execute(q).all()]
+
+    # Actions (append-only) --------------------------------------------------------------------------------------
+    def add_action(self, action: ActionRecord) -> ActionRecord:
+        with self.archive.session() as s, s.begin():
+            row = ActionRow(
+                flag_id=action.flag_id,
+                kind=str(action.kind),
+                actor=action.actor,
+                at=action.at,
+                note=action.note,
+                ok=action.ok,
+                message=action.message,
+            )
+            s.add(row)
+            s.flush()
+            return action.model_copy(update={"id": row.id})
+
+    def actions(self, flag_ids: Sequence[int]) -> list[ActionRecord]:
+        if not flag_ids:
+            return []
+        with self.archive.session() as s:
+            rows = s.scalars(
+                select(ActionRow).where(ActionRow.flag_id.in_(list(flag_ids))).order_by(ActionRow.id)
+            ).all()
+            return [
+                ActionRecord(
+                    id=r.id,
+                    flag_id=r.flag_id,
+                    kind=ModerationActionKind(r.kind),
+                    actor=r.actor,
+                    at=_aware(r.at),
+                    note=r.note,
+                    ok=r.ok,
+                    message=r.message,
+                )
+                for r in rows
+            ]
