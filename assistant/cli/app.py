@@ -24,6 +24,7 @@ app = typer.Typer(
 #: Modules that add commands; each defines ``register(app: typer.Typer) -> None``.
 COMMAND_MODULES = [
     "assistant.cli.foundation",
+    "assistant.cli.slack",
     "assistant.cli.summaries",
     "assistant.cli.moderation",
 ]

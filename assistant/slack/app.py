@@ -1,0 +1,133 @@
+"""The Bolt app factory: one ``App`` on a ``Context`` and a WebClient whose base URL is ``SLACK_API_URL``.
+
+Requests are verified (signature and timestamp, 401 otherwise), acknowledged at once, and worked on after the
+ack; Events API retries are dropped by event id so nothing is judged or alerted twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import SecretStr
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError as SdkApiError
+
+from assistant.context import Context
+from assistant.errors import AssistantError, ConfigError
+from assistant.slack import services
+from assistant.slack.backfill import TIER3_INTERVAL, Backfiller
+from assistant.slack.directory import Directory
+from assistant.slack.gateway import SlackModerationGateway
+from assistant.slack.listeners import register_listeners
+from assistant.slack.runtime import SlackRuntime
+from assistant.slack.visibility import Visibility
+from assistant.slack.web import explain, make_client
+
+logger = logging.getLogger(__name__)
+
+EVENT_CLAIM_PREFIX = "slack-event:"
+
+
+def _secret(value: SecretStr | None, name: str, why: str) -> str:
+    if value is None or not value.get_secret_value().strip():
+        raise ConfigError(f"{name} is not set; {why}.")
+    return value.get_secret_value().strip()
+
+
+class _DropClientTokenWarning(logging.Filter):
+    """Bolt warns that a given client's token wins over SLACK_BOT_TOKEN; ours are the same token by design."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def build_app(
+    ctx: Context,
+    *,
+    client: WebClient | None = None,
+    admin_client: WebClient | None = None,
+    backfill_interval: float = TIER3_INTERVAL,
+) -> tuple[App, SlackRuntime]:
+    """The app and its runtime; raises ``ConfigError`` with a sentence when Slack settings are unusable."""
+    settings = ctx.settings
+    token = _secret(settings.slack_bot_token, "SLACK_BOT_TOKEN", "copy the Bot User OAuth Token (xoxb-…)")
+    signing_secret = _secret(
+        settings.slack_signing_secret, "SLACK_SIGNING_SECRET", "copy it from the app's Basic Information page"
+    )
+    client = client or make_client(token, settings.slack_api_url)
+    if admin_client is None and settings.slack_admin_token is not None:
+        admin_client = make_client(settings.slack_admin_token.get_secret_value(), settings.slack_api_url)
+    try:
+        auth = client.auth_test()
+    except SdkApiError as exc:
+        raise ConfigError(
+            f"Slack did not accept SLACK_BOT_TOKEN at {settings.slack_api_url}: {explain(exc)}"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot reach the Slack Web API at {settings.slack_api_url}: {exc}.") from None
+
+    logging.getLogger("slack_bolt.App").addFilter(_DropClientTokenWarning())
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=False,
+        token_verification_enabled=False,
+        raise_error_for_unhandled_request=False,
+        name="community-assistant",
+    )
+    directory = Directory(client, ctx.archive)
+    runtime = SlackRuntime(
+        ctx=ctx,
+        client=client,
+        directory=directory,
+        visibility=Visibility(client, ctx.archive),
+        backfiller=Backfiller(client, ctx.pipeline, directory, min_interval=backfill_interval),
+        bot_user_id=auth.get("user_id"),
+        bot_id=auth.get("bot_id"),
+        team_url=auth.get("url"),
+        admin_client=admin_client,
+    )
+    runtime.backfiller.lock = runtime.work_lock
+    app.middleware(deduplicate_events(runtime))
+    register_listeners(app, runtime)
+    app.error(_on_error)
+    _attach_moderation(runtime)
+    return app, runtime
+
+
+def deduplicate_events(runtime: SlackRuntime) -> Callable[..., Any]:
+    """Global middleware: an Events API delivery whose event id was seen before is acked and dropped."""
+
+    def middleware(body: dict[str, Any], next: Callable[[], BoltResponse], logger: logging.Logger) -> Any:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not runtime.ctx.archive.claim_once(EVENT_CLAIM_PREFIX + str(event_id)):
+            logger.info("duplicate delivery of event %s dropped", event_id)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    return middleware
+
+
+def _on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) -> None:
+    if isinstance(error, AssistantError):
+        logger.error("%s (%s)", error, body.get("type"))
+    else:
+        logger.exception("unexpected error handling a %s request", body.get("type"), exc_info=error)
+
+
+def _attach_moderation(runtime: SlackRuntime) -> None:
+    """Give moderation its Slack side effects and make sure it knows who is in the moderators' channel."""
+    if not services.has(runtime.ctx, "moderation"):
+        logger.warning("moderation is not available: messages are archived and indexed but raise no alerts")
+        return
+    gateway = SlackModerationGateway(
+        runtime.client,
+        admin_client=runtime.admin_client,
+        moderators_channel=runtime.moderators_channel,
+        moderators_group=runtime.ctx.settings.moderators_group,
+    )
+    services.moderation(runtime.ctx).attach_gateway(gateway)
+    runtime.sync_moderators()

@@ -1,0 +1,37 @@
+"""An answer to a question, with the messages it cites (numbered like the ``[n]`` markers in the text)."""
+
+from __future__ import annotations
+
+import re
+
+from slack_sdk.models.blocks import Block
+
+from assistant.domain import Citation
+from assistant.insights.models import Answer
+from assistant.slack.blocks.common import context, escape, section, truncate, ts_label
+
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+
+
+def citation_line(n: int, c: Citation) -> str:
+    where = f"<#{c.channel}>" if _CHANNEL_ID.match(c.channel) else f"#{escape(c.channel)}"
+    when = ts_label(c.ts)
+    link = f" · <{c.permalink}|open>" if c.permalink else ""
+    who = f" · <@{c.user}>" if c.user and c.user.startswith("U") else (f" · {escape(c.user)}" if c.user else "")
+    return f"[{n}] {where} · {when}{who}{link}: “{escape(truncate(c.text, 160))}”"
+
+
+def answer_blocks(question: str, answer: Answer) -> list[Block]:
+    blocks: list[Block] = [
+        context(f"*Question:* {escape(truncate(question, 300))}"),
+        section(escape(answer.answer) or "I found nothing to answer that with."),
+    ]
+    if answer.citations:
+        lines = [citation_line(i, c) for i, c in enumerate(answer.citations[:8], start=1)]
+        blocks.append(context("*Sources*\n" + "\n".join(lines)))
+    blocks.append(context("Answered from channels you can see; private channels stay private."))
+    return blocks
+
+
+def answer_text(answer: Answer) -> str:
+    return truncate(answer.answer, 300) or "No answer found."

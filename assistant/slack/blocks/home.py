@@ -1,0 +1,51 @@
+"""The Home tab: each channel's health at a glance (activity, mood, open flags, what people want)."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock, PlainTextObject
+
+from assistant.insights.models import ChannelHealth
+from assistant.slack.blocks.common import context, escape, section, truncate
+
+
+def _trend(value: float | None) -> str:
+    if value is None:
+        return ""
+    arrow = ":arrow_up_small:" if value > 0 else (":arrow_down_small:" if value < 0 else "")
+    return f" {arrow}{value:+.0%}"
+
+
+def channel_health_blocks(health: ChannelHealth) -> list[Block]:
+    week = health.week
+    mood = week.sentiment
+    lines = [
+        f"*#{escape(health.channel_name)}*",
+        f"Activity (7 days): *{week.messages}* messages{_trend(week.trend.get('messages_pct'))}, "
+        f"*{week.active_members}* of {week.members} members active{_trend(week.trend.get('active_members_pct'))}",
+        f"Mood: *{escape(mood.mood)}* (net {mood.net:+.2f} over {mood.judged} judged messages)",
+    ]
+    if week.reply_rate is not None:
+        lines.append(f"Questions answered: {week.reply_rate:.0%}")
+    flags = "n/a" if health.open_flags is None else str(health.open_flags)
+    lines.append(f"Open flags: *{flags}*")
+    blocks: list[Block] = [section("\n".join(lines))]
+    if health.top_wants:
+        blocks.append(context("Wants: " + " · ".join(escape(truncate(w, 80)) for w in health.top_wants[:5])))
+    return blocks
+
+
+def home_blocks(healths: list[ChannelHealth], problems: list[str] | None = None) -> list[Block]:
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Community health"))]
+    if not healths:
+        blocks.append(
+            section("No channels to show yet. Invite the assistant to a channel (`/invite @Community Assistant`).")
+        )
+    for health in healths[:20]:
+        blocks.extend(channel_health_blocks(health))
+        blocks.append(DividerBlock())
+    for problem in problems or []:
+        blocks.append(context(f":warning: {escape(problem)}"))
+    blocks.append(
+        context("Ask with `/ask`, summarise a thread with `/summarize <link>`; moderators use `/community`.")
+    )
+    return blocks[:100]

@@ -1,0 +1,51 @@
+"""A thread summary: the gist, key points, decisions, open questions and action items, each linked to its
+message, shown only to the person who asked."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import Block, HeaderBlock, PlainTextObject
+
+from assistant.domain import Summary
+from assistant.domain.records import SummaryPoint
+from assistant.slack.blocks.common import context, escape, section, truncate
+
+
+def _points(title: str, points: list[SummaryPoint], link: dict[str, str]) -> str:
+    lines = []
+    for p in points[:8]:
+        who = f"<@{p.user}> " if p.user and p.user.startswith("U") else ""
+        ref = f" (<{link[p.ts]}|msg>)" if p.ts in link else ""
+        lines.append(f"• {who}{escape(truncate(p.text, 300))}{ref}")
+    return f"*{title}*\n" + "\n".join(lines)
+
+
+def summary_blocks(summary: Summary, permalinks: dict[str, str] | None = None, where: str = "") -> list[Block]:
+    link = permalinks or {}
+    title = "Thread summary" + (f" · {where}" if where else "")
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=truncate(title, 150)))]
+    blocks.append(section(escape(summary.gist) or "Nothing to summarise yet."))
+    for name, points in (
+        ("Key points", summary.key_points),
+        ("Decisions", summary.decisions),
+        ("Open questions", summary.open_questions),
+        ("Action items", summary.action_items),
+    ):
+        if points:
+            blocks.append(section(_points(name, points, link)))
+    facts = []
+    if summary.participants:
+        facts.append(
+            "Participants: "
+            + ", ".join(f"<@{u}>" if u.startswith("U") else escape(u) for u in summary.participants[:12])
+        )
+    if summary.message_count:
+        facts.append(f"{summary.message_count} messages")
+    if summary.mood.get("label") or summary.mood.get("mood"):
+        facts.append(f"Mood: {escape(str(summary.mood.get('label') or summary.mood.get('mood')))}")
+    facts.append(f"Method: {escape(summary.method)} · only you can see this")
+    blocks.append(context(" · ".join(facts)))
+    return blocks
+
+
+def summary_text(summary: Summary) -> str:
+    return truncate(summary.gist, 300) or "Thread summary"

@@ -1,0 +1,12 @@
+"""Block actions: the moderation buttons on alerts."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from assistant.slack.listeners.actions import moderation
+from assistant.slack.runtime import SlackRuntime
+
+
+def register(app: App, runtime: SlackRuntime) -> None:
+    moderation.register(app, runtime)

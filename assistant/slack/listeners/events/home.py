@@ -1,0 +1,48 @@
+"""``app_home_opened`` -> the Home tab: the health of each channel the viewer can see."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError as SdkApiError
+from slack_sdk.models.views import View
+
+from assistant.errors import AssistantError
+from assistant.insights.models import ChannelHealth
+from assistant.slack import services
+from assistant.slack.blocks.home import home_blocks
+from assistant.slack.runtime import SlackRuntime
+from assistant.slack.web import error_code
+
+logger = logging.getLogger(__name__)
+
+MAX_CHANNELS = 20
+
+
+def register(app: App, runtime: SlackRuntime) -> None:
+    def on_home(event: dict[str, Any]) -> None:
+        if event.get("tab", "home") == "home" and event.get("user"):
+            publish_home(runtime, str(event["user"]))
+
+    app.event("app_home_opened")(on_home)
+
+
+def publish_home(runtime: SlackRuntime, user_id: str) -> None:
+    healths: list[ChannelHealth] = []
+    problems: list[str] = []
+    try:
+        insights = services.insights(runtime.ctx)
+        visible = runtime.visibility.visible_to(user_id)
+        channels = [c for c in runtime.ctx.archive.channels() if c.id in visible and not c.is_archived]
+        for channel in channels[:MAX_CHANNELS]:
+            healths.append(insights.channel_health(channel.id))
+    except AssistantError as exc:
+        problems.append(exc.message)
+    healths.sort(key=lambda h: -h.week.messages)
+    view = View(type="home", blocks=home_blocks(healths, problems))
+    try:
+        runtime.client.views_publish(user_id=user_id, view=view.to_dict())
+    except SdkApiError as exc:
+        logger.error("Home tab for %s not published: %s", user_id, error_code(exc))

@@ -1,0 +1,67 @@
+"""``app_mention`` -> answer the question in a thread, citing messages everyone in that channel may see."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError as SdkApiError
+
+from assistant.errors import AssistantError
+from assistant.ingest import resolve_markup
+from assistant.slack import services
+from assistant.slack.blocks import as_payload, error_blocks
+from assistant.slack.blocks.answers import answer_blocks, answer_text
+from assistant.slack.listeners.citations import visible_citations
+from assistant.slack.runtime import SlackRuntime
+from assistant.slack.web import error_code
+
+logger = logging.getLogger(__name__)
+
+_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+MAX_QUESTION = 1000
+
+HELP = "Ask me about your communities, e.g. “@Community Assistant what do people in #design want most?”"
+
+
+def question_from(text: str, users: dict[str, str], channels: dict[str, str]) -> str:
+    """The question without the leading mention(s), readable, bounded."""
+    stripped = _MENTION.sub(" ", text or "", count=1)
+    return resolve_markup(stripped, users, channels)[:MAX_QUESTION].strip()
+
+
+def register(app: App, runtime: SlackRuntime) -> None:
+    def on_mention(event: dict[str, Any]) -> None:
+        answer_mention(runtime, event)
+
+    app.event("app_mention")(on_mention)
+
+
+def answer_mention(runtime: SlackRuntime, event: dict[str, Any]) -> None:
+    channel_id = str(event.get("channel") or "")
+    user_id = str(event.get("user") or "")
+    ts = str(event.get("ts") or "")
+    if not channel_id or not user_id or not ts or event.get("bot_id"):
+        return
+    thread_ts = str(event.get("thread_ts") or ts)
+    question = question_from(
+        str(event.get("text") or ""), runtime.directory.user_names(), runtime.directory.channel_names()
+    )
+    if not question:
+        blocks, text = error_blocks(HELP), HELP
+    else:
+        try:
+            visible = runtime.visibility.visible_in_reply(user_id, channel_id)
+            answer = services.qa(runtime.ctx).ask(question, channel=None, visible_channel_ids=visible)
+            answer = answer.model_copy(update={"citations": visible_citations(runtime, answer.citations, visible)})
+            blocks, text = answer_blocks(question, answer), answer_text(answer)
+        except AssistantError as exc:
+            blocks, text = error_blocks(exc.message), exc.message
+    try:
+        runtime.client.chat_postMessage(
+            channel=channel_id, thread_ts=thread_ts, text=text, blocks=as_payload(blocks), unfurl_links=False
+        )
+    except SdkApiError as exc:
+        logger.error("answer to %s in %s not posted: %s", user_id, channel_id, error_code(exc))

@@ -1,0 +1,92 @@
+"""``message`` events (new, edited, deleted, thread replies) -> archive, index, judge, maybe alert.
+
+Bots, the assistant itself, DMs and channel notices are not judged; a join notice records membership.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+
+from assistant.errors import AssistantError
+from assistant.slack import services
+from assistant.slack.convert import HUMAN_SUBTYPES, message_from_payload
+from assistant.slack.runtime import SlackRuntime
+
+logger = logging.getLogger(__name__)
+
+_PRIVATE_CONVERSATIONS = frozenset({"im", "mpim"})
+
+
+def register(app: App, runtime: SlackRuntime) -> None:
+    def on_message(event: dict[str, Any]) -> None:
+        try:
+            handle_message(runtime, event)
+        except AssistantError as exc:
+            logger.error("message event in %s not processed: %s", event.get("channel"), exc)
+
+    app.event("message")(on_message)
+
+
+def _from_bot(runtime: SlackRuntime, payload: dict[str, Any]) -> bool:
+    return bool(
+        payload.get("bot_id")
+        or payload.get("subtype") == "bot_message"
+        or (runtime.bot_user_id and payload.get("user") == runtime.bot_user_id)
+    )
+
+
+def handle_message(runtime: SlackRuntime, event: dict[str, Any]) -> None:
+    channel_id = str(event.get("channel") or "")
+    if not channel_id or event.get("channel_type") in _PRIVATE_CONVERSATIONS:
+        return
+    subtype = event.get("subtype")
+    ctx = runtime.ctx
+    if subtype == "message_deleted":
+        ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
+        if ts:
+            _deleted(runtime, channel_id, str(ts))
+        return
+    if subtype in ("channel_join", "group_join"):
+        if event.get("user"):
+            runtime.directory.channel(channel_id)
+            ctx.archive.add_membership(channel_id, str(event["user"]), None)
+        return
+    if subtype == "message_changed":
+        payload = dict(event.get("message") or {})
+        if payload.get("subtype") == "tombstone":  # a deleted thread parent that still has replies
+            _deleted(runtime, channel_id, str(payload.get("ts")))
+            return
+    elif subtype in HUMAN_SUBTYPES:
+        payload = dict(event)
+    else:
+        return
+    if _from_bot(runtime, payload) or not payload.get("user") or not payload.get("ts"):
+        return
+    runtime.directory.channel(channel_id)
+    runtime.directory.ensure_member(str(payload["user"]))
+    message = message_from_payload(
+        payload, channel_id, runtime.directory.user_names(), runtime.directory.channel_names()
+    )
+    if message is None:
+        logger.info("malformed message event in %s skipped", channel_id)
+        return
+    with runtime.work_lock:
+        batch = ctx.pipeline.receive(message)
+        alerts = runtime.after_batch(batch, post_alerts=False)
+    runtime.post_alerts(alerts)
+
+
+def _deleted(runtime: SlackRuntime, channel_id: str, ts: str) -> None:
+    """The message leaves the index and answers; its flag (if any) is marked and the alert updated."""
+    with runtime.work_lock:
+        batch = runtime.ctx.pipeline.delete(channel_id, ts)
+        alerts = runtime.after_batch(batch, post_alerts=False)
+        if not alerts and services.has(runtime.ctx, "moderation"):
+            moderation = services.moderation(runtime.ctx)
+            flag = moderation.on_deleted(channel_id, ts)
+            if flag is not None and flag.alert_id is not None and not flag.shadow:
+                alerts = [moderation.alert(flag.alert_id, is_update=True)]
+    runtime.post_alerts(alerts)

@@ -1,0 +1,103 @@
+"""Scenario fixtures: a fake Slack Web API, and the real Bolt app served over HTTP on loopback."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from assistant.config import load_settings
+from assistant.context import Context
+from assistant.encoder import Encoder
+from assistant.slack.app import build_app
+from assistant.slack.http import EVENTS_PATH, make_server
+from assistant.slack.runtime import SlackRuntime
+from tests.slack.doubles import SIGNING_SECRET, KeywordJudge, MemoEncoder, SlackSender
+from tests.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
+
+GENERAL = "CGENERAL1"
+MODS = "CMODS0001"
+SECRET = "GSECRET01"
+ANA, BEN, MOD = "UANA00001", "UBEN00001", "UMOD00001"
+
+
+@pytest.fixture(scope="session")
+def memo_encoder(encoder: Encoder) -> MemoEncoder:
+    return MemoEncoder(encoder)
+
+
+@pytest.fixture()
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as slack:
+        for uid, name in ((ANA, "ana"), (BEN, "ben"), (MOD, "mo"), (BOT_USER, "assistant")):
+            slack.add_user(uid, name)
+        slack.add_channel(GENERAL, "general", members=[ANA, BEN, MOD, BOT_USER])
+        slack.add_channel(MODS, "moderators", members=[MOD, BOT_USER])
+        slack.add_channel(SECRET, "secret-plans", private=True, members=[ANA, BOT_USER])
+        yield slack
+
+
+def make_ctx(
+    tmp_path: Path, fake_slack: FakeSlack, encoder: Encoder | MemoEncoder, **overrides: object
+) -> Context:
+    settings = load_settings(
+        data_dir=tmp_path / "data",
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.base_url,
+        moderators_channel="moderators",
+        **overrides,
+    )
+    ctx = Context(settings)
+    ctx.__dict__["encoder"] = encoder
+    ctx.__dict__["judge"] = KeywordJudge()
+    return ctx
+
+
+@dataclass
+class RunningApp:
+    ctx: Context
+    runtime: SlackRuntime
+    slack: FakeSlack
+    sender: SlackSender
+
+    def settle(self, seconds: float = 0.3) -> None:
+        """Let work that runs after the ack finish."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.runtime.work_lock.acquire(timeout=0.05):
+                self.runtime.work_lock.release()
+                time.sleep(seconds)
+                if self.runtime.work_lock.acquire(timeout=0.05):
+                    self.runtime.work_lock.release()
+                    return
+
+
+@pytest.fixture()
+def running_app(tmp_path: Path, fake_slack: FakeSlack, memo_encoder: MemoEncoder) -> Iterator[RunningApp]:
+    ctx = make_ctx(tmp_path, fake_slack, memo_encoder)
+    app, runtime = build_app(ctx, backfill_interval=0.0)
+    server = make_server(app, "127.0.0.1", 0)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "the app's HTTP server did not start"
+    sender = SlackSender(f"http://127.0.0.1:{port}{EVENTS_PATH}")
+    try:
+        yield RunningApp(ctx, runtime, fake_slack, sender)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+        runtime.close()
+        ctx.close()
