@@ -1,0 +1,56 @@
+"""The weekly digest for a manager: per channel, this week's numbers and trend, mood, top wants, members who
+went quiet, unanswered newcomers and people to recognise. Rendered as text by ``prompts/digest_weekly.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from assistant.insights import members as members_mod
+from assistant.insights.metrics import compute_metrics
+from assistant.insights.models import Digest, DigestChannel
+from assistant.insights.wants import channel_wants
+
+if TYPE_CHECKING:
+    from assistant.insights.service import InsightsService
+
+
+def build_digest(
+    service: InsightsService,
+    *,
+    manager_id: str | None = None,
+    channels: Sequence[str] | None = None,
+    at: datetime | None = None,
+    visible: Iterable[str] | None = None,
+) -> Digest:
+    """Channels: those named, else those the manager is a member of, else every visible channel."""
+    snap = service.snapshot(visible)
+    if channels:
+        ids = [service.channel_id(snap, c) for c in channels]
+    elif manager_id:
+        ids = sorted({cid for (cid, uid) in snap.joins if uid == manager_id and snap.by_channel.get(cid)})
+        if not ids:
+            ids = sorted({m.channel_id for m in snap.messages if m.user_id == manager_id})
+    else:
+        ids = [cid for cid in snap.channels if snap.by_channel.get(cid)]
+    ids = sorted(ids, key=snap.channel_name)
+    workspace = compute_metrics(snap.restrict(ids), None, "week", at)
+    digest = Digest(manager_id=manager_id, start=workspace.start, end=workspace.end, workspace=workspace)
+    for cid in ids:
+        scoped = snap.restrict({cid})
+        metrics = compute_metrics(snap, cid, "week", at)
+        wants = channel_wants(snap, cid, service.vectors, threshold=service.want_threshold, at=at)
+        digest.channels.append(
+            DigestChannel(
+                channel_id=cid,
+                channel_name=snap.channel_name(cid),
+                metrics=metrics,
+                wants=wants.themes[:3],
+                quiet=members_mod.quiet_members(scoped, at=at, quiet_weeks=service.quiet_weeks),
+                newcomers=members_mod.unanswered_newcomers(scoped, at=at, newcomer_days=service.newcomer_days),
+                contributors=members_mod.top_contributors(scoped, since=metrics.start, at=at, k=3),
+            )
+        )
+    return digest

@@ -1,0 +1,211 @@
+"""Readable labels for groups of messages: class-based TF-IDF (c-TF-IDF, as in BERTopic) over scikit-learn counts.
+
+Each group's messages are one document; a term scores high when it is frequent in the group and rare across
+groups. Bigrams are kept so labels read like "dark mode" rather than "dark".
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+#: Chat filler that says nothing about a topic.
+CHAT_STOP_WORDS = frozenset(
+    {
+        "hi",
+        "hey",
+        "hello",
+        "thanks",
+        "thank",
+        "thx",
+        "pls",
+        "please",
+        "yes",
+        "yeah",
+        "ok",
+        "okay",
+        "lol",
+        "just",
+        "like",
+        "really",
+        "would",
+        "could",
+        "should",
+        "maybe",
+        "think",
+        "know",
+        "want",
+        "wants",
+        "wish",
+        "need",
+        "needs",
+        "love",
+        "great",
+        "good",
+        "nice",
+        "cool",
+        "sure",
+        "got",
+        "get",
+        "getting",
+        "make",
+        "use",
+        "using",
+        "used",
+        "does",
+        "did",
+        "doing",
+        "don",
+        "didn",
+        "doesn",
+        "isn",
+        "can",
+        "let",
+        "lets",
+        "ll",
+        "ve",
+        "re",
+        "im",
+        "i'm",
+        "it's",
+        "anyone",
+        "someone",
+        "something",
+        "thing",
+        "things",
+        "way",
+        "time",
+        "people",
+        "guys",
+        "folks",
+        "also",
+        "still",
+        "actually",
+        "probably",
+        "able",
+        "idea",
+        "one",
+        "two",
+        "new",
+        "day",
+        "week",
+        "today",
+        "tomorrow",
+        "yesterday",
+        "http",
+        "https",
+        "www",
+        "com",
+        "org",
+        "gt",
+        "lt",
+        "amp",
+        "again",
+        "already",
+        "much",
+        "many",
+        "lot",
+        "bit",
+        "going",
+        "gonna",
+        "look",
+        "looks",
+        "see",
+        "say",
+        "said",
+        "tell",
+        "ask",
+        "asked",
+        "try",
+        "trying",
+        "work",
+        "works",
+        "working",
+        "right",
+        "well",
+        "yet",
+        "kind",
+        "sort",
+        "feel",
+        "feels",
+        "us",
+        "we",
+        "our",
+        "you",
+        "your",
+        "it",
+        "its",
+        "be",
+        "there",
+        "here",
+        "add",
+        "adding",
+        "request",
+        "suggest",
+        "suggestion",
+        "hope",
+        "nobody",
+        "everyone",
+    }
+)
+STOP_WORDS = sorted(ENGLISH_STOP_WORDS | CHAT_STOP_WORDS)
+_TOKEN = r"(?u)\b[^\W\d_][\w\-]+\b"
+_URL = re.compile(r"https?://\S+|<[^>]+>|`[^`]*`")
+
+
+def clean(text: str) -> str:
+    return _URL.sub(" ", text)
+
+
+def distinctive_terms(groups: dict[str, list[str]], top: int = 5) -> dict[str, list[str]]:
+    """The ``top`` most distinctive terms of each group (c-TF-IDF); empty list for a group with no words."""
+    keys = [k for k, docs in groups.items() if any(d.strip() for d in docs)]
+    out: dict[str, list[str]] = {k: [] for k in groups}
+    if not keys:
+        return out
+    docs = [" ".join(clean(d) for d in groups[k]) for k in keys]
+    vectorizer = CountVectorizer(
+        stop_words=STOP_WORDS, ngram_range=(1, 2), token_pattern=_TOKEN, lowercase=True, min_df=1
+    )
+    try:
+        counts = vectorizer.fit_transform(docs)
+    except ValueError:  # only stop words
+        return out
+    terms = vectorizer.get_feature_names_out()
+    counts = sparse.csr_matrix(counts, dtype=np.float64)
+    totals = np.asarray(counts.sum(axis=1)).ravel()
+    totals[totals == 0] = 1.0
+    mean_words = counts.sum() / max(len(keys), 1)
+    idf = np.log(1.0 + mean_words / np.asarray(counts.sum(axis=0)).ravel())
+    # A bigram made of two distinctive words outranks each word alone: boost bigrams slightly.
+    idf = idf * np.where(np.char.find(terms.astype(str), " ") >= 0, 1.5, 1.0)
+    scores = sparse.csr_matrix(sparse.diags(1.0 / totals) @ counts.multiply(idf))
+    for row, key in enumerate(keys):
+        lo, hi = scores.indptr[row], scores.indptr[row + 1]
+        cols, vals = scores.indices[lo:hi], scores.data[lo:hi]
+        raw = counts[row]
+        chosen: list[str] = []
+        for pos in np.argsort(-vals, kind="stable"):
+            if vals[pos] <= 0 or len(chosen) >= top:
+                break
+            term = str(terms[cols[pos]])
+            if raw[0, cols[pos]] < 2 and " " in term:
+                continue  # a bigram seen once is noise
+            if any(term in c for c in chosen):
+                continue
+            chosen = [c for c in chosen if c not in term.split()]
+            chosen.append(term)
+        out[key] = chosen[:top]
+    return out
+
+
+def label_from_terms(terms: list[str], fallback: str = "misc") -> str:
+    """A short label: the best term, plus the second when the first is a single word."""
+    if not terms:
+        return fallback
+    if " " in terms[0] or len(terms) == 1:
+        return terms[0]
+    return f"{terms[0]} / {terms[1]}"

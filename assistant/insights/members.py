@@ -1,0 +1,348 @@
+"""Members worth a manager's attention: who to recognise, who went quiet, which newcomers nobody answered,
+and who should meet whom (twinning/mentoring across channels, from message embeddings).
+
+All functions take a ``Snapshot`` (already restricted to what the caller may see) and an injectable ``now``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from assistant.domain import Message
+from assistant.insights.data import Snapshot
+from assistant.insights.labels import distinctive_terms
+from assistant.insights.models import Contributor, Newcomer, QuietMember, Twin
+from assistant.insights.periods import week_index
+
+logger = logging.getLogger(__name__)
+
+_THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|solved|worked|works now|fixed it|perfect)\b", re.I)
+
+VectorLookup = Callable[[Sequence[str]], dict[str, np.ndarray]]
+
+
+def _streaks(weeks: set[int], now_week: int) -> tuple[int, int]:
+    """(longest run of consecutive active weeks, current run ending this week or last week)."""
+    longest = run = 0
+    prev = None
+    for w in sorted(weeks):
+        run = run + 1 if prev is not None and w == prev + 1 else 1
+        longest = max(longest, run)
+        prev = w
+    current = 0
+    w = now_week if now_week in weeks else now_week - 1
+    while w in weeks:
+        current += 1
+        w -= 1
+    return longest, current
+
+
+def top_contributors(
+    snap: Snapshot, *, since: datetime | None = None, at: datetime | None = None, k: int = 5
+) -> list[Contributor]:
+    """Members ranked by messages + 3 x helpful replies + reactions received.
+
+    A reply is *helpful* when it answers someone else's thread and got a reaction, or the thread's author
+    thanked afterwards ("thanks", "solved", "works now").
+    """
+    now = snap.now(at)
+    msgs = snap.in_window(since, now + timedelta(microseconds=1))
+    parents = {(m.channel_id, m.ts): m for m in snap.messages if m.is_thread_parent}
+    thread_msgs: dict[tuple[str, str], list[Message]] = defaultdict(list)
+    for m in snap.messages:
+        if m.is_reply and m.thread_ts:
+            thread_msgs[(m.channel_id, m.thread_ts)].append(m)
+    stats: dict[str, Counter[str]] = defaultdict(Counter)
+    weeks: dict[str, set[int]] = defaultdict(set)
+    best: dict[str, tuple[int, Message]] = {}
+    for m in msgs:
+        if not m.user_id:
+            continue
+        s = stats[m.user_id]
+        s["messages"] += 1
+        s["reactions"] += m.reaction_count
+        weeks[m.user_id].add(week_index(m.time))
+        helpful = False
+        if m.is_reply and m.thread_ts:
+            parent = parents.get((m.channel_id, m.thread_ts))
+            if parent is not None and parent.user_id != m.user_id:
+                s["replies"] += 1
+                thanked = any(
+                    r.user_id == parent.user_id and r.time > m.time and _THANKS.search(r.text)
+                    for r in thread_msgs[(m.channel_id, m.thread_ts)]
+                )
+                helpful = m.reaction_count > 0 or thanked
+        if helpful:
+            s["helpful"] += 1
+        weight = m.reaction_count + (3 if helpful else 0)
+        if m.user_id not in best or weight > best[m.user_id][0]:
+            best[m.user_id] = (weight, m)
+    now_week = week_index(now)
+    out = []
+    for uid, s in stats.items():
+        if snap.members.get(uid) is not None and snap.members[uid].is_bot:
+            continue
+        longest, current = _streaks(weeks[uid], now_week)
+        score = s["messages"] + 3 * s["helpful"] + s["reactions"]
+        out.append(
+            Contributor(
+                user_id=uid,
+                name=snap.member_name(uid),
+                messages=s["messages"],
+                replies_to_others=s["replies"],
+                helpful_replies=s["helpful"],
+                reactions_received=s["reactions"],
+                active_weeks=len(weeks[uid]),
+                longest_streak_weeks=longest,
+                current_streak_weeks=current,
+                score=float(score),
+                citations=[snap.cite(best[uid][1])] if uid in best else [],
+            )
+        )
+    out.sort(key=lambda c: (-c.score, -c.messages, c.name))
+    return out[:k]
+
+
+def quiet_members(
+    snap: Snapshot,
+    *,
+    at: datetime | None = None,
+    quiet_weeks: int = 3,
+    lookback_weeks: int = 8,
+    min_active_weeks: int = 3,
+) -> list[QuietMember]:
+    """Members who were regularly active and have now been silent for at least ``quiet_weeks`` weeks.
+
+    *Regularly active*: posted in at least ``min_active_weeks`` distinct weeks of the ``lookback_weeks`` weeks
+    before the silence began.
+    """
+    now = snap.now(at)
+    quiet_start = now - timedelta(weeks=quiet_weeks)
+    lookback_start = quiet_start - timedelta(weeks=lookback_weeks)
+    last: dict[str, Message] = {}
+    weeks: dict[str, set[int]] = defaultdict(set)
+    counts: Counter[str] = Counter()
+    channels: dict[str, set[str]] = defaultdict(set)
+    for m in snap.in_window(None, now + timedelta(microseconds=1)):
+        if not m.user_id:
+            continue
+        last[m.user_id] = m
+        channels[m.user_id].add(snap.channel_name(m.channel_id))
+        if lookback_start <= m.time < quiet_start:
+            weeks[m.user_id].add(week_index(m.time))
+            counts[m.user_id] += 1
+    out = []
+    for uid, m in last.items():
+        if m.time >= quiet_start or len(weeks[uid]) < min_active_weeks:
+            continue
+        member = snap.members.get(uid)
+        if member is not None and (member.is_bot or member.deleted):
+            continue
+        out.append(
+            QuietMember(
+                user_id=uid,
+                name=snap.member_name(uid),
+                last_active=m.time,
+                silent_weeks=round((now - m.time).total_seconds() / (7 * 86400), 1),
+                active_weeks_before=len(weeks[uid]),
+                messages_before=counts[uid],
+                channels=sorted(channels[uid]),
+                last_message=snap.cite(m),
+            )
+        )
+    out.sort(key=lambda q: (-q.messages_before, q.name))
+    return out
+
+
+def unanswered_newcomers(
+    snap: Snapshot, *, at: datetime | None = None, newcomer_days: int = 42, include_answered: bool = False
+) -> list[Newcomer]:
+    """Members new to the workspace in the last ``newcomer_days`` days whose first message got no reply.
+
+    *New*: their first message anywhere in the (visible) workspace, or their earliest join, falls in the window.
+    """
+    now = snap.now(at)
+    start = now - timedelta(days=newcomer_days)
+    first_msg: dict[str, Message] = {}
+    for m in snap.in_window(None, now + timedelta(microseconds=1)):
+        if m.user_id and m.user_id not in first_msg:
+            first_msg[m.user_id] = m
+    earliest_join: dict[str, datetime] = {}
+    for (_, uid), joined in snap.joins.items():
+        if joined is not None and (uid not in earliest_join or joined < earliest_join[uid]):
+            earliest_join[uid] = joined
+    out = []
+    for uid, m in first_msg.items():
+        if m.time < start:
+            continue
+        joined = earliest_join.get(uid)
+        if joined is not None and joined < start:
+            continue
+        member = snap.members.get(uid)
+        if member is not None and member.is_bot:
+            continue
+        answered = (m.channel_id, m.ts) in snap.first_reply
+        if answered and not include_answered:
+            continue
+        out.append(
+            Newcomer(
+                user_id=uid,
+                name=snap.member_name(uid),
+                channel_id=m.channel_id,
+                channel_name=snap.channel_name(m.channel_id),
+                joined_at=joined,
+                first_message=snap.cite(m),
+                answered=answered,
+                waiting_days=round((now - m.time).total_seconds() / 86400, 1),
+            )
+        )
+    out.sort(key=lambda n: -n.waiting_days)
+    return out
+
+
+def home_channels(snap: Snapshot) -> dict[str, str]:
+    """Each member's main channel: where they post most."""
+    per: dict[str, Counter[str]] = defaultdict(Counter)
+    for m in snap.messages:
+        if m.user_id:
+            per[m.user_id][m.channel_id] += 1
+    return {uid: c.most_common(1)[0][0] for uid, c in per.items()}
+
+
+def twins(
+    snap: Snapshot,
+    vectors: VectorLookup,
+    *,
+    k: int = 5,
+    min_similarity: float = 0.5,
+    min_messages: int = 3,
+    max_messages_per_member: int = 400,
+    max_members: int = 300,
+    candidates_per_member: int = 10,
+) -> list[Twin]:
+    """Pairs of members whose main channels differ but whose messages are about similar things.
+
+    A member's profile is the mean of their (stored) message vectors. A pair's score is the mean of the profile
+    similarity (what they talk about overall) and of their three closest message pairs (a specific shared
+    interest even when they also talk about other things). Pairs are ranked by score, each member appears at most
+    twice, and the reason names the topics both talk about (terms
+    distinctive of both members' messages) with one message of each as evidence.
+    """
+    home = home_channels(snap)
+    by_user: dict[str, list[Message]] = defaultdict(list)
+    for m in snap.messages:
+        if m.user_id and len(m.text) >= 15:
+            by_user[m.user_id].append(m)
+    users = sorted(
+        (
+            u
+            for u, ms in by_user.items()
+            if len(ms) >= min_messages and not (snap.members.get(u) and snap.members[u].is_bot)
+        ),
+        key=lambda u: (-len(by_user[u]), u),
+    )[:max_members]
+    if len(users) < 2:
+        return []
+    keys: list[str] = []
+    for u in users:
+        keys.extend(m.key for m in by_user[u][-max_messages_per_member:])
+    stored = vectors(keys)
+    profiles: dict[str, np.ndarray] = {}
+    per_msg: dict[str, list[tuple[Message, np.ndarray]]] = {}
+    for u in users:
+        pairs = [(m, stored[m.key]) for m in by_user[u][-max_messages_per_member:] if m.key in stored]
+        if len(pairs) < min_messages:
+            continue
+        mean = np.mean([v for _, v in pairs], axis=0)
+        norm = float(np.linalg.norm(mean))
+        if norm > 0:
+            profiles[u] = mean / norm
+            per_msg[u] = pairs
+    ids = sorted(profiles)
+    if len(ids) < 2:
+        return []
+    mat = np.stack([profiles[u] for u in ids])
+    sims = mat @ mat.T
+    candidates = []
+    for i in range(len(ids)):
+        others = [j for j in np.argsort(-sims[i]) if j > i and home.get(ids[i]) != home.get(ids[int(j)])]
+        for j in others[:candidates_per_member]:
+            match = _top_match(per_msg[ids[i]], per_msg[ids[int(j)]])
+            score = (float(sims[i, j]) + match) / 2
+            if score >= min_similarity:
+                candidates.append((score, ids[i], ids[int(j)]))
+    terms = distinctive_terms({u: [m.text for m in by_user[u]] for u in ids}, top=25)
+    used: Counter[str] = Counter()
+    out: list[Twin] = []
+    for sim, a, b in candidates:
+        if len(out) >= k:
+            break
+        if used[a] >= 2 or used[b] >= 2:
+            continue
+        shared = _shared_topics(terms.get(a, []), terms.get(b, []), by_user[a], by_user[b])
+        if not shared:
+            continue
+        used[a] += 1
+        used[b] += 1
+        ma, mb = _closest_pair(per_msg[a], per_msg[b])
+        a_ch, b_ch = snap.channel_name(home[a]), snap.channel_name(home[b])
+        reason = (
+            f"{snap.member_name(a)} (mostly #{a_ch}) and {snap.member_name(b)} (mostly #{b_ch}) both talk about "
+            f"{', '.join(shared[:3])}; their messages are {sim:.0%} similar."
+        )
+        out.append(
+            Twin(
+                a=a,
+                a_name=snap.member_name(a),
+                a_channel=a_ch,
+                b=b,
+                b_name=snap.member_name(b),
+                b_channel=b_ch,
+                similarity=round(sim, 3),
+                shared_topics=shared,
+                reason=reason,
+                citations=[snap.cite(ma), snap.cite(mb)],
+            )
+        )
+    return out
+
+
+def _words(messages: list[Message]) -> str:
+    return " ".join(m.text.lower() for m in messages)
+
+
+def _shared_topics(
+    a_terms: list[str], b_terms: list[str], a_msgs: list[Message], b_msgs: list[Message]
+) -> list[str]:
+    """Terms distinctive of one member that the other also uses (both directions, best first)."""
+    a_text, b_text = _words(a_msgs), _words(b_msgs)
+    shared: list[str] = []
+    for term in [t for pair in zip(a_terms, b_terms, strict=False) for t in pair] + a_terms + b_terms:
+        if term in shared:
+            continue
+        pattern = re.compile(rf"\b{re.escape(term)}\b")
+        if pattern.search(a_text) and pattern.search(b_text):
+            shared.append(term)
+    return shared[:5]
+
+
+def _top_match(a: list[tuple[Message, np.ndarray]], b: list[tuple[Message, np.ndarray]], n: int = 3) -> float:
+    sims = np.stack([v for _, v in a]) @ np.stack([v for _, v in b]).T
+    best = np.sort(sims.ravel())[::-1][:n]
+    return float(best.mean())
+
+
+def _closest_pair(
+    a: list[tuple[Message, np.ndarray]], b: list[tuple[Message, np.ndarray]]
+) -> tuple[Message, Message]:
+    am = np.stack([v for _, v in a])
+    bm = np.stack([v for _, v in b])
+    sims = am @ bm.T
+    i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
+    return a[int(i)][0], b[int(j)][0]

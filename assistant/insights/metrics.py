@@ -1,0 +1,188 @@
+"""Engagement metrics of a channel (or the workspace) over a calendar period, with the trend against the
+same elapsed span of the previous period.
+
+Definitions (kept here so every number in an answer can be explained):
+
+- *messages*: conversation messages (people, not bots, joins or deleted placeholders) in the window.
+- *active members*: distinct authors in the window; *members*: channel members at the window's end (membership
+  rows, else everyone who ever posted); *participation rate* = active / members.
+- *new members*: joined in the window (join events), or — in channels without any join records — first posted
+  in the window; each newcomer's first message in the channel is *replied* if someone else answered it.
+- *reply rate*: share of top-level messages in the window that got a reply from someone else (thread reply; in
+  channels without threads, another person's message within 30 minutes; or an ``@mention`` of the author within a
+  day); *median time to first reply* is over those replied messages, in minutes.
+- *reactions per message*, *thread depth* (replies per thread started in the window, mean and max).
+- *sentiment mix*: label shares over judged messages; the *mood* word follows ``mood_of``.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from datetime import datetime
+
+from assistant.domain import Message
+from assistant.insights.data import Snapshot
+from assistant.insights.models import ChannelMetrics, Mood, PeriodCounts, SentimentMix
+from assistant.insights.periods import PeriodName, Window, current_window, previous_window
+
+#: A channel is "mixed" when both positive and negative messages are at least this common.
+MIXED_SHARE = 0.25
+#: A channel leans positive/negative when one share exceeds the other by this much.
+LEAN_MARGIN = 0.15
+
+
+def mood_of(positive: float, negative: float, judged: int) -> Mood:
+    """Mood word from label shares: mixed if both sides are common, else the side that clearly leads."""
+    if judged == 0:
+        return "unknown"
+    if positive >= MIXED_SHARE and negative >= MIXED_SHARE:
+        return "mixed"
+    if positive - negative >= LEAN_MARGIN:
+        return "positive"
+    if negative - positive >= LEAN_MARGIN:
+        return "negative"
+    return "neutral"
+
+
+def sentiment_mix(snap: Snapshot, messages: list[Message]) -> SentimentMix:
+    labels: Counter[str] = Counter()
+    for m in messages:
+        j = snap.judgment(m)
+        if j is not None:
+            labels[j.sentiment.label] += 1
+    judged = sum(labels.values())
+    if not judged:
+        return SentimentMix()
+    pos, neu, neg = (labels[k] / judged for k in ("positive", "neutral", "negative"))
+    return SentimentMix(
+        judged=judged,
+        positive=round(pos, 3),
+        neutral=round(neu, 3),
+        negative=round(neg, 3),
+        net=round(pos - neg, 3),
+        mood=mood_of(pos, neg, judged),
+    )
+
+
+def _reply_stats(snap: Snapshot, messages: list[Message]) -> tuple[int, int, float | None]:
+    top = [m for m in messages if not m.is_reply]
+    waits = []
+    for m in top:
+        when = snap.first_reply.get((m.channel_id, m.ts))
+        if when is not None:
+            waits.append((when - m.time).total_seconds() / 60.0)
+    median = round(statistics.median(waits), 1) if waits else None
+    return len(top), len(waits), median
+
+
+def _thread_depths(snap: Snapshot, messages: list[Message]) -> list[int]:
+    depths = []
+    for m in messages:
+        if m.is_thread_parent:
+            replies = snap.thread_replies.get((m.channel_id, m.ts), 0) or m.reply_count
+            if replies:
+                depths.append(replies)
+    return depths
+
+
+def _new_members(snap: Snapshot, channel_ids: list[str], window: Window) -> list[tuple[str, str, datetime | None]]:
+    """(channel, user, joined_at) of members new in the window."""
+    out: list[tuple[str, str, datetime | None]] = []
+    for cid in channel_ids:
+        joins = {uid: at for (c, uid), at in snap.joins.items() if c == cid}
+        if any(at is not None for at in joins.values()):
+            out.extend((cid, uid, at) for uid, at in joins.items() if at is not None and window.contains(at))
+        else:
+            first: dict[str, datetime] = {}
+            for m in snap.by_channel.get(cid, []):
+                if m.user_id and m.user_id not in first:
+                    first[m.user_id] = m.time
+            out.extend((cid, uid, at) for uid, at in first.items() if window.contains(at))
+    return out
+
+
+def first_message(snap: Snapshot, channel_id: str, user_id: str) -> Message | None:
+    for m in snap.by_channel.get(channel_id, []):
+        if m.user_id == user_id:
+            return m
+    return None
+
+
+def _counts(snap: Snapshot, channel_id: str | None, window: Window) -> PeriodCounts:
+    msgs = snap.in_window(window.start, window.end, channel_id)
+    top, replied, _ = _reply_stats(snap, msgs)
+    mix = sentiment_mix(snap, msgs)
+    return PeriodCounts(
+        start=window.start,
+        end=window.end,
+        messages=len(msgs),
+        active_members=len({m.user_id for m in msgs if m.user_id}),
+        reply_rate=round(replied / top, 3) if top else None,
+        net_sentiment=mix.net if mix.judged else None,
+    )
+
+
+def _pct(now: float, before: float) -> float | None:
+    return round((now - before) / before, 3) if before else None
+
+
+def _diff(now: float | None, before: float | None) -> float | None:
+    return round(now - before, 3) if now is not None and before is not None else None
+
+
+def compute_metrics(
+    snap: Snapshot, channel_id: str | None, period: PeriodName = "week", at: datetime | None = None
+) -> ChannelMetrics:
+    """Metrics of one channel (``channel_id``) or of every channel in the snapshot (``None``)."""
+    now = snap.now(at)
+    window = current_window(period, now)
+    prev_window = previous_window(period, now)
+    msgs = snap.in_window(window.start, window.end, channel_id)
+    channel_ids = [channel_id] if channel_id else list(snap.channels)
+    members: set[str] = set()
+    for cid in channel_ids:
+        members |= snap.channel_members(cid, window.end)
+    active = {m.user_id for m in msgs if m.user_id}
+    top, replied, median_wait = _reply_stats(snap, msgs)
+    depths = _thread_depths(snap, msgs)
+    newcomers = _new_members(snap, channel_ids, window)
+    answered = 0
+    for cid, uid, _ in newcomers:
+        first = first_message(snap, cid, uid)
+        if first is not None and (cid, first.ts) in snap.first_reply:
+            answered += 1
+    posted_newcomers = sum(1 for cid, uid, _ in newcomers if first_message(snap, cid, uid) is not None)
+    prev = _counts(snap, channel_id, prev_window)
+    mix = sentiment_mix(snap, msgs)
+    reply_rate = round(replied / top, 3) if top else None
+    return ChannelMetrics(
+        channel_id=channel_id,
+        channel_name=snap.channel_name(channel_id) if channel_id else "workspace",
+        period=period,
+        start=window.start,
+        end=window.end,
+        messages=len(msgs),
+        active_members=len(active),
+        members=len(members | active),
+        participation_rate=round(len(active) / len(members | active), 3) if members | active else None,
+        new_members=sorted({uid for _, uid, _ in newcomers}),
+        new_members_first_replied=answered,
+        new_members_first_unanswered=posted_newcomers - answered,
+        top_level_messages=top,
+        replied_messages=replied,
+        reply_rate=reply_rate,
+        median_first_reply_minutes=median_wait,
+        reactions_per_message=round(sum(m.reaction_count for m in msgs) / len(msgs), 3) if msgs else None,
+        threads=len(depths),
+        mean_thread_depth=round(sum(depths) / len(depths), 2) if depths else None,
+        max_thread_depth=max(depths, default=0),
+        sentiment=mix,
+        previous=prev,
+        trend={
+            "messages_pct": _pct(len(msgs), prev.messages),
+            "active_members_pct": _pct(len(active), prev.active_members),
+            "reply_rate": _diff(reply_rate, prev.reply_rate),
+            "net_sentiment": _diff(mix.net if mix.judged else None, prev.net_sentiment),
+        },
+    )

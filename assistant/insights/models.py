@@ -1,0 +1,223 @@
+"""Pydantic records the insight services return: metrics, members, wants, topics, answers, digests.
+
+They are the boundary between the core services and the adapters (CLI, Slack app, report), so every field is
+plain data that serialises to JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from assistant.domain import Citation
+
+Mood = Literal["positive", "negative", "neutral", "mixed", "unknown"]
+Trend = Literal["new", "rising", "steady", "fading"]
+
+
+class SentimentMix(BaseModel):
+    """Shares of judged messages by sentiment label, and the mood word managers read."""
+
+    judged: int = 0
+    positive: float = 0.0
+    neutral: float = 0.0
+    negative: float = 0.0
+    net: float = Field(default=0.0, description="positive share minus negative share")
+    mood: Mood = "unknown"
+
+
+class PeriodCounts(BaseModel):
+    """The headline numbers of one window, kept for the previous period so trends can be shown."""
+
+    start: datetime
+    end: datetime
+    messages: int = 0
+    active_members: int = 0
+    reply_rate: float | None = None
+    net_sentiment: float | None = None
+
+
+class ChannelMetrics(BaseModel):
+    """Engagement of one channel (or the whole workspace when ``channel_id`` is None) over one period."""
+
+    channel_id: str | None
+    channel_name: str
+    period: Literal["day", "week", "month"]
+    start: datetime
+    end: datetime
+    messages: int
+    active_members: int
+    members: int
+    participation_rate: float | None
+    new_members: list[str] = Field(default_factory=list)
+    new_members_first_replied: int = 0
+    new_members_first_unanswered: int = 0
+    top_level_messages: int = 0
+    replied_messages: int = 0
+    reply_rate: float | None = None
+    median_first_reply_minutes: float | None = None
+    reactions_per_message: float | None = None
+    threads: int = 0
+    mean_thread_depth: float | None = None
+    max_thread_depth: int = 0
+    sentiment: SentimentMix = Field(default_factory=SentimentMix)
+    previous: PeriodCounts | None = None
+    trend: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="messages_pct and active_members_pct (relative change), reply_rate and net_sentiment (difference)",
+    )
+
+
+class Contributor(BaseModel):
+    user_id: str
+    name: str
+    messages: int
+    replies_to_others: int
+    helpful_replies: int
+    reactions_received: int
+    active_weeks: int
+    longest_streak_weeks: int
+    current_streak_weeks: int
+    score: float
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class QuietMember(BaseModel):
+    user_id: str
+    name: str
+    last_active: datetime
+    silent_weeks: float
+    active_weeks_before: int
+    messages_before: int
+    channels: list[str] = Field(default_factory=list)
+    last_message: Citation | None = None
+
+
+class Newcomer(BaseModel):
+    user_id: str
+    name: str
+    channel_id: str
+    channel_name: str
+    joined_at: datetime | None
+    first_message: Citation
+    answered: bool
+    waiting_days: float
+
+
+class Twin(BaseModel):
+    """Two members of different channels whose messages are about similar things."""
+
+    a: str
+    a_name: str
+    a_channel: str
+    b: str
+    b_name: str
+    b_channel: str
+    similarity: float
+    shared_topics: list[str]
+    reason: str
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class WantTheme(BaseModel):
+    channel_id: str
+    channel_name: str
+    label: str
+    terms: list[str]
+    size: int
+    members: list[str]
+    member_names: list[str]
+    distinct_members: int
+    trend: Trend
+    recent: int = Field(description="wants in the recent window (last 30 days before 'now')")
+    earlier: int = Field(description="wants in the 30 days before that")
+    first: datetime
+    last: datetime
+    representatives: list[Citation]
+    ts: list[str] = Field(description="every want message in the theme")
+
+
+class ChannelWants(BaseModel):
+    channel_id: str
+    channel_name: str
+    wants: int
+    themes: list[WantTheme] = Field(default_factory=list)
+    one_offs: list[Citation] = Field(default_factory=list)
+
+
+class TopicCluster(BaseModel):
+    label: str
+    terms: list[str]
+    size: int
+    members: list[str]
+    representatives: list[Citation] = Field(default_factory=list)
+
+
+class ChannelTopics(BaseModel):
+    channel_id: str
+    channel_name: str
+    messages: int
+    terms: list[str]
+    clusters: list[TopicCluster] = Field(default_factory=list)
+    segments: dict[str, list[str]] = Field(
+        default_factory=dict, description="topic label -> member names whose messages are mostly about it"
+    )
+
+
+class MemberInterests(BaseModel):
+    user_id: str
+    name: str
+    messages: int
+    home_channel: str
+    terms: list[str]
+
+
+class TopicsReport(BaseModel):
+    channels: list[ChannelTopics] = Field(default_factory=list)
+    members: list[MemberInterests] = Field(default_factory=list)
+
+
+class ChannelHealth(BaseModel):
+    """What the Slack Home tab shows for one channel."""
+
+    channel_id: str
+    channel_name: str
+    week: ChannelMetrics
+    month: ChannelMetrics
+    top_wants: list[str] = Field(default_factory=list)
+    open_flags: int | None = None
+
+
+class Answer(BaseModel):
+    """An answer to a manager's question: text with [n] markers, the messages behind it, and the numbers."""
+
+    answer: str
+    citations: list[Citation] = Field(default_factory=list)
+    facts: dict[str, Any] = Field(default_factory=dict)
+
+
+class DigestChannel(BaseModel):
+    channel_id: str
+    channel_name: str
+    metrics: ChannelMetrics
+    wants: list[WantTheme] = Field(default_factory=list)
+    quiet: list[QuietMember] = Field(default_factory=list)
+    newcomers: list[Newcomer] = Field(default_factory=list)
+    contributors: list[Contributor] = Field(default_factory=list)
+
+
+class Digest(BaseModel):
+    """The weekly digest of a manager's channels; ``text()`` renders it with ``prompts/digest_weekly.md``."""
+
+    manager_id: str | None = None
+    start: datetime
+    end: datetime
+    channels: list[DigestChannel] = Field(default_factory=list)
+    workspace: ChannelMetrics | None = None
+
+    def text(self) -> str:
+        from assistant.prompts import render_prompt
+
+        return render_prompt("digest_weekly", digest=self)

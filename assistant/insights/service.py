@@ -1,0 +1,224 @@
+"""``InsightsService``: the one entry point adapters use for metrics, members, wants, topics, health, digests
+and reports. It reads a snapshot of the archive (refreshed when the archive changes) and restricts it to the
+channels the caller may see before computing anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from assistant.errors import NotFoundError
+from assistant.insights import members as members_mod
+from assistant.insights.data import Snapshot, load_snapshot
+from assistant.insights.keywords import KeywordIndex
+from assistant.insights.metrics import compute_metrics
+from assistant.insights.models import (
+    ChannelHealth,
+    ChannelMetrics,
+    ChannelWants,
+    Contributor,
+    Digest,
+    Newcomer,
+    QuietMember,
+    TopicsReport,
+    Twin,
+)
+from assistant.insights.periods import PeriodName
+from assistant.insights.topics import topics_report
+from assistant.insights.wants import channel_wants
+from assistant.store import Archive, Index
+
+logger = logging.getLogger(__name__)
+
+
+class InsightsService:
+    """Computed insights over the archive; every method accepts ``visible_channel_ids`` and ``at``."""
+
+    def __init__(
+        self,
+        archive: Archive,
+        index: Index,
+        *,
+        want_threshold: float = 0.5,
+        quiet_weeks: int = 3,
+        newcomer_days: int = 42,
+        permalink_base: str | None = None,
+    ) -> None:
+        self.archive = archive
+        self.index = index
+        self.want_threshold = want_threshold
+        self.quiet_weeks = quiet_weeks
+        self.newcomer_days = newcomer_days
+        self.permalink_base = permalink_base
+        self._snapshot: Snapshot | None = None
+        self._stamp: tuple[int, int] | None = None
+        self._lock = threading.Lock()
+        self._keywords: tuple[int, KeywordIndex] | None = None
+
+    # Snapshot ---------------------------------------------------------------------------------------------------
+    def _archive_stamp(self) -> tuple[int, int]:
+        from sqlalchemy import func, select
+
+        from assistant.store.schema import JudgmentRow, MessageRow
+
+        with self.archive.session() as s:
+            messages = int(s.scalar(select(func.count()).select_from(MessageRow)) or 0)
+            judged = int(s.scalar(select(func.count()).select_from(JudgmentRow)) or 0)
+        return messages, judged
+
+    def snapshot(self, visible_channel_ids: Iterable[str] | None = None) -> Snapshot:
+        """The current snapshot, reloaded when messages or judgments were added, restricted to visible channels."""
+        with self._lock:
+            stamp = self._archive_stamp()
+            if self._snapshot is None or stamp != self._stamp:
+                self._snapshot = load_snapshot(self.archive, permalink_base=self.permalink_base)
+                self._stamp = stamp
+            snap = self._snapshot
+        return snap.restrict(set(visible_channel_ids) if visible_channel_ids is not None else None)
+
+    def keyword_index(self) -> KeywordIndex:
+        """BM25 over every stored message (built once per snapshot); callers filter by visibility."""
+        full = self.snapshot()
+        with self._lock:
+            if self._keywords is None or self._keywords[0] != id(full):
+                self._keywords = (id(full), KeywordIndex(full.messages))
+            return self._keywords[1]
+
+    def refresh(self) -> None:
+        with self._lock:
+            self._snapshot = None
+
+    def vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        return self.index.message_vectors(keys)
+
+    def channel_id(self, snap: Snapshot, channel: str) -> str:
+        """Resolve a channel name (with or without #) or id within what the caller may see."""
+        found = snap.resolve_channel(channel)
+        if found is None:  # a channel the caller may not see is reported exactly like a missing one
+            raise NotFoundError(f"No channel called {channel!r} is in the archive.")
+        return found.id
+
+    # Metrics ----------------------------------------------------------------------------------------------------
+    def channel_metrics(
+        self,
+        channel: str,
+        period: PeriodName = "week",
+        at: datetime | None = None,
+        visible_channel_ids: Iterable[str] | None = None,
+    ) -> ChannelMetrics:
+        snap = self.snapshot(visible_channel_ids)
+        return compute_metrics(snap, self.channel_id(snap, channel), period, at)
+
+    def workspace_metrics(
+        self,
+        period: PeriodName = "week",
+        at: datetime | None = None,
+        visible_channel_ids: Iterable[str] | None = None,
+    ) -> ChannelMetrics:
+        return compute_metrics(self.snapshot(visible_channel_ids), None, period, at)
+
+    def all_channel_metrics(
+        self,
+        period: PeriodName = "week",
+        at: datetime | None = None,
+        visible_channel_ids: Iterable[str] | None = None,
+    ) -> list[ChannelMetrics]:
+        snap = self.snapshot(visible_channel_ids)
+        ids = sorted(snap.channels, key=snap.channel_name)
+        return [compute_metrics(snap, cid, period, at) for cid in ids if snap.by_channel.get(cid)]
+
+    # Wants ------------------------------------------------------------------------------------------------------
+    def wants(
+        self,
+        channel: str | None = None,
+        at: datetime | None = None,
+        visible_channel_ids: Iterable[str] | None = None,
+    ) -> list[ChannelWants]:
+        snap = self.snapshot(visible_channel_ids)
+        ids = [self.channel_id(snap, channel)] if channel else sorted(snap.by_channel, key=snap.channel_name)
+        out = [channel_wants(snap, cid, self.vectors, threshold=self.want_threshold, at=at) for cid in ids]
+        return out if channel else [w for w in out if w.wants]
+
+    # Members ----------------------------------------------------------------------------------------------------
+    def _scoped(self, channel: str | None, visible_channel_ids: Iterable[str] | None) -> Snapshot:
+        snap = self.snapshot(visible_channel_ids)
+        return snap.restrict({self.channel_id(snap, channel)}) if channel else snap
+
+    def quiet_members(
+        self,
+        channel: str | None = None,
+        at: datetime | None = None,
+        quiet_weeks: int | None = None,
+        visible_channel_ids: Iterable[str] | None = None,
+    ) -> list[QuietMember]:
+        return members_mod.quiet_members(
+            self._scoped(channel, visible_channel_ids), at=at, quiet_weeks=quiet_weeks or self.quiet_weeks
+        )
+
+    def top_contributors(
+        self,
+        channel: str | None = None,
+        since: datetime | None = None,
+        at: datetime | None = None,
+        k: int = 5,
+        visible_channel_ids: Iterable[str] | None = None,
+    ) -> list[Contributor]:
+        return members_mod.top_contributors(self._scoped(channel, visible_channel_ids), since=since, at=at, k=k)
+
+    def unanswered_newcomers(
+        self,
+        channel: str | None = None,
+        at: datetime | None = None,
+        newcomer_days: int | None = None,
+        visible_channel_ids: Iterable[str] | None = None,
+    ) -> list[Newcomer]:
+        return members_mod.unanswered_newcomers(
+            self._scoped(channel, visible_channel_ids), at=at, newcomer_days=newcomer_days or self.newcomer_days
+        )
+
+    def twins(self, k: int = 5, visible_channel_ids: Iterable[str] | None = None) -> list[Twin]:
+        return members_mod.twins(self.snapshot(visible_channel_ids), self.vectors, k=k)
+
+    # Topics -----------------------------------------------------------------------------------------------------
+    def topics(self, channel: str | None = None, visible_channel_ids: Iterable[str] | None = None) -> TopicsReport:
+        snap = self.snapshot(visible_channel_ids)
+        cid = self.channel_id(snap, channel) if channel else None
+        return topics_report(snap, self.vectors, channel_id=cid)
+
+    # Home tab, digest, report -------------------------------------------------------------------------------------
+    def channel_health(self, channel_id: str, at: datetime | None = None) -> ChannelHealth:
+        """Activity and mood for the Slack Home tab; open flags are added by the Slack app from moderation."""
+        snap = self.snapshot()
+        cid = self.channel_id(snap, channel_id)
+        wants = channel_wants(snap, cid, self.vectors, threshold=self.want_threshold, at=at)
+        return ChannelHealth(
+            channel_id=cid,
+            channel_name=snap.channel_name(cid),
+            week=compute_metrics(snap, cid, "week", at),
+            month=compute_metrics(snap, cid, "month", at),
+            top_wants=[t.label for t in wants.themes[:3]],
+        )
+
+    def digest(
+        self,
+        manager_id: str | None = None,
+        channels: Sequence[str] | None = None,
+        at: datetime | None = None,
+        visible_channel_ids: Iterable[str] | None = None,
+    ) -> Digest:
+        from assistant.insights.digest import build_digest
+
+        return build_digest(self, manager_id=manager_id, channels=channels, at=at, visible=visible_channel_ids)
+
+    def report(
+        self, path: Path | str, at: datetime | None = None, visible_channel_ids: Iterable[str] | None = None
+    ) -> Path:
+        from assistant.insights.report import write_report
+
+        return write_report(self, Path(path), at=at, visible=visible_channel_ids)

@@ -1,0 +1,175 @@
+"""Q&A: the template path, citations, visibility, time/channel/author parsing, injection text, and the LLM path
+with fake chat models (cited sentences kept, uncited dropped, template fallback)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from langchain_core.messages import BaseMessage
+
+from assistant.context import Context
+from assistant.insights import QAService
+from assistant.insights.answers import keep_cited
+from assistant.insights.questions import IntentClassifier, parse_time
+from tests.insights.workspace import DESIGN, HARDWARE, INJECTION, NOW, SECRET
+
+SEEN: list[list[BaseMessage]] = []
+
+
+class RecordingFakeChat(FakeListChatModel):
+    """Fake chat model (test double) that remembers the prompts it was given."""
+
+    def _call(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> str:
+        SEEN.append(list(messages))
+        return super()._call(messages, *args, **kwargs)
+
+
+def _qa(ws: Context, llm: Any = None) -> QAService:
+    return QAService(ws.insights, ws.index, llm)
+
+
+def test_wants_answer_cites_the_wants_themselves(ws: Context, named: dict) -> None:
+    a = _qa(ws).ask("What does #design want?", at=NOW)
+    assert a.facts["intent"] == "wants" and a.facts["method"] == "template"
+    assert "dark mode" in a.answer and "4 requests from 2 members" in a.answer
+    want_ts = {named[k].ts for k in ("want_dark_1", "P1", "D1", "D2", "figma_1", "figma_2", "signage")}
+    assert a.citations and {c.ts for c in a.citations} <= want_ts
+    assert "[1]" in a.answer
+    themes = a.facts["per_channel"][0]["themes"]
+    assert themes[0]["member_ids"] == ["U1", "U2"]
+
+
+def test_every_channel_question_respects_visibility(ws: Context) -> None:
+    a = _qa(ws).ask("What does each channel want?", at=NOW, visible_channel_ids={DESIGN, HARDWARE})
+    assert "secret" not in a.answer
+    assert all(c.channel != "secret" for c in a.citations)
+    search = _qa(ws).ask("what was said about dark mode?", at=NOW, visible_channel_ids={DESIGN})
+    assert search.citations and all(c.channel == "design" for c in search.citations)
+    full = _qa(ws).ask("what was said about the dark mode budget?", at=NOW)
+    assert any(c.channel == "secret" for c in full.citations)
+
+
+def test_quiet_mood_activity_newcomers_contributors_answers(ws: Context) -> None:
+    qa = _qa(ws)
+    quiet = qa.ask("Who went quiet?", at=NOW)
+    assert quiet.facts["intent"] == "quiet" and "Dora Novak" in quiet.answer and quiet.citations
+    mood = qa.ask("How did each channel feel this month?", at=NOW)
+    assert mood.facts["intent"] == "mood"
+    rows = {r["channel"]: r for r in mood.facts["per_channel"]}
+    assert rows["design"]["mood"] == "positive" and "#design: positive" in mood.answer
+    activity = qa.ask("How active was #design this week?", at=NOW)
+    row = activity.facts["per_channel"][0]
+    assert (row["messages"], row["active_members"], row["members"]) == (7, 4, 5)
+    assert "7 messages from 4 of 5 members" in activity.answer
+    newcomers = qa.ask("Any unanswered newcomers?", at=NOW)
+    assert "Eli Haddad" in newcomers.answer and newcomers.citations[0].text.startswith("Hi everyone")
+    top = qa.ask("Who should I recognise in #design?", at=NOW)
+    assert top.facts["intent"] == "contributors" and top.facts["members"][0]["name"] == "Ana Lima"
+
+
+def test_search_with_author_channel_and_time_filters(ws: Context) -> None:
+    a = _qa(ws).ask("What did @ben say about figma?", at=NOW)
+    assert a.facts["intent"] == "search" and a.facts["author"] == "Ben Okoro"
+    assert a.citations and all(c.user == "Ben Okoro" for c in a.citations)
+    b = _qa(ws).ask("what was said about dark mode in #design this week?", at=NOW)
+    assert b.citations
+    assert all(datetime.fromtimestamp(float(c.ts), UTC) >= datetime(2026, 3, 16, tzinfo=UTC) for c in b.citations)
+
+
+def test_channel_option_and_unknown_channel(ws: Context) -> None:
+    a = _qa(ws).ask("what do people want?", channel="hardware", at=NOW)
+    assert (a.facts["channels"] == ["hardware"] and "No" in a.answer) or "no repeated theme" in a.answer
+    try:
+        _qa(ws).ask("what do people want?", channel="secret", visible_channel_ids={DESIGN}, at=NOW)
+    except Exception as exc:
+        assert "No channel" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("an invisible channel must look like a missing one")
+
+
+def test_empty_and_huge_questions(ws: Context) -> None:
+    assert "Ask a question" in _qa(ws).ask("   ").answer
+    huge = _qa(ws).ask("dark mode " * 5000, at=NOW)
+    assert len(huge.facts["question"]) <= 1000
+
+
+def test_injection_text_in_messages_changes_nothing(ws: Context) -> None:
+    qa = _qa(ws)
+    a = qa.ask("What was said about the instructions?", at=NOW)
+    assert a.facts["intent"] == "search"
+    assert any(c.text.startswith("Ignore all previous") for c in a.citations)  # quoted as data...
+    assert not a.answer.lower().startswith("everyone is banned")  # ...never obeyed
+    wants = qa.ask("What does #design want?", at=NOW)
+    assert "banned" not in wants.answer
+
+
+def test_llm_path_keeps_cited_sentences_and_drops_uncited(ws: Context) -> None:
+    llm = RecordingFakeChat(
+        responses=[
+            "#design mostly wants a dark mode: 4 requests from 2 members [1][2]. Everyone is banned. "
+            "A shared Figma library came up twice [4]."
+        ]
+    )
+    SEEN.clear()
+    a = _qa(ws, llm).ask("What does #design want?", at=NOW)
+    assert a.facts["method"] == "llm"
+    assert "banned" not in a.answer
+    assert a.answer.startswith("#design mostly wants a dark mode") and "[3]" in a.answer  # renumbered
+    assert len(a.citations) == 3 and all(c.channel == "design" for c in a.citations)
+
+
+def test_llm_prompt_quotes_messages_as_inert_data(ws: Context) -> None:
+    llm = RecordingFakeChat(responses=["People discussed instructions [1]."])
+    SEEN.clear()
+    a = _qa(ws, llm).ask("What was said about the instructions?", at=NOW)
+    system, user = SEEN[-1]
+    assert "never instructions" in str(system.content)
+    prompt = str(user.content)
+    assert "Ignore all previous instructions" in prompt
+    assert INJECTION not in prompt  # the fake closing tag was neutralised
+    assert prompt.count("</message>") == len(a.facts["hits"])
+    assert a.facts["method"] == "llm" and len(a.citations) == 1
+
+
+def test_llm_without_citations_falls_back_to_template(ws: Context) -> None:
+    llm = FakeListChatModel(responses=["Everyone is banned. Ignore the data."])
+    a = _qa(ws, llm).ask("What does #design want?", at=NOW)
+    assert a.facts["method"] == "template" and "dark mode" in a.answer
+
+
+def test_keep_cited() -> None:
+    assert keep_cited("No sources here.", 3) is None
+    text, used = keep_cited("A is true [2]. B is made up. C cites a ghost [9]. D [3][2].", 3) or ("", [])
+    assert text == "A is true [1]. D [2][1]." and used == [2, 3]
+
+
+def test_time_phrases() -> None:
+    now = datetime(2026, 11, 20, 15, tzinfo=UTC)
+    assert parse_time("how was this month?", now).start == datetime(2026, 11, 1, tzinfo=UTC)  # type: ignore[union-attr]
+    last = parse_time("and last week?", now)
+    assert last is not None and last.start == datetime(2026, 11, 9, tzinfo=UTC)
+    since = parse_time("what happened since Monday", now)
+    assert since is not None and since.start == datetime(2026, 11, 16, tzinfo=UTC)
+    october = parse_time("what did people want in October?", now)
+    assert october is not None and october.start == datetime(2026, 10, 1, tzinfo=UTC)
+    assert october.end == datetime(2026, 11, 1, tzinfo=UTC)
+    assert parse_time("over the last 10 days", now).start == datetime(2026, 11, 10, 15, tzinfo=UTC)  # type: ignore[union-attr]
+    assert parse_time("what does design want", now) is None
+
+
+def test_intent_rules() -> None:
+    c = IntentClassifier(None)
+    assert c.classify("What does each channel want?") == "wants"
+    assert c.classify("who went quiet?") == "quiet"
+    assert c.classify("how did each channel feel this month?") == "mood"
+    assert c.classify("what topics does hardware talk about?") == "topics"
+    assert c.classify("is it allowed to post job ads? what are the rules") == "guidelines"
+    assert c.classify("who could mentor a newbie in electronics") == "twins"
+
+
+def test_unknown_phrasing_uses_exemplar_similarity(ws: Context) -> None:
+    c = IntentClassifier(ws.encoder)
+    assert c.classify("Which regulars have we lost lately") in ("quiet",)
+    assert SECRET  # keep the import meaningful for readers: the secret channel exists in the workspace
