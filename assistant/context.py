@@ -17,6 +17,7 @@ from assistant.pipeline import Pipeline
 from assistant.store import Archive, Index
 
 if TYPE_CHECKING:
+    from assistant.insights import InsightsService, QAService
     from assistant.moderation import ModerationService
     from assistant.pipeline import Judge
     from assistant.summaries import SummaryService
@@ -85,6 +86,28 @@ class Context:
         except ModelError:
             judge = None
         return ModerationService(self.archive, self.index, self.knowledge, self.settings, judge=judge)
+
+    @cached_property
+    def insights(self) -> InsightsService:
+        """Metrics, members, wants, topics, digests and reports over the archive (see ``assistant.insights``)."""
+        from assistant.insights import InsightsService
+
+        return InsightsService(
+            self.archive,
+            self.index,
+            want_threshold=self.settings.threshold("want"),
+            quiet_weeks=self.settings.insights_quiet_weeks,
+            newcomer_days=self.settings.insights_newcomer_days,
+            permalink_base=self.settings.slack_workspace_url,
+        )
+
+    @cached_property
+    def qa(self) -> QAService:
+        """Managers' questions answered from the archive with citations (``assistant ask`` and Slack ``/ask``)."""
+        from assistant.insights import QAService
+        from assistant.llm import make_chat_model
+
+        return QAService(self.insights, self.index, make_chat_model(self.settings))
 
     @cached_property
     def summaries(self) -> SummaryService:
