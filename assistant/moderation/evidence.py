@@ -82,8 +82,8 @@ class ClauseFinder:
         return {}, 0.0
 
     def find(self, vector: np.ndarray | None, judgment_name: str, judgment: Judgment | None) -> ClauseRef | None:
-        if not self.knowledge.clauses:
-            return None
+        if not self.knowledge.clauses or judgment_name not in JUDGMENT_QUERIES:
+            return None  # e.g. a "want" breaks no guideline
         own = self._clause_similarities(vector) if vector is not None and vector.size else {}
         prior, weight = self.prior(judgment_name, judgment)
         if not own and not prior:

@@ -187,6 +187,7 @@ def make_world(ctx: Context, memo_encoder: MemoEncoder) -> Iterator[Callable[...
                 Channel(id=MODS, name="moderators", members=[MOD]),
             ]
         )
+        service_kwargs.setdefault("gateway", RecordingGateway())
         service = ModerationService(ctx.archive, ctx.index, ctx.knowledge, ctx.settings, **service_kwargs)  # type: ignore[arg-type]
         pipeline = Pipeline(ctx.archive, ctx.encoder, ctx.index, KeywordJudge())
         pipeline.listeners.append(service.handle)
