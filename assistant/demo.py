@@ -73,6 +73,15 @@ def _summaries_section(ctx: Context) -> Any:
 SECTIONS.append(("Summaries", _summaries_section))
 
 
+def _moderation_section(ctx: Context) -> Any:
+    from assistant.moderation.demo import moderation_section
+
+    return moderation_section(ctx)
+
+
+SECTIONS.append(("Moderation", _moderation_section))
+
+
 def run_demo(ctx: Context, *, fresh: bool = True, progress: bool = False) -> DemoReport:
     if fresh and ctx.settings.data_dir.exists():
         shutil.rmtree(ctx.settings.data_dir)
