@@ -160,10 +160,11 @@ class SlackRuntime:
     def ensure_thread(self, channel_id: str, thread_ts: str) -> None:
         """Make sure a thread is in the archive, fetching it from Slack if it predates the app."""
         try:
-            self.ctx.archive.thread(channel_id, thread_ts)
-            return
+            thread = self.ctx.archive.thread(channel_id, thread_ts)
         except NotFoundError:
-            pass
+            thread = None
+        if thread is not None and thread.parent.reply_count <= len(thread.messages) - 1:
+            return
         self.backfiller.thread(channel_id, thread_ts)
 
     def close(self) -> None:

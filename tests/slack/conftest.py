@@ -13,6 +13,7 @@ import pytest
 
 from assistant.config import load_settings
 from assistant.context import Context
+from assistant.domain import Message
 from assistant.encoder import Encoder
 from assistant.slack.app import build_app
 from assistant.slack.http import EVENTS_PATH, make_server
@@ -45,14 +46,14 @@ def fake_slack() -> Iterator[FakeSlack]:
 def make_ctx(
     tmp_path: Path, fake_slack: FakeSlack, encoder: Encoder | MemoEncoder, **overrides: object
 ) -> Context:
-    settings = load_settings(
-        data_dir=tmp_path / "data",
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake_slack.base_url,
-        moderators_channel="moderators",
-        **overrides,
-    )
+    values: dict[str, object] = {
+        "data_dir": tmp_path / "data",
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": fake_slack.base_url,
+        "moderators_channel": "moderators",
+    }
+    settings = load_settings(**(values | overrides))
     ctx = Context(settings)
     ctx.__dict__["encoder"] = encoder
     ctx.__dict__["judge"] = KeywordJudge()
@@ -65,6 +66,17 @@ class RunningApp:
     runtime: SlackRuntime
     slack: FakeSlack
     sender: SlackSender
+
+    def seed(self, channel: str, user: str, text: str, *, ago_hours: float, thread_ts: str | None = None) -> str:
+        """Put a message in the archive and index as if it had arrived live; returns its ts."""
+        ts = f"{time.time() - ago_hours * 3600:.6f}"
+        self.runtime.directory.channel(channel)
+        self.runtime.directory.ensure_member(user)
+        with self.runtime.work_lock:
+            self.ctx.pipeline.receive(
+                Message(channel_id=channel, ts=ts, user_id=user, text=text, raw_text=text, thread_ts=thread_ts)
+            )
+        return ts
 
     def settle(self, seconds: float = 0.3) -> None:
         """Let work that runs after the ack finish."""

@@ -135,7 +135,7 @@ class FakeSlack:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return failure.status, {"ok": False, "error": failure.error}, headers
         if method == "apps.connections.open":
-            if not (token or "").startswith("xapp-"):
+            if token != APP_TOKEN:
                 return 200, {"ok": False, "error": "invalid_auth"}, {}
             return 200, {"ok": True, "url": self.socket_url}, {}
         if token not in (BOT_TOKEN, ADMIN_TOKEN):

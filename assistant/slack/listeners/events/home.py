@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError as SdkApiError
 from slack_sdk.models.views import View
 
+from assistant.domain.records import FlagStatus
 from assistant.errors import AssistantError
 from assistant.insights.models import ChannelHealth
 from assistant.slack import services
@@ -36,8 +37,15 @@ def publish_home(runtime: SlackRuntime, user_id: str) -> None:
         insights = services.insights(runtime.ctx)
         visible = runtime.visibility.visible_to(user_id)
         channels = [c for c in runtime.ctx.archive.channels() if c.id in visible and not c.is_archived]
+        moderation = services.moderation(runtime.ctx) if services.has(runtime.ctx, "moderation") else None
         for channel in channels[:MAX_CHANNELS]:
-            healths.append(insights.channel_health(channel.id))
+            health = insights.channel_health(channel.id)
+            if moderation is not None:
+                open_flags = [
+                    f for f in moderation.flags(channel.id) if f.status == FlagStatus.OPEN and not f.shadow
+                ]
+                health = health.model_copy(update={"open_flags": len(open_flags)})
+            healths.append(health)
     except AssistantError as exc:
         problems.append(exc.message)
     healths.sort(key=lambda h: -h.week.messages)
