@@ -306,7 +306,7 @@ class ModerationService:
             "assistant",
             "flag_rejudged",
             f"flag:{stored.id}",
-            "message edited; judged again"
+            ("message edited; judged again" if new_excerpt != existing.excerpt else "judged again by a new model")
             + ("" if crossing else "; now below every threshold (flag kept for the record)"),
             channel_id=message.channel_id,
             ts=message.ts,
@@ -668,6 +668,12 @@ class ModerationService:
             )
             row.flags += 1
         return sorted(rows.values(), key=lambda r: (r.day, r.channel_name or r.channel_id))
+
+    # Retention ------------------------------------------------------------------------------------------------
+    def delete_older_than(self, cutoff: datetime) -> int:
+        """The retention sweep for moderation records (the only deletion there is); returns flags deleted."""
+        with self._lock:
+            return self.store.delete_older_than(cutoff)
 
     # Audit --------------------------------------------------------------------------------------------------
     def audit_log(self, since_days: float | None = None, action: str | None = None) -> list[AuditEvent]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 
 from assistant.domain.judgments import Evidence, Span
 from assistant.domain.records import FlagStatus, ModerationActionKind
@@ -244,3 +244,15 @@ class ModerationStore:
                 )
                 for r in rows
             ]
+
+    # Retention --------------------------------------------------------------------------------------------------
+    def delete_older_than(self, cutoff: datetime) -> int:
+        """Really delete flags (with their actions) on messages older than ``cutoff``, and emptied alerts."""
+        with self.archive.session() as s, s.begin():
+            ids = list(s.scalars(select(FlagRow.id).where(FlagRow.message_time < cutoff.timestamp())))
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                s.execute(delete(ActionRow).where(ActionRow.flag_id.in_(chunk)))
+                s.execute(delete(FlagRow).where(FlagRow.id.in_(chunk)))
+            s.execute(delete(AlertRow).where(AlertRow.last_time < cutoff.timestamp()))
+            return len(ids)
