@@ -221,8 +221,6 @@ class ModerationService:
             if judgment is None:
                 continue
             vector = vectors[i] if vectors is not None else None
-            if vector is not None:
-                self._vectors[message.key] = vector
             policy = self.policies.resolve(message.channel_id, names.get(message.channel_id), overrides=overrides)
             try:
                 result = self._judge_message(message, judgment, vector, policy)
@@ -258,6 +256,8 @@ class ModerationService:
                 self.store.extend_alert(alert_id, at)
             flag.alert_id = alert_id
         stored = self.store.insert(flag)
+        if vector is not None:
+            self._vectors[message.key] = vector  # only flagged messages: the pool similar flags come from
         audit.record(
             self.archive,
             "assistant",
@@ -301,6 +301,8 @@ class ModerationService:
             updated.score = scores.get(existing.judgment, 0.0)
             updated.crossed = []
         stored = self.store.update(updated)
+        if vector is not None:
+            self._vectors[message.key] = vector
         audit.record(
             self.archive,
             "assistant",
