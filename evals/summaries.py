@@ -94,7 +94,8 @@ class RougeTotals(BaseModel):
             self.scores[k].append(best[k])
 
     def means(self) -> dict[str, float]:
-        return {k: round(100 * fmean(v), 2) if v else 0.0 for k, v in self.scores.items()}
+        """Mean F1 per ROUGE type, as a fraction (0-1) like every other task's metric."""
+        return {k: round(fmean(v), 4) if v else 0.0 for k, v in self.scores.items()}
 
 
 def best_rouge(scorer: rouge_scorer.RougeScorer, references: Sequence[str], prediction: str) -> dict[str, float]:
