@@ -82,6 +82,15 @@ def _moderation_section(ctx: Context) -> Any:
 SECTIONS.append(("Moderation", _moderation_section))
 
 
+def _insights_section(ctx: Context) -> Any:
+    from assistant.insights.demo import insights_section
+
+    return insights_section(ctx)
+
+
+SECTIONS.append(("Insights", _insights_section))
+
+
 def run_demo(ctx: Context, *, fresh: bool = True, progress: bool = False) -> DemoReport:
     if fresh and ctx.settings.data_dir.exists():
         shutil.rmtree(ctx.settings.data_dir)
