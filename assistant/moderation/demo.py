@@ -104,10 +104,13 @@ def moderation_section(ctx: Context) -> list[str]:
             lines.append(f"Warn pressed on flag {target.id}: {warned.message}")
         report = svc.calibrate(apply=True)
         for c in report.changes:
+            where = f"#{c.channel_name or c.channel_id} {c.judgment}"
+            if c.after == c.before:
+                lines.append(f"Learned from decisions: {where} stays at {c.after:.2f} ({c.reason}).")
+                continue
             lines.append(
-                f"Learned from decisions: #{c.channel_name or c.channel_id} {c.judgment} {c.before:.2f} → "
-                f"{c.after:.2f} ({c.reason}; {c.false_positives_avoided} false positives avoided, "
-                f"{c.true_flags_lost} upheld flags lost)."
+                f"Learned from decisions: {where} {c.before:.2f} → {c.after:.2f} ({c.reason}; "
+                f"{c.false_positives_avoided} false positives avoided, {c.true_flags_lost} upheld flags lost)."
             )
         for s in report.allow_suggestions:
             lines.append(f"Allow-list suggestion: “{s['term']}” in #{channels.get(str(s['channel_id']), '')}.")

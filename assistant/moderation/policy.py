@@ -95,6 +95,8 @@ class PolicyStore:
             thresholds.update(layer.thresholds)
         calibration = {**workspace.calibration, **channel.calibration}
         exempt_names = {c.lstrip("#") for c in self.settings.moderation_exempt_channels}
+        # the moderators' own channel quotes flagged messages while discussing them: exempt unless switched on
+        exempt_names.add((self.settings.moderators_channel or "moderators").lstrip("#"))
         exempt_default = bool(exempt_names & {channel_id, channel_name or ""})
 
         def pick(attr: str, default: bool) -> bool:

@@ -87,3 +87,8 @@ def test_unknown_channel_is_not_found(world: World) -> None:
 
     with pytest.raises(NotFoundError):
         world.service.policy("#nope")
+
+
+def test_the_moderators_channel_is_exempt_unless_switched_on(world: World) -> None:
+    assert world.service.policy("moderators").exempt
+    assert not world.service.set_policy("moderators", MOD, exempt=False).exempt
