@@ -32,16 +32,20 @@ def serve(
     app, runtime = build_app(ctx)
     retention = RetentionTimer(ctx, runtime.work_lock)
     retention.start()
-    err_console.print(
-        f"Community assistant connected to Slack as <@{runtime.bot_user_id}>; "
-        f"{'HTTP on http://' + host + ':' + str(port) + '/slack/events' if http else 'Socket Mode'}. Ctrl-C stops.",
-        highlight=False,
-    )
+
+    def announce() -> None:
+        where = f"HTTP on http://{host}:{port}/slack/events" if http else "Socket Mode"
+        err_console.print(
+            f"Community assistant is running as <@{runtime.bot_user_id}> ({where}). Ctrl-C stops.",
+            highlight=False,
+        )
+
     try:
         if http:
+            announce()
             serve_http(app, host, port)
         else:
-            serve_socket(app, app_token)
+            serve_socket(app, app_token, on_connected=announce)
     finally:
         retention.stop()
         runtime.close()

@@ -69,7 +69,7 @@ def build_app(
     except OSError as exc:
         raise ConfigError(f"Cannot reach the Slack Web API at {settings.slack_api_url}: {exc}.") from None
 
-    ctx.pipeline  # load the encoder, index and judge now: a model problem stops start-up with one sentence
+    _ = ctx.pipeline  # load the encoder, index and judge now: a model problem stops start-up with one sentence
     logging.getLogger("slack_bolt.App").addFilter(_DropClientTokenWarning())
     app = App(
         client=client,

@@ -61,5 +61,4 @@ def make_server(app: App, host: str = "127.0.0.1", port: int = 3000) -> uvicorn.
 
 def serve_http(app: App, host: str = "127.0.0.1", port: int = 3000) -> None:
     """Run until interrupted."""
-    logger.warning("listening for Slack on http://%s:%d%s", host, port, EVENTS_PATH)
     make_server(app, host, port).run()

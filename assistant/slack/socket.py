@@ -4,6 +4,8 @@ needs no public URL. The Web API base URL still comes from ``SLACK_API_URL``."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from threading import Event
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -39,13 +41,12 @@ def connect(handler: SocketModeHandler) -> None:
         raise ConfigError(f"Socket Mode could not start: {explain(exc)} (check SLACK_APP_TOKEN).") from None
 
 
-def serve_socket(app: App, app_token: str | None) -> None:
-    """Connect and block until interrupted."""
+def serve_socket(app: App, app_token: str | None, on_connected: Callable[[], None] | None = None) -> None:
+    """Connect, then block until interrupted."""
     handler = make_handler(app, app_token)
     connect(handler)
-    logger.warning("connected to Slack in Socket Mode")
-    from threading import Event
-
+    if on_connected is not None:
+        on_connected()
     try:
         Event().wait()
     finally:

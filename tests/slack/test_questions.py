@@ -20,7 +20,7 @@ def seed_discussion(app: RunningApp) -> tuple[str, str]:
 
 def test_mention_gets_a_threaded_answer_with_citations(running_app: RunningApp) -> None:
     app = running_app
-    public, secret = seed_discussion(app)
+    public, _secret = seed_discussion(app)
     ts = "1700001000.000100"
     event = message_event("<@UBOT> what did people say about dark mode?", ts, user=ANA)
     event["type"] = "app_mention"
