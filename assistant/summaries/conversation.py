@@ -41,7 +41,7 @@ class Conversation:
     turns: list[Turn]
     vectors: np.ndarray
     names: Mapping[str, str] = field(default_factory=dict)
-    group_label: str = "the others"
+    group_label: str = "everyone"
 
     def __post_init__(self) -> None:
         if len(self.turns) != len(self.vectors):

@@ -65,8 +65,9 @@ class LocalSummarizer:
         scores = centrality(conv, cfg.selection)
         for i, turn in enumerate(conv.turns):  # summaries report abuse through the mood, never repeat it
             j = (judgments or {}).get(turn.ts)
-            if j is not None and j.toxicity.score >= cfg.toxicity_threshold:
-                scores[i] *= 0.2
+            if j is not None:
+                tox = j.toxicity.score
+                scores[i] *= 0.2 if tox >= cfg.toxicity_threshold else (1.0 - tox) ** 2
         df = _document_frequency(conv)
         gist_idx = self.gist_turns(conv, scores)
         decision_cues = cues.decisions(conv)

@@ -24,6 +24,10 @@ def _points(title: str, points: list[SummaryPoint], names: Mapping[str, str], *,
     return lines
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _when(ts: str | None) -> str:
     return ts_to_datetime(ts).strftime("%Y-%m-%d %H:%M UTC") if ts else "?"
 
@@ -74,7 +78,8 @@ def render_recap_text(recap: ChannelRecap, names: Mapping[str, str]) -> str:
         s = item.summary
         lines.append("")
         lines.append(
-            f"{n}. Thread {item.thread_ts} ({item.replies} replies, {item.reactions} reactions, {item.people} people)"
+            f"{n}. Thread {item.thread_ts} ({_count(item.replies, 'reply', 'replies')}, "
+            f"{_count(item.reactions, 'reaction', 'reactions')}, {_count(item.people, 'person', 'people')})"
         )
         lines.append(f"   {s.gist}")
         for p in s.decisions:

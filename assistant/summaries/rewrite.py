@@ -216,6 +216,7 @@ def shift_pronouns(text: str, speaker: str, addressee: str) -> str:
     """First person becomes the speaker, second person the addressee; we/us/our become they/them/their."""
     text = _expand(text)
     # Subjects first (so the verb after them agrees), then objects and possessives.
+    text = re.sub(r"\byou (?:all|guys|folks|people)\b|\by'all\b", "everyone", text, flags=re.I)
     text = _replace_subject(text, "I", speaker, anywhere=True)
     text = _replace_subject(text, "you", addressee, anywhere=False)
     text = re.sub(r"\bI\b", speaker, text)
@@ -384,7 +385,7 @@ def third_person(sentence: str, speaker: str, addressee: str) -> str:
         out = _question(s, speaker, addressee)
     else:
         s = _expand(s)
-        m = re.match(r"^let us (.+)$", s, re.I)
+        m = re.match(r"^let us (?!see\b|say\b|hope\b)(.+)$", s, re.I)
         if m:
             out = f"{speaker} suggests they {shift_pronouns(m.group(1), speaker, addressee)}"
         elif re.match(r"^(?:I|I am|I have|I will|I would)\b", s):
