@@ -56,7 +56,9 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._ts = 1_700_000_000
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     # Lifecycle ---------------------------------------------------------------------------------------------------
     @property
