@@ -19,7 +19,7 @@ from assistant.store import Archive, Index
 if TYPE_CHECKING:
     from assistant.insights import InsightsService, QAService
     from assistant.moderation import ModerationService
-    from assistant.pipeline import Judge
+    from assistant.judgments import JudgmentEngine
     from assistant.summaries import SummaryService
 
 logger = logging.getLogger(__name__)
@@ -59,12 +59,10 @@ class Context:
         return index
 
     @cached_property
-    def judge(self) -> Judge | None:
-        """The judgment engine, or None while no trained heads are available."""
-        try:
-            from assistant.judgments import load_judge
-        except ImportError:
-            return None
+    def judge(self) -> JudgmentEngine:
+        """The judgment engine from the trained heads shipped in the package (or configured artifacts)."""
+        from assistant.judgments import load_judge
+
         return load_judge(self.settings, self.index, self.knowledge)
 
     @cached_property

@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "assistant.cli.slack",
     "assistant.cli.summaries",
     "assistant.cli.moderation",
+    "assistant.cli.judgments",
     "assistant.cli.insights",
 ]
 

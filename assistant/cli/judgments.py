@@ -1,0 +1,133 @@
+"""Commands of the judgment engine: ``train``, ``eval``, ``classify`` and ``bench`` (parse, call, print)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assistant.cli.common import DataDirOpt, JsonOpt, make_context
+from assistant.cli.output import console, err_console, print_json, print_json_lines
+from assistant.errors import AssistantError
+
+DataRootOpt = Annotated[
+    Path, typer.Option("--data-root", help="Folder holding the public datasets by folder name.")
+]
+DEFAULT_DATA_ROOT = Path("../shared/data")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train)
+    app.command("eval")(evaluate)
+    app.command("classify")(classify)
+    app.command("bench")(bench)
+
+
+def train(
+    data_root: DataRootOpt = DEFAULT_DATA_ROOT,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the artifacts (default: the package's own).")
+    ] = None,
+    max_train_rows: Annotated[
+        int | None, typer.Option("--max-train-rows", help="Sample each training set (quick experiments).")
+    ] = None,
+    max_dev_rows: Annotated[
+        int | None, typer.Option("--max-dev-rows", help="Sample each dev set (quick experiments).")
+    ] = None,
+    data_dir: DataDirOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Train every judgment head from the datasets under --data-root (fixed seeds; vectors are cached)."""
+    from assistant.judgments.engine import default_artifacts_dir
+    from assistant.training.train import Trainer
+
+    ctx = make_context(data_dir)
+    if not data_root.is_dir():
+        raise AssistantError(f"The data root {data_root} does not exist; pass --data-root DIR.")
+    trainer = Trainer(
+        data_root, ctx.encoder, ctx.settings.cache_dir, max_train_rows=max_train_rows, max_dev_rows=max_dev_rows
+    )
+    heads = trainer.train(progress=True)
+    folder = out or default_artifacts_dir()
+    heads.save(folder)
+    summary = {
+        "version": heads.version,
+        "out": str(folder),
+        "thresholds": heads.thresholds,
+        "dev_metrics": heads.manifest.get("dev_metrics", {}),
+    }
+    if json_out:
+        print_json(summary)
+    else:
+        console.print(f"trained {heads.version} -> {folder}")
+        for name, metrics in summary["dev_metrics"].items():
+            shown = ", ".join(f"{k}={v:.3f}" for k, v in metrics.items())
+            console.print(f"  {name}: {shown} (threshold {heads.thresholds.get(name, '-')})")
+
+
+def evaluate(
+    data_root: DataRootOpt = DEFAULT_DATA_ROOT,
+    split: Annotated[str, typer.Option("--split", help="train, dev or test.")] = "dev",
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Run only these datasets (folder names).")
+    ] = None,
+    data_dir: DataDirOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Evaluate every registered task on the datasets under --data-root (missing folders are skipped)."""
+    from evals.runner import render_table, run_all
+
+    ctx = make_context(data_dir)
+    results = run_all(ctx, data_root, split, only=only)
+    if json_out:
+        print_json([r.model_dump(mode="json") for r in results])
+    else:
+        console.print(render_table(results, split))
+
+
+def classify(
+    texts: Annotated[list[str] | None, typer.Argument(help="Texts to judge; none = JSON lines on stdin.")] = None,
+    channel: Annotated[str, typer.Option("--channel", help="Channel id whose thresholds apply.")] = "adhoc",
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Judge texts from arguments, or JSON lines on stdin ({"text": ...} or a JSON string); prints JSON lines."""
+    items = list(texts or [])
+    if not items:
+        for lineno, line in enumerate(sys.stdin, 1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise AssistantError(f"stdin line {lineno} is not JSON: {exc.msg}.") from None
+            text = value.get("text") if isinstance(value, dict) else value
+            if not isinstance(text, str):
+                raise AssistantError(f'stdin line {lineno} needs a "text" string.')
+            items.append(text)
+    if not items:
+        err_console.print("nothing to classify")
+        return
+    ctx = make_context(data_dir)
+    judge = ctx.judge
+    judgments = judge.judge_texts(items, channel_id=channel)
+    print_json_lines([{"text": t, **j.model_dump(mode="json")} for t, j in zip(items, judgments, strict=True)])
+
+
+def bench(
+    n: Annotated[int, typer.Option("--n", help="Messages per measurement.")] = 200,
+    data_dir: DataDirOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Throughput and batch-1 latency of the judgment pass, the encoder alone, and a RoBERTa-base classifier."""
+    from assistant.judgments.bench import run_bench
+
+    ctx = make_context(data_dir)
+    result = run_bench(ctx, n=n)
+    if json_out:
+        print_json(result.model_dump(mode="json"))
+    else:
+        for key, value in result.model_dump().items():
+            console.print(f"{key:>28}: {value}")

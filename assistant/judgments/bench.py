@@ -1,0 +1,141 @@
+"""Speed of the whole judgment pass against the encoder alone and a RoBERTa-base sequence classifier.
+
+All three run in the same process on the same short chat messages at batch size 1 (a live Slack event), so
+the ratios are fair on whatever machine runs it. RoBERTa-base has random weights built from ``RobertaConfig()``
+(no download): only its speed matters, with token ids of realistic length from the MiniLM tokenizer.
+"""
+
+from __future__ import annotations
+
+import logging
+import resource
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from pydantic import BaseModel
+
+from assistant.domain import Message
+
+logger = logging.getLogger(__name__)
+
+#: Short chat messages written for this benchmark (typical Slack lengths; a few rude ones trigger spans).
+CHAT_MESSAGES = (
+    "morning all! anyone around to review my PR?",
+    "thanks, that fixed it",
+    "can we move the standup to 10 tomorrow?",
+    "lol same",
+    "I think the docs for the install step are out of date",
+    "it would be great to have a dark mode in the dashboard",
+    "has anyone tried the new release on windows yet?",
+    "meeting notes are in the shared folder",
+    "ugh the build is broken again",
+    "nice work on the launch everyone :tada:",
+    "please stop posting the same link in every channel, it's spam",
+    "could someone add me to the events channel?",
+    "you are an idiot and nobody wants you here",
+    "I heard 5G towers spread the coronavirus, is that true?",
+    "the meetup is on thursday at 6pm, pizza included",
+    "we need more volunteers for the weekend workshop",
+    "does anyone know a good intro book on statistics?",
+    "this is the worst update ever, everything is slow now",
+    "happy friday folks",
+    "brb, grabbing coffee",
+)
+
+
+class BenchResult(BaseModel):
+    messages: int
+    judgment_msgs_per_s: float
+    encoder_msgs_per_s: float
+    roberta_msgs_per_s: float
+    p50_ms: float
+    p95_ms: float
+    encoder_p50_ms: float
+    encoder_p95_ms: float
+    roberta_p50_ms: float
+    judgment_vs_encoder: float
+    judgment_vs_roberta: float
+    peak_rss_mb: float
+    torch_threads: int
+
+
+def _timed(fn: Callable[[int], object], n: int, warmup: int = 5) -> np.ndarray:
+    for i in range(warmup):
+        fn(i)
+    out = np.zeros(n)
+    for i in range(n):
+        start = time.perf_counter()
+        fn(i)
+        out[i] = time.perf_counter() - start
+    return out
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)
+
+
+def run_bench(ctx: object, n: int = 200, roberta_n: int | None = None) -> BenchResult:
+    """Batch-1 timings of encoder, encoder + judgments, and RoBERTa-base, interleaved in one run."""
+    from transformers import RobertaConfig, RobertaForSequenceClassification
+
+    encoder = ctx.encoder  # type: ignore[attr-defined]
+    judge = ctx.judge  # type: ignore[attr-defined]
+    texts = [CHAT_MESSAGES[i % len(CHAT_MESSAGES)] for i in range(n)]
+    messages = [Message(channel_id="CBENCH", ts=f"{1700000000 + i}.000100", text=t) for i, t in enumerate(texts)]
+
+    def encode_only(i: int) -> None:
+        encoder.encode([texts[i % n]])
+
+    def whole_pass(i: int) -> None:
+        vectors = encoder.encode([texts[i % n]]).vectors
+        judge.judge([messages[i % n]], vectors)
+
+    torch.manual_seed(0)
+    roberta = RobertaForSequenceClassification(RobertaConfig(num_labels=2)).eval()
+    vocab = roberta.config.vocab_size
+
+    @torch.inference_mode()
+    def roberta_pass(i: int) -> None:
+        batch = encoder.tokenize([texts[i % n]])
+        ids = batch["input_ids"] % vocab
+        roberta(input_ids=ids, attention_mask=batch["attention_mask"])
+
+    for i in range(5):  # warm-up
+        encode_only(i)
+        whole_pass(i)
+    enc_t, judge_t = np.zeros(n), np.zeros(n)
+    for i in range(n):  # interleaved, so a busy neighbour on a shared machine slows both alike
+        for fn, out in (
+            ((encode_only, enc_t), (whole_pass, judge_t))
+            if i % 2
+            else (
+                (whole_pass, judge_t),
+                (encode_only, enc_t),
+            )
+        ):
+            start = time.perf_counter()
+            fn(i)
+            out[i] = time.perf_counter() - start
+    rob_t = _timed(roberta_pass, roberta_n or max(20, n // 4), warmup=2)
+    judge_rate = n / judge_t.sum()
+    enc_rate = n / enc_t.sum()
+    rob_rate = len(rob_t) / rob_t.sum()
+    return BenchResult(
+        messages=n,
+        judgment_msgs_per_s=round(judge_rate, 1),
+        encoder_msgs_per_s=round(enc_rate, 1),
+        roberta_msgs_per_s=round(rob_rate, 1),
+        p50_ms=round(float(np.percentile(judge_t, 50)) * 1000, 2),
+        p95_ms=round(float(np.percentile(judge_t, 95)) * 1000, 2),
+        encoder_p50_ms=round(float(np.percentile(enc_t, 50)) * 1000, 2),
+        encoder_p95_ms=round(float(np.percentile(enc_t, 95)) * 1000, 2),
+        roberta_p50_ms=round(float(np.percentile(rob_t, 50)) * 1000, 2),
+        judgment_vs_encoder=round(judge_rate / enc_rate, 3),
+        judgment_vs_roberta=round(judge_rate / rob_rate, 2),
+        peak_rss_mb=_peak_rss_mb(),
+        torch_threads=torch.get_num_threads(),
+    )

@@ -1,0 +1,314 @@
+"""Trains every judgment head from the public datasets and writes the artifact set the engine loads.
+
+Reproducible: fixed seeds, fixed folds, deterministic solvers. Vectors come from the frozen bundled encoder
+via the on-disk cache, so a retrain costs one encoding of the data root and then minutes of linear fits.
+Thresholds and base-rate corrections are chosen on the dev splits, never on test data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, recall_score, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+from tqdm import tqdm
+
+from assistant.encoder import Encoder
+from assistant.judgments.heads import Head, HeadSet, WordFeatures
+from assistant.training.cache import encode_cached
+from assistant.training.datasets import SCHEMES, LabelledSet, Scheme
+
+logger = logging.getLogger(__name__)
+
+SEED = 13
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    """What one head learns from: (dataset, scheme head) sources, regularisation and the chat base rate."""
+
+    name: str
+    sources: tuple[tuple[str, str], ...]
+    emb_c: float = 4.0
+    word_c: float = 4.0
+    balanced: bool = False
+    chat_rate: float | None = None  # expected positive rate in real chat (binary heads); None = training rate
+    threshold_metric: str = "f1"  # how the dev threshold is chosen: "f1" (positive class) or "macro_f1"
+
+
+HEAD_SPECS: tuple[HeadSpec, ...] = (
+    HeadSpec(
+        "toxic",
+        (
+            ("davidson_hate_offensive", "toxic"),
+            ("olid_offenseval2019", "offensive"),
+            ("toxichat_reddit_threads", "toxic_thread"),
+        ),
+    ),
+    HeadSpec("profanity", (("davidson_hate_offensive", "toxic"),)),
+    HeadSpec("offensive", (("olid_offenseval2019", "offensive"),), threshold_metric="macro_f1"),
+    HeadSpec("insult", (("olid_offenseval2019", "insult"),)),
+    HeadSpec("harassment", (("olid_offenseval2019", "harassment"),)),
+    HeadSpec("hate", (("hateval2019_tweeteval", "hate_group"),), threshold_metric="macro_f1"),
+    HeadSpec("toxic_thread", (("toxichat_reddit_threads", "toxic_thread"),)),
+    HeadSpec(
+        "misinfo_social", (("constraint2021_covid_fakenews", "misinfo_social"),), threshold_metric="macro_f1"
+    ),
+    HeadSpec(
+        "misinfo_claim",
+        (("liar_politifact", "misinfo_claim"),),
+        emb_c=1.0,
+        word_c=0.5,
+        threshold_metric="accuracy",
+    ),
+    HeadSpec("misinfo_climate", (("climate_fever", "misinfo_climate"),), emb_c=1.0, word_c=1.0),
+    HeadSpec("sentiment", (("semeval2017_task4a_twitter_sentiment", "sentiment"),), balanced=True),
+    HeadSpec("want", (("semeval2019_task9_suggestions", "want"),), chat_rate=0.10),
+    HeadSpec("want_review", (("app_review_intents_panichella2015", "want_review"),)),
+)
+
+
+def _scheme(dataset: str, head: str) -> Scheme:
+    return next(s for s in SCHEMES if s.dataset == dataset and s.head == head)
+
+
+@dataclass
+class SplitData:
+    """Rows of one head's split: every row feeds the word side; ``enc_idx`` rows also have encoder vectors."""
+
+    texts: list[str]
+    labels: np.ndarray
+    weights: np.ndarray
+    enc_idx: np.ndarray
+    vectors: np.ndarray
+    words: sparse.csr_matrix | None = None
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    data: LabelledSet
+    enc_idx: np.ndarray
+    vectors: np.ndarray
+
+
+def sample_rows(n: int, cap: int | None) -> np.ndarray:
+    """A fixed-seed sample of row indices (all rows when ``cap`` is None or not smaller than ``n``)."""
+    if not cap or cap >= n:
+        return np.arange(n)
+    return np.asarray(random.Random(0).sample(range(n), cap))
+
+
+class Trainer:
+    """Loads, encodes (cached) and fits the heads named in ``HEAD_SPECS`` from ``data_root``.
+
+    The word side of each head learns from every training row; the encoder side from a fixed-seed sample of
+    up to ``Scheme.encode_rows`` rows per dataset (encoding is the expensive part on a small CPU).
+    ``max_train_rows`` and ``max_dev_rows`` shrink everything for quick experiments.
+    """
+
+    def __init__(
+        self,
+        data_root: Path,
+        encoder: Encoder,
+        cache_dir: Path | None = None,
+        max_train_rows: int | None = None,
+        max_dev_rows: int | None = None,
+    ) -> None:
+        self.root = data_root
+        self.encoder = encoder
+        self.cache_dir = cache_dir
+        self.max_train_rows = max_train_rows
+        self.max_dev_rows = max_dev_rows
+        self._loaded: dict[tuple[str, str, str], Loaded] = {}
+
+    def load(self, dataset: str, head: str, split: str) -> Loaded | None:
+        key = (dataset, head, split)
+        if key not in self._loaded:
+            s = _scheme(dataset, head)
+            if not s.available(self.root, split):
+                return None
+            data = s.load(self.root, split)
+            if split == "train":
+                enc_idx = sample_rows(len(data), self.max_train_rows or s.encode_rows)
+            else:
+                keep = sample_rows(len(data), self.max_dev_rows)
+                data = LabelledSet([data.texts[i] for i in keep], [data.labels[i] for i in keep])
+                enc_idx = np.arange(len(data))
+            texts = [data.texts[i] for i in enc_idx]
+            vectors = encode_cached(self.encoder, texts, self.cache_dir, progress=True)
+            self._loaded[key] = Loaded(data, enc_idx, vectors)
+        return self._loaded[key]
+
+    def split(self, spec: HeadSpec, split: str) -> SplitData | None:
+        parts = [(f"{d}/{h}", self.load(d, h, split)) for d, h in spec.sources]
+        present = [(name, p) for name, p in parts if p is not None and len(p.data)]
+        if not present:
+            return None
+        texts: list[str] = []
+        labels: list[int] = []
+        vectors: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        enc: list[np.ndarray] = []
+        sources: list[str] = []
+        total = sum(len(p.data) for _, p in present)
+        for name, p in present:
+            enc.append(p.enc_idx + len(texts))
+            texts += p.data.texts
+            labels += p.data.labels
+            vectors.append(p.vectors)
+            weights.append(np.full(len(p.data), total / (len(present) * len(p.data)), dtype=np.float64))
+            sources += [name] * len(p.data)
+        return SplitData(
+            texts,
+            np.asarray(labels),
+            np.concatenate(weights),
+            np.concatenate(enc),
+            np.vstack(vectors),
+            sources=sources,
+        )
+
+    def train(self, specs: tuple[HeadSpec, ...] = HEAD_SPECS, progress: bool = True) -> HeadSet:
+        started = time.time()
+        train_sets = {s.name: self.split(s, "train") for s in specs}
+        dev_sets = {s.name: self.split(s, "dev") for s in specs}
+        corpus = sorted({t for d in train_sets.values() if d is not None for t in d.texts})
+        words = WordFeatures.fit(corpus)
+        logger.info("word features: %d terms from %d texts", words.size, len(corpus))
+        heads: dict[str, Head] = {}
+        thresholds: dict[str, float] = {}
+        report: dict[str, Any] = {}
+        bar = tqdm(specs, desc="training heads", unit="head", disable=not progress)
+        for spec in bar:
+            bar.set_postfix_str(spec.name)
+            tr = train_sets[spec.name]
+            if tr is None:
+                logger.warning("no training data for head %s; skipped", spec.name)
+                continue
+            tr.words = words.transform(tr.texts)
+            head = fit_head(spec, tr)
+            dev = dev_sets[spec.name]
+            if dev is not None and len(dev.texts):
+                dev.words = words.transform(dev.texts)
+                t, metrics = choose_threshold(spec, head, dev)
+                if t is not None:
+                    thresholds[spec.name] = t
+                report[spec.name] = metrics
+            heads[spec.name] = head
+        digest = hashlib.sha256()
+        for name in sorted(heads):
+            digest.update(heads[name].emb_w.tobytes())
+            digest.update(heads[name].stack_w.tobytes())
+        version = f"minilm-heads-{digest.hexdigest()[:10]}"
+        manifest = {
+            "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seed": SEED,
+            "encoder": "all-MiniLM-L6-v2 (frozen, mean pooled)",
+            "train_seconds": round(time.time() - started, 1),
+            "dev_metrics": report,
+            "sources": {s.name: [f"{d}/{h}" for d, h in s.sources] for s in specs},
+        }
+        return HeadSet(version=version, words=words, heads=heads, thresholds=thresholds, manifest=manifest)
+
+
+def _scores(model: LogisticRegression, x: Any) -> np.ndarray:
+    s = model.decision_function(x)
+    return np.asarray(s, dtype=np.float64).reshape(len(s), -1)
+
+
+def _lr(c: float, balanced: bool, solver: str = "lbfgs") -> LogisticRegression:
+    return LogisticRegression(
+        C=c, max_iter=3000, class_weight="balanced" if balanced else None, solver=solver, random_state=SEED
+    )
+
+
+def fit_head(spec: HeadSpec, data: SplitData) -> Head:
+    """Fit encoder-side and word-side models, then a stacker on their out-of-fold scores (no leakage)."""
+    assert data.words is not None
+    y, w = data.labels, data.weights
+    n_classes = int(y.max()) + 1
+    k = 1 if n_classes == 2 else n_classes
+    enc = data.enc_idx
+    in_enc = np.full(len(y), -1)
+    in_enc[enc] = np.arange(len(enc))
+    oof = np.zeros((len(enc), 2 * k))
+    word_solver = "liblinear" if k == 1 else "lbfgs"
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=SEED)
+    for tr_idx, te_idx in folds.split(np.zeros(len(y)), y):
+        tr_enc = in_enc[tr_idx][in_enc[tr_idx] >= 0]
+        te_rows = te_idx[in_enc[te_idx] >= 0]
+        te_enc = in_enc[te_rows]
+        e = _lr(spec.emb_c, spec.balanced).fit(data.vectors[tr_enc], y[enc[tr_enc]], sample_weight=w[enc[tr_enc]])
+        v = _lr(spec.word_c, spec.balanced, word_solver).fit(
+            data.words[tr_idx], y[tr_idx], sample_weight=w[tr_idx]
+        )
+        oof[te_enc] = np.hstack([_scores(e, data.vectors[te_enc]), _scores(v, data.words[te_rows])])
+    stack = _lr(1.0, spec.balanced).fit(oof, y[enc], sample_weight=w[enc])
+    emb = _lr(spec.emb_c, spec.balanced).fit(data.vectors, y[enc], sample_weight=w[enc])
+    word = _lr(spec.word_c, spec.balanced, word_solver).fit(data.words, y, sample_weight=w)
+    classes = [str(c) for c in _scheme(*spec.sources[0]).classes]
+    prior_shift = 0.0
+    if spec.chat_rate is not None and k == 1:
+        train_rate = float(np.average(y, weights=w))
+        prior_shift = _logit(spec.chat_rate) - _logit(train_rate)
+    return Head(
+        name=spec.name,
+        classes=classes,
+        emb_w=emb.coef_.astype(np.float32),
+        emb_b=emb.intercept_.astype(np.float32),
+        word_w=word.coef_.astype(np.float32),
+        word_b=word.intercept_.astype(np.float32),
+        stack_w=stack.coef_.astype(np.float32),
+        stack_b=stack.intercept_.astype(np.float32),
+        prior_shift=prior_shift,
+        info={"train_rows": len(y), "encoded_rows": len(enc), "sources": [f"{d}/{h}" for d, h in spec.sources]},
+    )
+
+
+def _logit(p: float) -> float:
+    return float(np.log(p / (1.0 - p)))
+
+
+def choose_threshold(spec: HeadSpec, head: Head, dev: SplitData) -> tuple[float | None, dict[str, float]]:
+    """Pick the binary decision threshold on dev; for chat-rate heads, dev is reweighted to that rate."""
+    assert dev.words is not None
+    p = head.probabilities(dev.vectors, dev.words)
+    y = dev.labels
+    if not head.binary:
+        pred = p.argmax(axis=1)
+        return None, {
+            "macro_recall": float(recall_score(y, pred, average="macro")),
+            "macro_f1": float(f1_score(y, pred, average="macro")),
+        }
+    weights = np.ones(len(y))
+    if spec.chat_rate is not None and 0 < y.mean() < 1:
+        pos = y.sum()
+        weights[y == 0] = pos * (1 - spec.chat_rate) / spec.chat_rate / (len(y) - pos)
+    metric: Callable[[np.ndarray], float]
+    if spec.threshold_metric == "macro_f1":
+        metric = lambda pred: float(f1_score(y, pred, average="macro", sample_weight=weights))  # noqa: E731
+    elif spec.threshold_metric == "accuracy":
+        metric = lambda pred: float(np.average(pred == y, weights=weights))  # noqa: E731
+    else:
+        metric = lambda pred: float(f1_score(y, pred, sample_weight=weights, zero_division=0))  # noqa: E731
+    grid = np.unique(np.round(np.quantile(p, np.linspace(0.01, 0.99, 197)), 4))
+    best_t, best = 0.5, -1.0
+    for t in grid:
+        value = metric((p >= t).astype(int))
+        if value > best:
+            best_t, best = float(t), value
+    out = {spec.threshold_metric: best, "at_0.5": metric((p >= 0.5).astype(int))}
+    if 0 < y.mean() < 1:
+        out["roc_auc"] = float(roc_auc_score(y, p))
+    return round(best_t, 4), out
