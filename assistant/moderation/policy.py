@@ -58,8 +58,9 @@ class PolicyStore:
         self.archive = archive
         self.settings = settings
 
-    def defaults(self) -> dict[str, float]:
-        return {name: self.settings.threshold(name) for name in self.settings.moderation_judgments}
+    def defaults(self, channel_id: str | None = None) -> dict[str, float]:
+        """Thresholds from settings (``ASSISTANT_THRESHOLDS`` and any per-channel ones configured there)."""
+        return {name: self.settings.threshold(name, channel_id) for name in self.settings.moderation_judgments}
 
     def override(self, channel_id: str) -> PolicyOverride:
         with self.archive.session() as s:
@@ -90,7 +91,7 @@ class PolicyStore:
         stored = overrides if overrides is not None else self.overrides()
         workspace = stored.get(WORKSPACE, PolicyOverride())
         channel = stored.get(channel_id, PolicyOverride()) if channel_id != WORKSPACE else PolicyOverride()
-        thresholds: dict[str, float | None] = dict(self.defaults())
+        thresholds: dict[str, float | None] = dict(self.defaults(None if channel_id == WORKSPACE else channel_id))
         for layer in (workspace, channel):
             thresholds.update(layer.thresholds)
         calibration = {**workspace.calibration, **channel.calibration}
