@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from assistant.summaries.conversation import Conversation
-from assistant.summaries.text import is_question, is_small_talk, split_sentences, strip_filler
+from assistant.summaries.text import content_words, is_question, is_small_talk, split_sentences, strip_filler
 
 _DECISION = re.compile(
     r"(?:\bdecision(?: made)?\s*[:\-]|\bdecision made\b|"
@@ -23,7 +23,8 @@ _DECISION = re.compile(
 )
 _ACTION_LABEL = re.compile(r"\b(?:action items?|todo|to-do|next steps?)\s*[:\-]\s*", re.I)
 _COMMIT_FIRST = re.compile(
-    r"^(?:I(?:'ll| will| can| am going to|'m going to| shall)|will (?!you\b)|on it\b|I'll take|I can take)",
+    r"^(?:I(?:'ll| will| am going to|'m going to| shall)|will (?!you\b)|on it\b|I can (?:take|do|handle|send|write|"
+    r"fix|make|book|update|open|prepare|redo|bring|look into|check)\b)",
     re.I,
 )
 _COMMIT_OTHER = re.compile(
@@ -113,14 +114,14 @@ def _looks_like_task(clause: str) -> bool:
 
 
 def open_questions(
-    conv: Conversation, *, window: int = 8, related: float = 0.35, next_reply: float = 0.15
+    conv: Conversation, *, window: int = 8, related: float = 0.2, next_reply: float = 0.1
 ) -> list[Cue]:
     """Questions no one else answered: no later message from another person that plausibly answers it."""
     out: list[Cue] = []
     n = len(conv)
     for i, turn in enumerate(conv.turns):
         questions = [
-            s for s in split_sentences(turn.text) if is_question(s) and not is_small_talk(strip_filler(s))
+            s for s in split_sentences(turn.text) if is_question(s) and len(content_words(strip_filler(s))) >= 3
         ]
         if not questions:
             continue

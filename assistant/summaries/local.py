@@ -25,6 +25,7 @@ from assistant.summaries.text import (
     is_small_talk,
     split_sentences,
     strip_filler,
+    strip_trailing_refs,
     truncate_words,
 )
 
@@ -205,13 +206,14 @@ def best_sentence(text: str, df: Counter[str], *, force: bool = False) -> str:
     the opening sentence); small talk never wins unless ``force``."""
     best, best_value = "", -math.inf
     for pos, raw in enumerate(split_sentences(text)):
-        sentence = strip_filler(raw)
+        sentence = strip_filler(strip_trailing_refs(raw))
         if not sentence or is_small_talk(sentence):
             continue
         words = content_words(sentence)
         shared = sum(math.log1p(df[w]) for w in words)
         value = shared / math.sqrt(len(sentence.split()) + 1) + (0.3 if pos == 0 else 0.0)
         value += 0.1 if is_question(sentence) else 0.0
+        value -= 0.5 * sentence.count("(code)") + 0.2 * sentence.count("(link)")
         if value > best_value:
             best, best_value = sentence, value
     if not best and force:

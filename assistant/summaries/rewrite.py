@@ -173,6 +173,7 @@ def _agree_word(word: str, following: str) -> str:
     return _third_person_verb(word)
 
 
+_INVERTING = _MODALS | {"do", "does", "did", "am", "is", "are", "was", "were", "have", "has", "had"}
 _CLAUSE_START = (
     r"(?:^|(?<=[.;:!?] )|(?<=, )"
     + "".join(
@@ -194,6 +195,13 @@ _CLAUSE_START = (
             "after",
             "once",
             "whether",
+            "like",
+            "what",
+            "how",
+            "where",
+            "why",
+            "who",
+            "which",
         ]
     )
     + ")"
@@ -207,6 +215,9 @@ def _replace_subject(text: str, pronoun: str, name: str, *, anywhere: bool) -> s
     )
 
     def repl(m: re.Match[str]) -> str:
+        before = m.string[: m.start()].split()
+        if before and before[-1].lower() in _INVERTING:  # "what can I do" keeps the bare verb
+            return f"{name}{m.group(1)} {m.group(2)}"
         return f"{name}{m.group(1)} {_agree_word(m.group(2), m.group(3))}"
 
     return pattern.sub(repl, text)
@@ -378,6 +389,7 @@ def _question(q: str, speaker: str, addressee: str) -> str:
 
 def third_person(sentence: str, speaker: str, addressee: str) -> str:
     """One sentence, reported: attributed to ``speaker`` with pronouns shifted; ends with a full stop."""
+    cut = sentence.rstrip().endswith("…")
     s = sentence.strip().rstrip(".!… ").strip()
     if not s:
         return ""
@@ -397,4 +409,6 @@ def third_person(sentence: str, speaker: str, addressee: str) -> str:
     out = re.sub(r"\s+", " ", out).strip().rstrip(",;:")
     if out.endswith("?"):
         return out
+    if cut:
+        return out + "…"
     return out[0].upper() + out[1:] + "." if not out[0].isupper() and not out.startswith("#") else out + "."

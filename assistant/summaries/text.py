@@ -19,6 +19,10 @@ _SPACED_APOSTROPHE = re.compile(r"(\w) ' ?([A-Za-z]{1,2})\b")
 _WS = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9#@])")
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+_EMOJI_CODE = re.compile(r":[a-z0-9_+\-]{2,40}:")
+_LONE_I = re.compile(r"(?<![\w'])i(?=(?:'[a-z]+)?(?![\w]))")
+_TRAILING_REF = re.compile(r"(?:\s*\((?:link|code)\))+\s*([.!?]?)\s*$")
 
 #: Openers that carry no content ("Well, ...", "Oh ok so ...").
 _FILLER = re.compile(
@@ -154,7 +158,8 @@ _STOP = frozenset(
 
 def clean_text(text: str) -> str:
     """Readable one-line text: control characters gone, links and code shortened, odd spacing fixed."""
-    text = unicodedata.normalize("NFC", text).translate(_CONTROL)
+    text = unicodedata.normalize("NFC", text).translate(_CONTROL).translate(_QUOTES)
+    text = _EMOJI_CODE.sub("", text)
     text = _CODE_BLOCK.sub(" (code) ", text)
     text = _LONG_INLINE_CODE.sub(" (code) ", text)
     text = _INLINE_CODE.sub(r"\1", text)
@@ -163,6 +168,8 @@ def clean_text(text: str) -> str:
     text = _EMPHASIS.sub(r"\2", text)
     text = _MENTION.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)
     text = _SPACED_APOSTROPHE.sub(lambda m: f"{m.group(1)}'{m.group(2).lower()}", text)
+    text = _LONE_I.sub("I", text)  # chat's lower-case "i", "i'm"
+    text = re.sub(r"\bI m\b", "I'm", text)
     return _WS.sub(" ", text).strip()
 
 
@@ -213,9 +220,18 @@ def content_words(text: str) -> set[str]:
     return {w for w in words(text) if w not in _STOP and len(w) > 1}
 
 
+def strip_trailing_refs(sentence: str) -> str:
+    """ "How do I match this? (link)" -> "How do I match this?": a trailing link or code marker says nothing."""
+    return _TRAILING_REF.sub(lambda m: m.group(1), sentence).strip()
+
+
 def truncate_words(text: str, limit: int) -> str:
+    """At most ``limit`` words, cut at a clause boundary (comma, semicolon, dash) when one is in the second
+    half, else mid-clause with an ellipsis."""
     parts = text.split()
     if len(parts) <= limit:
         return text
-    cut = " ".join(parts[:limit]).rstrip(",;:-")
-    return cut + "…"
+    for end in range(limit, limit // 2, -1):
+        if parts[end - 1].endswith((",", ";", ":")) or (end < len(parts) and parts[end] in ("-", "–", "—")):
+            return " ".join(parts[:end]).rstrip(",;:-–—") + "…"
+    return " ".join(parts[:limit]).rstrip(",;:-") + "…"
