@@ -38,6 +38,7 @@ def serve(
         err_console.print(
             f"Community assistant is running as <@{runtime.bot_user_id}> ({where}). Ctrl-C stops.",
             highlight=False,
+            soft_wrap=True,
         )
 
     try:

@@ -44,7 +44,12 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 
 def make_ctx(
-    tmp_path: Path, fake_slack: FakeSlack, encoder: Encoder | MemoEncoder, **overrides: object
+    tmp_path: Path,
+    fake_slack: FakeSlack,
+    encoder: Encoder | MemoEncoder,
+    *,
+    real_judge: bool = False,
+    **overrides: object,
 ) -> Context:
     values: dict[str, object] = {
         "data_dir": tmp_path / "data",
@@ -56,7 +61,8 @@ def make_ctx(
     settings = load_settings(**(values | overrides))
     ctx = Context(settings)
     ctx.__dict__["encoder"] = encoder
-    ctx.__dict__["judge"] = KeywordJudge()
+    if not real_judge:
+        ctx.__dict__["judge"] = KeywordJudge()
     return ctx
 
 
