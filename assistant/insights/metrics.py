@@ -12,7 +12,8 @@ Definitions (kept here so every number in an answer can be explained):
   channels without threads, another person's message within 30 minutes; or an ``@mention`` of the author within a
   day); *median time to first reply* is over those replied messages, in minutes.
 - *reactions per message*, *thread depth* (replies per thread started in the window, mean and max).
-- *sentiment mix*: label shares over judged messages; the *mood* word follows ``mood_of``.
+- *sentiment mix*: label shares over judged messages; the *mood* word follows ``mood_of`` (a lean needs a
+  clear margin and a significant sign test, so a few mislabelled messages do not flip a channel).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import statistics
 from collections import Counter
 from datetime import datetime
 
+from scipy.stats import binomtest
+
 from assistant.domain import Message
 from assistant.insights.data import Snapshot
 from assistant.insights.models import ChannelMetrics, Mood, PeriodCounts, SentimentMix
@@ -28,20 +31,28 @@ from assistant.insights.periods import PeriodName, Window, current_window, previ
 
 #: A channel is "mixed" when both positive and negative messages are at least this common.
 MIXED_SHARE = 0.25
-#: A channel leans positive/negative when one share exceeds the other by this much.
-LEAN_MARGIN = 0.15
+#: A channel leans positive/negative only if the shares differ by this much...
+LEAN_MARGIN = 0.10
+#: ...and a two-sided sign test (binomial, positive vs negative messages) says the difference is not chance.
+LEAN_P_VALUE = 0.10
 
 
-def mood_of(positive: float, negative: float, judged: int) -> Mood:
-    """Mood word from label shares: mixed if both sides are common, else the side that clearly leads."""
+def mood_of(positive: int, negative: int, judged: int) -> Mood:
+    """Mood word from label counts.
+
+    A handful of messages, or a judge that mislabels a few, must not make a channel "negative": a lean needs a
+    clear margin and a significant sign test. Otherwise the channel is "mixed" when both sides are common, else
+    "neutral".
+    """
     if judged == 0:
         return "unknown"
-    if positive >= MIXED_SHARE and negative >= MIXED_SHARE:
+    pos_share, neg_share = positive / judged, negative / judged
+    if positive + negative and abs(pos_share - neg_share) >= LEAN_MARGIN:
+        p_value = binomtest(positive, positive + negative, 0.5).pvalue
+        if p_value < LEAN_P_VALUE:
+            return "positive" if positive > negative else "negative"
+    if pos_share >= MIXED_SHARE and neg_share >= MIXED_SHARE:
         return "mixed"
-    if positive - negative >= LEAN_MARGIN:
-        return "positive"
-    if negative - positive >= LEAN_MARGIN:
-        return "negative"
     return "neutral"
 
 
@@ -61,7 +72,7 @@ def sentiment_mix(snap: Snapshot, messages: list[Message]) -> SentimentMix:
         neutral=round(neu, 3),
         negative=round(neg, 3),
         net=round(pos - neg, 3),
-        mood=mood_of(pos, neg, judged),
+        mood=mood_of(labels["positive"], labels["negative"], judged),
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from matplotlib.ticker import MaxNLocator
 
 from assistant.insights import members as members_mod
 from assistant.insights.data import Snapshot
@@ -123,6 +124,7 @@ def wants_chart(themes: list[tuple[str, str, int, int]]) -> str | None:
     for i, (_, _, size, people) in enumerate(top):
         ax.text(size, i, f" {size} asks, {people} people", va="center", fontsize=8)
     ax.set_xlabel("want messages in the theme")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("What channels want")
     ax.grid(axis="x", alpha=0.3)
     return _png(fig)
@@ -154,6 +156,7 @@ def member_flow_chart(snap: Snapshot, bucket: str, now: datetime, quiet_after: t
     ax.set_xticks(pos[::step], [x.strftime("%Y-%m-%d") for x in xs][::step], rotation=30, ha="right", fontsize=8)
     ax.axhline(0, color="#888", linewidth=0.8)
     ax.set_ylabel(f"members per {bucket}")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Member flow: arrivals, departures and active members")
     ax.legend(fontsize=8, frameon=False)
     return _png(fig)

@@ -1,7 +1,8 @@
 """What each channel wants: messages judged as requests, suggestions or needs, clustered into themes.
 
-Want messages come from stored judgments (``want.is_want`` or a score over the configured threshold); their
-vectors come from the index (the one encoder pass, never re-encoded). Themes are agglomerative clusters with a
+Want messages come from stored judgments (``want.is_want`` or a score over the configured threshold), plus
+messages nearly identical in meaning to a judged want of the same channel (``WANT_PROPAGATION_SIMILARITY``);
+their vectors come from the index (the one encoder pass, never re-encoded). Themes are agglomerative clusters with a
 cosine distance threshold (deterministic: same messages, same themes, in any input order); labels are the
 theme's distinctive terms (c-TF-IDF against the channel's other wants). A theme needs at least two messages;
 single wants are listed as one-offs.
@@ -27,6 +28,12 @@ VectorLookup = Callable[[Sequence[str]], dict[str, np.ndarray]]
 
 #: Cosine distance under which two wants (average linkage) belong to one theme.
 WANT_DISTANCE = 0.55
+#: A message this similar (cosine) to a judged want in the same channel asks for the same thing and counts as a
+#: want too (nearest-neighbour label propagation: "Could we get a dark mode?" next to a judged "Please add a
+#: dark mode toggle"). It lifts recall when the want head misses a phrasing; it never creates a theme alone.
+WANT_PROPAGATION_SIMILARITY = 0.6
+#: The most recent messages per channel considered for propagation.
+MAX_PROPAGATION_CANDIDATES = 20000
 #: The most recent wants clustered per channel (agglomerative clustering is quadratic in memory).
 MAX_WANTS_PER_CHANNEL = 3000
 TREND_DAYS = 30
@@ -72,6 +79,37 @@ def _trend(times: list[datetime], now: datetime) -> tuple[Trend, int, int]:
     return trend, recent, earlier
 
 
+def _propagate(
+    snap: Snapshot,
+    channel_id: str,
+    judged: list[Message],
+    stored: dict[str, np.ndarray],
+    vectors: VectorLookup,
+    now: datetime,
+) -> list[Message]:
+    """Messages of the channel close to a judged want (see ``WANT_PROPAGATION_SIMILARITY``); adds their vectors."""
+    if not judged:
+        return []
+    seen = {m.key for m in judged}
+    pool = [m for m in snap.by_channel.get(channel_id, []) if m.time <= now and m.key not in seen]
+    pool = [m for m in pool[-MAX_PROPAGATION_CANDIDATES:] if len(m.text) >= 15]
+    if not pool:
+        return []
+    found = vectors([m.key for m in pool])
+    pool = [m for m in pool if m.key in found]
+    if not pool:
+        return []
+    seeds = np.stack([stored[m.key] for m in judged]).astype(np.float32)
+    cand = np.stack([found[m.key] for m in pool]).astype(np.float32)
+    best = (cand @ seeds.T).max(axis=1)
+    out = []
+    for m, sim in zip(pool, best, strict=True):
+        if float(sim) >= WANT_PROPAGATION_SIMILARITY:
+            stored[m.key] = found[m.key]
+            out.append(m)
+    return out
+
+
 def channel_wants(
     snap: Snapshot,
     channel_id: str,
@@ -81,17 +119,19 @@ def channel_wants(
     distance: float = WANT_DISTANCE,
     at: datetime | None = None,
     representatives: int = 3,
+    propagate: bool = True,
 ) -> ChannelWants:
     now = snap.now(at)
-    msgs = [m for m in want_messages(snap, channel_id, threshold) if m.time <= now]
-    msgs = msgs[-MAX_WANTS_PER_CHANNEL:]
-    stored = vectors([m.key for m in msgs]) if msgs else {}
-    missing = [m for m in msgs if m.key not in stored]
+    judged = [m for m in want_messages(snap, channel_id, threshold) if m.time <= now][-MAX_WANTS_PER_CHANNEL:]
+    stored = vectors([m.key for m in judged]) if judged else {}
+    missing = [m for m in judged if m.key not in stored]
     if missing:
         logger.warning("%d want messages in %s have no stored vector; skipped", len(missing), channel_id)
-    msgs = sorted((m for m in msgs if m.key in stored), key=lambda m: (float(m.ts), m.key))
+    judged = [m for m in judged if m.key in stored]
+    similar = _propagate(snap, channel_id, judged, stored, vectors, now) if propagate else []
+    msgs = sorted([*judged, *similar], key=lambda m: (float(m.ts), m.key))[-MAX_WANTS_PER_CHANNEL:]
     name = snap.channel_name(channel_id)
-    result = ChannelWants(channel_id=channel_id, channel_name=name, wants=len(msgs))
+    result = ChannelWants(channel_id=channel_id, channel_name=name, wants=len(msgs), similar=len(similar))
     if not msgs:
         return result
     mat = np.stack([stored[m.key] for m in msgs]).astype(np.float32)

@@ -33,8 +33,10 @@ def _qa(ws: Context, llm: Any = None) -> QAService:
 def test_wants_answer_cites_the_wants_themselves(ws: Context, named: dict) -> None:
     a = _qa(ws).ask("What does #design want?", at=NOW)
     assert a.facts["intent"] == "wants" and a.facts["method"] == "template"
-    assert "dark mode" in a.answer and "4 requests from 2 members" in a.answer
-    want_ts = {named[k].ts for k in ("want_dark_1", "P1", "D1", "D2", "figma_1", "figma_2", "signage")}
+    assert "dark mode" in a.answer and "5 requests from 2 members" in a.answer
+    want_ts = {
+        named[k].ts for k in ("want_dark_1", "dark_similar", "P1", "D1", "D2", "figma_1", "figma_2", "signage")
+    }
     assert a.citations and {c.ts for c in a.citations} <= want_ts
     assert "[1]" in a.answer
     themes = a.facts["per_channel"][0]["themes"]
@@ -58,7 +60,8 @@ def test_quiet_mood_activity_newcomers_contributors_answers(ws: Context) -> None
     mood = qa.ask("How did each channel feel this month?", at=NOW)
     assert mood.facts["intent"] == "mood"
     rows = {r["channel"]: r for r in mood.facts["per_channel"]}
-    assert rows["design"]["mood"] == "positive" and "#design: positive" in mood.answer
+    assert rows["design"]["mood"] == "neutral" and "#design: neutral" in mood.answer
+    assert rows["design"]["positive"] == round(3 / 11, 3)
     activity = qa.ask("How active was #design this week?", at=NOW)
     row = activity.facts["per_channel"][0]
     assert (row["messages"], row["active_members"], row["members"]) == (7, 4, 5)
@@ -108,7 +111,7 @@ def test_injection_text_in_messages_changes_nothing(ws: Context) -> None:
 def test_llm_path_keeps_cited_sentences_and_drops_uncited(ws: Context) -> None:
     llm = RecordingFakeChat(
         responses=[
-            "#design mostly wants a dark mode: 4 requests from 2 members [1][2]. Everyone is banned. "
+            "#design mostly wants a dark mode: 5 requests from 2 members [1][2]. Everyone is banned. "
             "A shared Figma library came up twice [4]."
         ]
     )

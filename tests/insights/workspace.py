@@ -17,7 +17,7 @@ Mon 03-09 00:00 .. Fri 03-13 12:00 (same elapsed span).
 #hardware: u4 posted weekly 01-05 .. 02-20 then went silent (quiet); u3 posts regularly; newcomer u7 (joined 03-02)
   asked on 03-02 and got a reply from u3 (answered newcomer).
 #secret (private, only u1): one want message that must never reach someone outside it.
-Wants in #design: dark mode x4 (u1 three times, u2), shared Figma library x2 (u3, u2), one-off machine signage (u1).
+Wants in #design: dark mode x4 judged (u1 three times, u2) + 1 similar unjudged (u2), shared Figma library x2 (u3, u2), one-off machine signage (u1).
 Twins: u2 (mostly #design) and u4 (mostly #hardware) both write about resin 3D printing.
 """
 
@@ -140,6 +140,10 @@ def build_workspace(ctx: Context) -> dict[str, Message]:
     )
     b.add(DESIGN, "U2", at(2, 5), "Resin 3D printer calibration for miniature design prototypes is tricky")
     b.add(DESIGN, "U2", at(2, 24), "Our logo sketches are ready for review in the shared folder")
+    # Not judged a want, but asks for the same thing as the judged dark-mode wants: joins their theme.
+    named["dark_similar"] = b.add(
+        DESIGN, "U2", at(2, 12), "Could the member portal get a dark mode for night use?"
+    )
     b.add(DESIGN, "U1", at(1, 15), "Typography choices for the new poster series")
     b.add(DESIGN, "U1", at(2, 10), "Colour palette discussion for the annual report layout")
     b.add(DESIGN, "U3", at(2, 20), "Kerning on the event flyer headline looks off")
