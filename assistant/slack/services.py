@@ -16,6 +16,7 @@ from assistant.errors import ConfigError
 from assistant.insights.models import Answer, ChannelHealth
 from assistant.moderation.models import ActionOutcome, Alert, ChannelPolicy, FlagRecord, ReplayReport
 from assistant.pipeline import ProcessedBatch
+from assistant.summaries.models import ChannelRecap
 
 
 class Moderation(Protocol):
@@ -47,7 +48,13 @@ class QuestionAnswering(Protocol):
 
 class Summaries(Protocol):
     def thread(self, channel_id: str, thread_ts: str, visible_channel_ids: set[str] | None = None) -> Summary: ...
-    def recap(self, channel_id: str, since: datetime, **kwargs: Any) -> Any: ...
+    def recap(
+        self,
+        channel: str,
+        since: datetime,
+        until: datetime | None = None,
+        visible_channel_ids: set[str] | None = None,
+    ) -> ChannelRecap: ...
 
 
 class Insights(Protocol):

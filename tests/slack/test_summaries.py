@@ -81,8 +81,18 @@ def test_summarize_refuses_a_private_thread_to_an_outsider(running_app: RunningA
     assert "Saturday" not in text
 
 
-def test_summarize_without_a_link_explains_how(running_app: RunningApp) -> None:
+def test_summarize_without_a_link_recaps_the_channel(running_app: RunningApp) -> None:
     app = running_app
-    app.sender.command("/summarize", "", BEN, GENERAL)
+    parent = seed_thread(app)
+    app.sender.command("/summarize", "week", BEN, GENERAL)
+    (eph,) = app.slack.wait_for("chat.postEphemeral", where=lambda c: c.params.get("user") == BEN)
+    blocks = json.dumps(eph.params["blocks"], ensure_ascii=False)
+    assert "#general, last 7 days" in blocks and "Top threads" in blocks
+    assert f"p{parent.replace('.', '')}" in blocks, "the top thread is linked"
+
+
+def test_summarize_with_nonsense_explains_how(running_app: RunningApp) -> None:
+    app = running_app
+    app.sender.command("/summarize", "the thing from yesterday", BEN, GENERAL)
     (eph,) = app.slack.wait_for("chat.postEphemeral", where=lambda c: c.params.get("user") == BEN)
     assert "link to a thread" in eph.params["text"]

@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import Block, HeaderBlock, PlainTextObject
 from assistant.domain import Summary
 from assistant.domain.records import SummaryPoint
 from assistant.slack.blocks.common import context, escape, section, truncate
+from assistant.summaries.models import ChannelRecap
 
 
 def _points(title: str, points: list[SummaryPoint], link: dict[str, str]) -> str:
@@ -49,3 +50,22 @@ def summary_blocks(summary: Summary, permalinks: dict[str, str] | None = None, w
 
 def summary_text(summary: Summary) -> str:
     return truncate(summary.gist, 300) or "Thread summary"
+
+
+def recap_blocks(recap: ChannelRecap, links: dict[str, str] | None = None) -> list[Block]:
+    """A channel recap: the period's activity and its top threads, each with its gist and a link."""
+    link = links or {}
+    days = max(1, round((recap.until - recap.since).total_seconds() / 86400))
+    title = f"#{recap.channel_name}, last {days} day{'s' if days != 1 else ''}"
+    mood = recap.mood.get("label") or recap.mood.get("mood")
+    facts = f"{recap.messages} messages, {recap.threads} threads, {recap.active_members} active members"
+    if mood:
+        facts += f" · mood: {escape(str(mood))}"
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=truncate(title, 150))), section(facts)]
+    lines = []
+    for t in recap.top_threads[:8]:
+        ref = f"<{link[t.thread_ts]}|thread>" if t.thread_ts in link else "thread"
+        lines.append(f"• {ref} ({t.replies} replies, {t.people} people): {escape(truncate(t.summary.gist, 280))}")
+    blocks.append(section("*Top threads*\n" + "\n".join(lines) if lines else "No threads in this period."))
+    blocks.append(context("Only you can see this · `/summarize <link>` summarises one thread"))
+    return blocks

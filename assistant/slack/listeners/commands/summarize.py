@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -10,22 +11,31 @@ from slack_bolt import Ack, App
 from assistant.errors import AssistantError, PermissionDeniedError
 from assistant.slack import services
 from assistant.slack.blocks import error_blocks
-from assistant.slack.blocks.summaries import summary_blocks, summary_text
+from assistant.slack.blocks.summaries import recap_blocks, summary_blocks, summary_text
 from assistant.slack.listeners.links import message_link, parse_message_link
 from assistant.slack.runtime import SlackRuntime
 
 logger = logging.getLogger(__name__)
 
-USAGE = "Use /summarize with a link to a thread (⋯ → Copy link), or the “Summarize thread” message shortcut."
+USAGE = (
+    "Use /summarize with a link to a thread (⋯ → Copy link) or the “Summarize thread” message shortcut; "
+    "/summarize alone (or with day, week or month) recaps this channel."
+)
+PERIODS = {"": 7, "day": 1, "today": 1, "week": 7, "month": 30}
 
 
 def register(app: App, runtime: SlackRuntime) -> None:
     def on_summarize(ack: Ack, command: dict[str, Any]) -> None:
         ack()
         user_id, reply_in = str(command["user_id"]), str(command["channel_id"])
-        ref = parse_message_link(str(command.get("text") or ""))
+        text = str(command.get("text") or "").strip()
+        ref = parse_message_link(text)
         if ref is None:
-            runtime.ephemeral(reply_in, user_id, USAGE, error_blocks(USAGE))
+            days = PERIODS.get(text.lower().removeprefix("last ").strip())
+            if days is None:
+                runtime.ephemeral(reply_in, user_id, USAGE, error_blocks(USAGE))
+            else:
+                recap_for(runtime, user_id=user_id, channel_id=reply_in, days=days)
             return
         summarize_for(runtime, user_id=user_id, reply_in=reply_in, channel_id=ref.channel_id, thread_ts=ref.target)
 
@@ -61,3 +71,18 @@ def summarize_for(
     channel = runtime.directory.channel_names().get(channel_id, channel_id)
     blocks = summary_blocks(summary, links, where=f"#{channel}")
     runtime.ephemeral(reply_in, user_id, summary_text(summary), blocks, thread_ts=reply_thread_ts)
+
+
+def recap_for(runtime: SlackRuntime, *, user_id: str, channel_id: str, days: int) -> None:
+    """Recap the channel the command was typed in, for the asker only."""
+    try:
+        visible = runtime.visibility.visible_to(user_id)
+        since = datetime.now(UTC) - timedelta(days=days)
+        recap = services.summaries(runtime.ctx).recap(channel_id, since, visible_channel_ids=visible)
+    except AssistantError as exc:
+        runtime.ephemeral(channel_id, user_id, exc.message, error_blocks(exc.message))
+        return
+    links: dict[str, str] = {}
+    if runtime.team_url:
+        links = {t.thread_ts: message_link(runtime.team_url, channel_id, t.thread_ts) for t in recap.top_threads}
+    runtime.ephemeral(channel_id, user_id, f"Recap of #{recap.channel_name}", recap_blocks(recap, links))
