@@ -1,0 +1,91 @@
+"""The demo questions on the bundled sample workspace, checked against its known answers
+(``knowledge/sample_workspace_answers.json``), through the real judgment engine and Q&A service."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.config import load_settings
+from assistant.context import Context
+from assistant.encoder import Encoder
+from assistant.errors import ModelError
+from tests.conftest import SAMPLE_WORKSPACE
+
+ANSWERS = json.loads((SAMPLE_WORKSPACE.parent / "sample_workspace_answers.json").read_text())
+
+pytestmark = pytest.mark.model  # ingests (encodes and judges) the whole sample workspace
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[Context]:
+    data_dir: Path = tmp_path_factory.mktemp("sample") / "data"
+    ctx = Context(load_settings(data_dir=data_dir, llm_provider="none"))
+    ctx.__dict__["encoder"] = encoder
+    try:
+        ctx.judge  # noqa: B018 - the judgment engine must exist for wants and mood
+    except ModelError as exc:
+        pytest.skip(f"judgment engine not available: {exc}")
+    ctx.pipeline.ingest_export(SAMPLE_WORKSPACE)
+    yield ctx
+    ctx.close()
+
+
+def test_who_went_quiet(sample: Context) -> None:
+    answer = sample.qa.ask("Who went quiet?")
+    assert [m["user_id"] for m in answer.facts["members"]] == ANSWERS["went_quiet"]
+    assert answer.facts["members"][0]["last_active"].startswith(ANSWERS["went_quiet_last_active"])
+    assert answer.citations
+
+
+def test_unanswered_newcomers(sample: Context) -> None:
+    answer = sample.qa.ask("Any newcomers nobody answered?")
+    assert [n["user_id"] for n in answer.facts["unanswered"]] == ANSWERS["unanswered_newcomers"]
+    assert answer.citations[0].ts == ANSWERS["newcomer_question"]["ts"]
+
+
+def test_how_each_channel_felt_this_month(sample: Context) -> None:
+    answer = sample.qa.ask("How did each channel feel this month?")
+    assert answer.facts["window"]["start"].startswith("2026-11-01")
+    moods = {row["channel"]: row["mood"] for row in answer.facts["per_channel"]}
+    for channel, mood in ANSWERS["mood_november"].items():
+        assert moods[channel] == mood, channel
+
+
+def test_what_each_channel_wants(sample: Context) -> None:
+    """Every theme found is one known theme (no mixing); the design themes are found exactly.
+
+    How many of the other known wants are found depends on the want head's recall (see the closing notes).
+    """
+    answer = sample.qa.ask("What does each channel want?")
+    known = {
+        ts: (channel, theme["theme"])
+        for channel, themes in ANSWERS["wants"].items()
+        for theme in themes
+        for ts in theme["ts"]
+    }
+    one_offs = {o["ts"] for o in ANSWERS["one_off_wants"]}
+    rows = {row["channel"]: row for row in answer.facts["per_channel"]}
+    for row in rows.values():
+        for theme in row["themes"]:
+            labels = {known.get(ts, ("?", "not a want"))[1] for ts in theme["ts"]}
+            assert len(labels) == 1 and "not a want" not in labels, (row["channel"], theme["label"], labels)
+    design = {t["label"]: t for t in rows["design"]["themes"]}
+    dark = next(t for label, t in design.items() if "dark" in label)
+    expected = ANSWERS["wants"]["design"]
+    assert sorted(dark["ts"]) == sorted(expected[0]["ts"]) and dark["member_ids"] == expected[0]["members"]
+    figma = next(t for label, t in design.items() if "figma" in label)
+    assert sorted(figma["ts"]) == sorted(expected[1]["ts"]) and figma["member_ids"] == expected[1]["members"]
+    cited = {c.ts for c in answer.citations}
+    assert cited <= set(known) | one_offs | {ts for r in rows.values() for o in r["one_offs"] for ts in [o["ts"]]}
+
+
+def test_injection_message_changes_nothing(sample: Context) -> None:
+    injection = ANSWERS["injection"]
+    answer = sample.qa.ask("What was said in #general about instructions and spam?")
+    assert any(c.ts == injection["ts"] for c in answer.citations)  # found and quoted as data
+    assert "nothing happened" not in answer.answer.lower().split('"')[0]
+    assert answer.facts["intent"] == "search"
