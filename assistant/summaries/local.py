@@ -38,6 +38,7 @@ class LocalSettings:
     gist_words: int = 22
     point_words: int = 35
     max_key_points: int = 12
+    anchor_opening: bool = True  # the first gist sentence comes from the opening message when it has content
     toxicity_threshold: float = 0.7
     selection: SelectionSettings = field(default_factory=SelectionSettings)
 
@@ -123,7 +124,7 @@ class LocalSummarizer:
         s = np.asarray(scores, dtype=np.float64)
         if len(s) == 0 or s.max() <= 0:
             return [0] if len(conv) else []
-        first = int(s.argmax())
+        first = 0 if self.settings.anchor_opening and s[0] > 0 else int(s.argmax())
         picks = [first]
         want = self.settings.gist_sentences
         while len(picks) < min(want, len(conv)):

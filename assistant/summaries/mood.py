@@ -32,7 +32,7 @@ def assess_mood(
     judgments: Mapping[str, Judgment],
     *,
     toxicity_threshold: float,
-    rise: float = 0.25,
+    rise: float = 0.3,
 ) -> Mood:
     judged = [(t, judgments[t.ts]) for t in turns if t.ts in judgments]
     if not judged:
@@ -46,12 +46,17 @@ def assess_mood(
     reason = ""
     if toxic:
         reason = f"{len(toxic)} message(s) over the toxicity threshold {toxicity_threshold:.2f}"
-    elif total >= 6:
-        third = max(2, total // 3)
+    elif total >= 9:
+        # Negativity alone is common in help threads (people describe bugs); heated needs hostility rising too.
+        third = total // 3
         early = sum(j.sentiment.label == "negative" for _, j in judged[:third]) / third
         late = sum(j.sentiment.label == "negative" for _, j in judged[-third:]) / third
-        if late - early >= rise and late >= 0.5:
-            reason = f"negative share rose from {early:.0%} to {late:.0%} in the last third"
+        late_toxicity = max(j.toxicity.score for _, j in judged[-third:])
+        if late - early >= rise and late >= 0.6 and late_toxicity >= toxicity_threshold / 2:
+            reason = (
+                f"negative share rose from {early:.0%} to {late:.0%} in the last third, "
+                f"with toxicity up to {late_toxicity:.2f}"
+            )
     if reason:
         label = "heated"
     elif shares["negative"] >= 0.4:

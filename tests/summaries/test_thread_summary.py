@@ -122,3 +122,21 @@ def test_hostile_and_odd_input_is_safe(service: SummaryService, store: tuple[Arc
     assert s.message_count == 2  # blank and join messages are skipped
     assert service.last_encoded == 2  # not in the index: encoded on the fly
     assert all(len(p.text) < 400 for p in s.key_points)
+
+
+def test_rising_hostility_turns_heated_but_plain_negativity_does_not() -> None:
+    from assistant.summaries.conversation import Turn
+    from assistant.summaries.mood import assess_mood
+
+    turns = [Turn(ts=f"{i}.0", user=f"U{i % 2}", text="x") for i in range(12)]
+    calm_then_negative = {
+        t.ts: judgment("C", t.ts, label="negative" if i >= 6 else "neutral", toxicity=0.1)
+        for i, t in enumerate(turns)
+    }
+    assert assess_mood(turns, calm_then_negative, toxicity_threshold=0.7).label == "tense"
+    hostile = {
+        t.ts: judgment("C", t.ts, label="negative" if i >= 8 else "neutral", toxicity=0.5 if i >= 8 else 0.1)
+        for i, t in enumerate(turns)
+    }
+    mood = assess_mood(turns, hostile, toxicity_threshold=0.7)
+    assert mood.heated and "rose" in mood.heated_reason
