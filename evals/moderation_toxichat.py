@@ -92,6 +92,12 @@ def _alerts(groups: list[list[int]], labels: list[bool]) -> dict[str, float]:
     }
 
 
+def _item(m: Any) -> Any:
+    from assistant.moderation.grouping import BurstItem
+
+    return BurstItem(m.channel_id, m.user_id, m.thread_ts, float(m.ts))
+
+
 def run(folder: Path, split: str, runtime: Any = None) -> list[EvalResult]:
     from assistant.config import load_settings
     from assistant.context import Context
@@ -134,6 +140,16 @@ def run(folder: Path, split: str, runtime: Any = None) -> list[EvalResult]:
                     alert_groups.setdefault(f.alert_id, []).append(i)
             predicted = [m.ts in flags for m in messages]
             ours = {**_metrics(labels, predicted), **_alerts(list(alert_groups.values()), labels)}
+            window = ctx.settings.alert_group_minutes * 60
+            per_judgment: dict[str, dict[str, float]] = {}
+            for name in policy.effective:
+                hit = [m.ts in flags and name in flags[m.ts].crossed for m in messages]
+                idx = [i for i, h in enumerate(hit) if h]
+                groups = group_bursts([_item(messages[i]) for i in idx], window)
+                per_judgment[name] = {
+                    **_metrics(labels, hit),
+                    **_alerts([[idx[j] for j in g] for g in groups], labels),
+                }
             by_judgment: dict[str, int] = {}
             for f in flags.values():
                 by_judgment[f.judgment] = by_judgment.get(f.judgment, 0) + 1
@@ -141,7 +157,6 @@ def run(folder: Path, split: str, runtime: Any = None) -> list[EvalResult]:
             for f in flags.values():
                 key = f"§{f.clause_ref.number}" if f.clause_ref else "none"
                 clauses[key] = clauses.get(key, 0) + 1
-            window = ctx.settings.alert_group_minutes * 60
         finally:
             ctx.close()
     profane = [bool(p >= 0.5) for p in profanity_check([t.text for t in turns])]
@@ -172,6 +187,7 @@ def run(folder: Path, split: str, runtime: Any = None) -> list[EvalResult]:
             "flags_by_judgment": by_judgment,
             "clauses_cited": clauses,
             **ours,
+            "by_judgment": per_judgment,
             "baseline_profanity_check@0.5": base,
             "context": "each turn judged on its own text; thread = Slack thread, used for alert grouping",
         },
@@ -200,7 +216,12 @@ def main(argv: list[str] | None = None) -> int:
         f"Default policy: {x['flags']} flags in {x['alerts']} alerts = {x['alerts_per_1000']} alerts per 1,000 "
         f"messages; flag precision {x['precision']:.3f}, recall {x['recall']:.3f}, F1 {x['f1']:.3f}; "
         f"alert precision {x['alert_precision']:.3f}.\n"
-        f"Baseline alt-profanity-check@0.5: {b['alerts_per_1000']} alerts per 1,000; precision "
+        + "".join(
+            f"  {name} alone: {v['alerts_per_1000']} alerts per 1,000; precision {v['precision']:.3f}, "
+            f"recall {v['recall']:.3f}.\n"
+            for name, v in x["by_judgment"].items()
+        )
+        + f"Baseline alt-profanity-check@0.5: {b['alerts_per_1000']} alerts per 1,000; precision "
         f"{b['precision']:.3f}, recall {b['recall']:.3f}, F1 {b['f1']:.3f}."
     )
     return 0

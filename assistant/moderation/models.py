@@ -39,6 +39,7 @@ class PolicyOverride(BaseModel):
     )
     exempt_members: list[str] = Field(default_factory=list)
     allow_terms: list[str] = Field(default_factory=list)
+    misinformation_needs_evidence: bool | None = None
 
 
 class ChannelPolicy(BaseModel):
@@ -53,6 +54,10 @@ class ChannelPolicy(BaseModel):
     calibration: dict[str, float] = Field(default_factory=dict)
     exempt_members: list[str] = Field(default_factory=list)
     allow_terms: list[str] = Field(default_factory=list)
+    misinformation_needs_evidence: bool = Field(
+        default=True,
+        description="flag misinformation only when it matches a known false claim (so a fact refutes it)",
+    )
     floor: float = 0.0
     ceiling: float = 1.0
 

@@ -114,6 +114,7 @@ class PolicyStore:
             exempt=channel.exempt if channel.exempt is not None else exempt_default,
             thresholds={k: v for k, v in thresholds.items() if v is not None},
             calibration={k: v for k, v in calibration.items() if thresholds.get(k) is not None},
+            misinformation_needs_evidence=pick("misinformation_needs_evidence", True),
             exempt_members=sorted(set(workspace.exempt_members) | set(channel.exempt_members)),
             allow_terms=sorted(set(workspace.allow_terms) | set(channel.allow_terms), key=str.casefold),
             floor=self.settings.threshold_floor,
@@ -127,7 +128,7 @@ def apply_changes(current: PolicyOverride, changes: dict[str, Any]) -> PolicyOve
     for key, value in changes.items():
         if value is None:
             continue
-        if key in ("enabled", "shadow", "exempt"):
+        if key in ("enabled", "shadow", "exempt", "misinformation_needs_evidence"):
             setattr(data, key, bool(value))
         elif key == "thresholds":
             data.thresholds = {**data.thresholds, **check_thresholds(dict(value))}

@@ -1,5 +1,8 @@
 """Whether one judged message crosses its channel's policy, and which judgment drove it.
 
+Misinformation flags by default only with evidence (a matched known false claim): an alert must show the
+fact that refutes the message, and the learned model alone is too unsure outside its training domain.
+
 Shared by live flagging and replay so a proposed policy is tested with exactly the rule that will run.
 """
 
@@ -33,6 +36,12 @@ def driving_span(judgment: Judgment, name: str) -> Span | None:
     return judgment.toxicity.span if name == "toxicity" else None
 
 
+def _has_evidence(judgment: Judgment) -> bool:
+    """A misinformation score backed by a known false claim (and so a fact that refutes it)."""
+    m = judgment.misinformation
+    return m.matched_claim is not None or m.refuting_fact is not None
+
+
 def evaluate(policy: ChannelPolicy, message: Message, judgment: Judgment) -> Crossing | None:
     """The crossing with the largest margin over its threshold, or None (exempt, allowed or below)."""
     if not policy.active or (message.user_id and message.user_id in policy.exempt_members):
@@ -42,6 +51,8 @@ def evaluate(policy: ChannelPolicy, message: Message, judgment: Judgment) -> Cro
     for name, threshold in policy.effective.items():
         score = scores.get(name, 0.0)
         if score < threshold:
+            continue
+        if name == "misinformation" and policy.misinformation_needs_evidence and not _has_evidence(judgment):
             continue
         if name in ALLOW_LISTABLE and policy.allow_terms:
             span = driving_span(judgment, name)

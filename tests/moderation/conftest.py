@@ -76,6 +76,8 @@ def judgment_for(m: Message, version: str = "keyword-test-1") -> Judgment:
                 source="fact_sheet", id="fact-5g", text="Viruses cannot travel on radio waves or mobile networks."
             ),
         )
+    elif "vaccine" in m.text.lower():  # the learned model alone, no known claim matched
+        misinfo = MisinformationJudgment(score=0.9, model_score=0.9, fired=["model"])
     negative = 0.95 if score > 0.5 else 0.1
     return Judgment(
         channel_id=m.channel_id,
@@ -175,6 +177,7 @@ def make_world(ctx: Context, memo_encoder: MemoEncoder) -> Iterator[Callable[...
     index = Index(fast, path=ctx.settings.chroma_path)
     index.load_knowledge(ctx.knowledge.clauses, ctx.knowledge.facts, ctx.knowledge.claims)
     ctx.__dict__["index"] = index
+    ctx.__dict__["judge"] = KeywordJudge()  # ctx.moderation (used by the CLI) judges like the world does
 
     def build(**service_kwargs: object) -> World:
         ctx.archive.upsert_members(

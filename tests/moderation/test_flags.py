@@ -127,3 +127,12 @@ def test_retention_deletes_old_moderation_records(world: World) -> None:
     cutoff = datetime.fromtimestamp(float(m.ts) + 1, tz=UTC)
     assert world.service.delete_older_than(cutoff) == 1
     assert world.service.store.flags() == [] and world.service.store.alerts() == []
+
+
+def test_misinformation_without_a_matched_claim_needs_the_policy_to_allow_it(world: World) -> None:
+    m, _ = world.post("The new vaccine schedule is a scam, trust me.")
+    assert world.service.store.flag_for(m.channel_id, m.ts) is None
+    world.service.set_policy("general", MOD, misinformation_needs_evidence=False)
+    m2, _ = world.post("The new vaccine schedule is a scam, trust me!")
+    flag = world.service.store.flag_for(m2.channel_id, m2.ts)
+    assert flag is not None and flag.judgment == "misinformation" and flag.refuting_fact is None
