@@ -35,7 +35,10 @@ _FILLER = re.compile(
 _SMALL_TALK = re.compile(
     r"^(?:thanks?(?: you)?(?: so much| a lot)?|ty|np|no problem|you'?re welcome|ok(?:ay)?|sure|yes|no|yep|nope|"
     r"cool|great|nice|awesome|perfect|got it|i see|hmm+|lol|haha+|:[a-z_+-]+:|good (?:morning|night|luck)|"
-    r"hi|hello|hey(?: there)?|bye|see you|cheers|exactly|right|indeed|makes sense|agreed|same)[\s!.,:)(-]*$",
+    r"hi|hello|hey(?: there)?|bye|see you|cheers|exactly|right|indeed|makes sense|agreed|same|"
+    r"how (?:are|r) (?:you|u)(?: doing)?(?: today| these days)?|how's it going|what's up|nice to meet you|"
+    r"long time no see|good (?:afternoon|evening)|how do you do|can I help you|what can I do for you|"
+    r"may I help you)[\s!.,:?)(-]*$",
     re.I,
 )
 _WORD = re.compile(r"[A-Za-z0-9#']+")
@@ -194,8 +197,15 @@ def strip_filler(sentence: str) -> str:
     return stripped[0].upper() + stripped[1:]
 
 
-def is_small_talk(sentence: str) -> bool:
-    return bool(_SMALL_TALK.match(sentence.strip())) or len(content_words(sentence)) == 0
+def is_small_talk(text: str) -> bool:
+    """Whether every sentence of ``text`` is social glue (greetings, thanks, "ok") or has no content words."""
+    sentences = split_sentences(text) or [text]
+    return all(
+        bool(_SMALL_TALK.match(s.strip()))
+        or bool(_SMALL_TALK.match(_FILLER.sub("", s).strip()))
+        or len(content_words(s)) == 0
+        for s in sentences
+    )
 
 
 def is_question(sentence: str) -> bool:
