@@ -36,6 +36,7 @@ class Snapshot:
     first_reply: dict[tuple[str, str], datetime] = field(default_factory=dict)
     thread_replies: dict[tuple[str, str], int] = field(default_factory=dict)
     _times: dict[str, list[float]] = field(default_factory=dict)
+    _names_by_first: dict[str, list[str]] | None = None
 
     def __post_init__(self) -> None:
         self.messages.sort(key=lambda m: (float(m.ts), m.channel_id))
@@ -101,6 +102,21 @@ class Snapshot:
         m = self.members.get(user_id)
         return bool(m and m.is_bot)
 
+    def plain_text(self, m: Message) -> str:
+        """Message text without links, code and ``@member`` mentions: what labels and filters should read."""
+        return strip_mentions(_NOISE.sub(" ", m.text), self._mention_names())
+
+    def _mention_names(self) -> dict[str, list[str]]:
+        if self._names_by_first is None:
+            by_first: dict[str, set[str]] = defaultdict(set)
+            for member in self.members.values():
+                for n in (member.name, member.display_name, member.real_name):
+                    n = n.strip().lower()
+                    if n:
+                        by_first[n.split()[0]].add(n)
+            self._names_by_first = {k: sorted(v, key=len, reverse=True) for k, v in by_first.items()}
+        return self._names_by_first
+
     def judgment(self, m: Message) -> Judgment | None:
         return self.judgments.get((m.channel_id, m.ts))
 
@@ -142,6 +158,34 @@ class Snapshot:
             if wanted in (c.id.lower(), c.name.lower()):
                 return c
         return None
+
+
+_NOISE = re.compile(r"https?://\S+|<[^>]+>|```.*?```|`[^`]*`", re.S)
+
+
+def strip_mentions(text: str, names_by_first: dict[str, list[str]]) -> str:
+    """Remove ``@Name Surname`` mentions (longest known member name after each ``@``) and bare ``@handles``."""
+    if "@" not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    lowered = text.lower()
+    while True:
+        at = lowered.find("@", i)
+        if at < 0:
+            out.append(text[i:])
+            break
+        out.append(text[i:at])
+        rest = lowered[at + 1 :]
+        first = rest.split(maxsplit=1)[0] if rest.strip() else ""
+        first = first.rstrip(":,.!?)")
+        length = len(first)
+        for name in names_by_first.get(first, []):
+            if rest.startswith(name):
+                length = max(length, len(name))
+                break
+        i = at + 1 + length
+    return " ".join("".join(out).split())
 
 
 def load_snapshot(archive: Archive, *, permalink_base: str | None = None) -> Snapshot:

@@ -222,8 +222,8 @@ def twins(
     k: int = 5,
     min_similarity: float = 0.5,
     min_messages: int = 3,
-    max_messages_per_member: int = 400,
-    max_members: int = 300,
+    max_messages_per_member: int = 150,
+    max_members: int = 200,
     candidates_per_member: int = 10,
 ) -> list[Twin]:
     """Pairs of members whose main channels differ but whose messages are about similar things.
@@ -277,7 +277,7 @@ def twins(
             score = (float(sims[i, j]) + match) / 2
             if score >= min_similarity:
                 candidates.append((score, ids[i], ids[int(j)]))
-    terms = distinctive_terms({u: [m.text for m in by_user[u]] for u in ids}, top=25)
+    terms = distinctive_terms({u: [snap.plain_text(m) for m in by_user[u]] for u in ids}, top=25)
     used: Counter[str] = Counter()
     out: list[Twin] = []
     for sim, a, b in candidates:
@@ -285,7 +285,7 @@ def twins(
             break
         if used[a] >= 2 or used[b] >= 2:
             continue
-        shared = _shared_topics(terms.get(a, []), terms.get(b, []), by_user[a], by_user[b])
+        shared = _shared_topics(snap, terms.get(a, []), terms.get(b, []), by_user[a], by_user[b])
         if not shared:
             continue
         used[a] += 1
@@ -313,15 +313,15 @@ def twins(
     return out
 
 
-def _words(messages: list[Message]) -> str:
-    return " ".join(m.text.lower() for m in messages)
+def _words(snap: Snapshot, messages: list[Message]) -> str:
+    return " ".join(snap.plain_text(m).lower() for m in messages)
 
 
 def _shared_topics(
-    a_terms: list[str], b_terms: list[str], a_msgs: list[Message], b_msgs: list[Message]
+    snap: Snapshot, a_terms: list[str], b_terms: list[str], a_msgs: list[Message], b_msgs: list[Message]
 ) -> list[str]:
     """Terms distinctive of one member that the other also uses (both directions, best first)."""
-    a_text, b_text = _words(a_msgs), _words(b_msgs)
+    a_text, b_text = _words(snap, a_msgs), _words(snap, b_msgs)
     shared: list[str] = []
     for term in [t for pair in zip(a_terms, b_terms, strict=False) for t in pair] + a_terms + b_terms:
         if term in shared:

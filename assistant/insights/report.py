@@ -42,6 +42,19 @@ def _bucket_start(when: datetime, bucket: str) -> datetime:
     return period_start(bucket, when)  # type: ignore[arg-type]
 
 
+def _buckets(first: datetime, last: datetime, bucket: str) -> list[datetime]:
+    """Every bucket start from ``first`` to ``last``, so quiet periods show as zeros instead of being skipped."""
+    out = []
+    cur = _bucket_start(first, bucket)
+    while cur <= last:
+        out.append(cur)
+        if bucket == "month":
+            cur = (cur + timedelta(days=32)).replace(day=1)
+        else:
+            cur = cur + timedelta(days=1 if bucket == "day" else 7)
+    return out
+
+
 def _png(fig: Any) -> str:
     import matplotlib.pyplot as plt
 
@@ -72,9 +85,9 @@ def activity_chart(snap: Snapshot, bucket: str) -> str | None:
     if not snap.messages:
         return None
     fig, ax = _figure()
+    xs = _buckets(snap.messages[0].time, snap.messages[-1].time, bucket)
     for cid in _top_channels(snap):
         counts = Counter(_bucket_start(m.time, bucket) for m in snap.by_channel[cid])
-        xs = sorted(counts)
         ax.plot(xs, [counts[x] for x in xs], marker="o", markersize=3, label="#" + snap.channel_name(cid))
     ax.set_ylabel(f"messages per {bucket}")
     ax.set_title("Activity over time")

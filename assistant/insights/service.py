@@ -129,9 +129,11 @@ class InsightsService:
         at: datetime | None = None,
         visible_channel_ids: Iterable[str] | None = None,
     ) -> list[ChannelMetrics]:
+        """Channels with messages in the period or the one before (long-dead channels are left out)."""
         snap = self.snapshot(visible_channel_ids)
         ids = sorted(snap.channels, key=snap.channel_name)
-        return [compute_metrics(snap, cid, period, at) for cid in ids if snap.by_channel.get(cid)]
+        rows = [compute_metrics(snap, cid, period, at) for cid in ids if snap.by_channel.get(cid)]
+        return [r for r in rows if r.messages or (r.previous and r.previous.messages)]
 
     # Wants ------------------------------------------------------------------------------------------------------
     def wants(

@@ -54,7 +54,9 @@ def channel_topics(
     groups: dict[int, list[int]] = defaultdict(list)
     for i, lab in enumerate(labels):
         groups[int(lab)].append(i)
-    cluster_terms = distinctive_terms({str(k): [sample[i].text for i in v] for k, v in groups.items()}, top=5)
+    cluster_terms = distinctive_terms(
+        {str(k): [snap.plain_text(sample[i]) for i in v] for k, v in groups.items()}, top=5
+    )
     clusters = []
     member_topics: dict[str, Counter[str]] = defaultdict(Counter)
     for k, idx in sorted(groups.items(), key=lambda kv: -len(kv[1])):
@@ -100,7 +102,9 @@ def topics_report(
         if m.user_id and (channel_id is None or m.channel_id == channel_id):
             by_user[m.user_id].append(m)
     top_users = sorted(by_user, key=lambda u: (-len(by_user[u]), u))[:members]
-    member_terms = distinctive_terms({u: [m.text for m in by_user[u][-500:]] for u in top_users}, top=6)
+    member_terms = distinctive_terms(
+        {u: [snap.plain_text(m) for m in by_user[u][-500:]] for u in top_users}, top=6
+    )
     home = home_channels(snap)
     report.members = [
         MemberInterests(

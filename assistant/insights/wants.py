@@ -32,6 +32,7 @@ WANT_DISTANCE = 0.55
 #: want too (nearest-neighbour label propagation: "Could we get a dark mode?" next to a judged "Please add a
 #: dark mode toggle"). It lifts recall when the want head misses a phrasing; it never creates a theme alone.
 WANT_PROPAGATION_SIMILARITY = 0.6
+MIN_PROPAGATED_WORDS = 5
 #: The most recent messages per channel considered for propagation.
 MAX_PROPAGATION_CANDIDATES = 20000
 #: The most recent wants clustered per channel (agglomerative clustering is quadratic in memory).
@@ -92,7 +93,10 @@ def _propagate(
         return []
     seen = {m.key for m in judged}
     pool = [m for m in snap.by_channel.get(channel_id, []) if m.time <= now and m.key not in seen]
-    pool = [m for m in pool[-MAX_PROPAGATION_CANDIDATES:] if len(m.text) >= 15]
+    # Short or mention-only messages ("+1 @dana") are similar to anything that names the same people.
+    pool = [
+        m for m in pool[-MAX_PROPAGATION_CANDIDATES:] if len(snap.plain_text(m).split()) >= MIN_PROPAGATED_WORDS
+    ]
     if not pool:
         return []
     found = vectors([m.key for m in pool])
@@ -141,9 +145,9 @@ def channel_wants(
         groups.setdefault(int(lab), []).append(i)
     themes_idx = [idx for idx in groups.values() if len(idx) >= 2]
     singles = [idx[0] for idx in groups.values() if len(idx) < 2]
-    docs = {str(n): [msgs[i].text for i in idx] for n, idx in enumerate(themes_idx)}
+    docs = {str(n): [snap.plain_text(msgs[i]) for i in idx] for n, idx in enumerate(themes_idx)}
     if singles:
-        docs["_other"] = [msgs[i].text for i in singles]
+        docs["_other"] = [snap.plain_text(msgs[i]) for i in singles]
     terms = distinctive_terms(docs, top=5)
     themes = []
     for n, idx in enumerate(themes_idx):
