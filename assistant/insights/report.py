@@ -184,6 +184,7 @@ def write_report(
     bucket = _bucket(span)
     channel_ids = sorted((c for c in snap.by_channel if snap.by_channel[c]), key=snap.channel_name)
     monthly = [compute_metrics(snap, cid, "month", now) for cid in channel_ids]
+    monthly = [m for m in monthly if m.messages or (m.previous and m.previous.messages)]
     all_wants = [
         channel_wants(snap, cid, service.vectors, threshold=service.want_threshold, at=now) for cid in channel_ids
     ]
