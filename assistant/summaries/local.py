@@ -133,7 +133,7 @@ class LocalSummarizer:
                 if i in picks or s[i] <= 0:
                     continue
                 overlap = max(float(conv.vectors[i] @ conv.vectors[j]) for j in picks)
-                other = 1.0 if all(conv.turns[i].user != conv.turns[j].user for j in picks) else 0.6
+                other = 1.0 if all(conv.turns[i].user != conv.turns[j].user for j in picks) else 0.3
                 value = s[i] * other * (1.0 - 0.5 * max(0.0, overlap))
                 if value > best_value:
                     best, best_value = i, value

@@ -52,7 +52,7 @@ def assess_mood(
         early = sum(j.sentiment.label == "negative" for _, j in judged[:third]) / third
         late = sum(j.sentiment.label == "negative" for _, j in judged[-third:]) / third
         late_toxicity = max(j.toxicity.score for _, j in judged[-third:])
-        if late - early >= rise and late >= 0.6 and late_toxicity >= toxicity_threshold / 2:
+        if late - early >= rise and late >= 0.6 and late_toxicity >= 0.75 * toxicity_threshold:
             reason = (
                 f"negative share rose from {early:.0%} to {late:.0%} in the last third, "
                 f"with toxicity up to {late_toxicity:.2f}"

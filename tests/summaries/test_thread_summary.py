@@ -135,7 +135,7 @@ def test_rising_hostility_turns_heated_but_plain_negativity_does_not() -> None:
     }
     assert assess_mood(turns, calm_then_negative, toxicity_threshold=0.7).label == "tense"
     hostile = {
-        t.ts: judgment("C", t.ts, label="negative" if i >= 8 else "neutral", toxicity=0.5 if i >= 8 else 0.1)
+        t.ts: judgment("C", t.ts, label="negative" if i >= 8 else "neutral", toxicity=0.6 if i >= 8 else 0.1)
         for i, t in enumerate(turns)
     }
     mood = assess_mood(turns, hostile, toxicity_threshold=0.7)
