@@ -240,10 +240,11 @@ class QAService:
         return draft
 
     def _newcomers(self, parsed: ParsedQuestion, snap: Snapshot, now: datetime) -> _Draft:
-        scoped = snap.restrict(parsed.channel_ids) if parsed.channel_ids else snap
         everyone = members_mod.unanswered_newcomers(
-            scoped, at=now, newcomer_days=self.insights.newcomer_days, include_answered=True
+            snap, at=now, newcomer_days=self.insights.newcomer_days, include_answered=True
         )
+        if parsed.channel_ids:  # new to the workspace, first posted in the asked channels
+            everyone = [n for n in everyone if n.channel_id in parsed.channel_ids]
         draft = _Draft(
             "newcomers", {"newcomer_days": self.insights.newcomer_days, "unanswered": [], "answered": 0}
         )

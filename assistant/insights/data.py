@@ -37,6 +37,8 @@ class Snapshot:
     thread_replies: dict[tuple[str, str], int] = field(default_factory=dict)
     _times: dict[str, list[float]] = field(default_factory=dict)
     _names_by_first: dict[str, list[str]] | None = None
+    #: "Now" of the whole workspace, kept when the snapshot is restricted so every view shares one clock.
+    newest_overall: datetime | None = None
 
     def __post_init__(self) -> None:
         self.messages.sort(key=lambda m: (float(m.ts), m.channel_id))
@@ -55,6 +57,8 @@ class Snapshot:
     # Reading ----------------------------------------------------------------------------------------------------
     @property
     def newest(self) -> datetime | None:
+        if self.newest_overall is not None:
+            return self.newest_overall
         return self.messages[-1].time if self.messages else None
 
     def now(self, at: datetime | None) -> datetime:
@@ -150,6 +154,7 @@ class Snapshot:
             messages=[m for m in self.messages if m.channel_id in keep],
             judgments={k: v for k, v in self.judgments.items() if k[0] in keep},
             permalink_base=self.permalink_base,
+            newest_overall=self.newest,
         )
 
     def resolve_channel(self, ref: str) -> Channel | None:

@@ -38,6 +38,8 @@ def build_digest(
     ids = sorted(ids, key=snap.channel_name)
     workspace = compute_metrics(snap.restrict(ids), None, "week", at)
     digest = Digest(manager_id=manager_id, start=workspace.start, end=workspace.end, workspace=workspace)
+    # Newcomers are new to the (visible) workspace, listed under the channel of their first message.
+    newcomers = members_mod.unanswered_newcomers(snap, at=at, newcomer_days=service.newcomer_days)
     for cid in ids:
         scoped = snap.restrict({cid})
         metrics = compute_metrics(snap, cid, "week", at)
@@ -49,7 +51,7 @@ def build_digest(
                 metrics=metrics,
                 wants=wants.themes[:3],
                 quiet=members_mod.quiet_members(scoped, at=at, quiet_weeks=service.quiet_weeks),
-                newcomers=members_mod.unanswered_newcomers(scoped, at=at, newcomer_days=service.newcomer_days),
+                newcomers=[n for n in newcomers if n.channel_id == cid],
                 contributors=members_mod.top_contributors(scoped, since=metrics.start, at=at, k=3),
             )
         )

@@ -180,9 +180,14 @@ class InsightsService:
         newcomer_days: int | None = None,
         visible_channel_ids: Iterable[str] | None = None,
     ) -> list[Newcomer]:
-        return members_mod.unanswered_newcomers(
-            self._scoped(channel, visible_channel_ids), at=at, newcomer_days=newcomer_days or self.newcomer_days
-        )
+        """Newcomers to the (visible) workspace whose first message got no reply; ``channel`` filters by where
+        that first message was posted."""
+        snap = self.snapshot(visible_channel_ids)
+        found = members_mod.unanswered_newcomers(snap, at=at, newcomer_days=newcomer_days or self.newcomer_days)
+        if channel:
+            cid = self.channel_id(snap, channel)
+            found = [n for n in found if n.channel_id == cid]
+        return found
 
     def twins(self, k: int = 5, visible_channel_ids: Iterable[str] | None = None) -> list[Twin]:
         return members_mod.twins(self.snapshot(visible_channel_ids), self.vectors, k=k)
