@@ -133,7 +133,7 @@ class LocalSummarizer:
                 if i in picks or s[i] <= 0:
                     continue
                 overlap = max(float(conv.vectors[i] @ conv.vectors[j]) for j in picks)
-                other = 1.0 if all(conv.turns[i].user != conv.turns[j].user for j in picks) else 0.3
+                other = 1.0 if all(conv.turns[i].user != conv.turns[j].user for j in picks) else 0.5
                 value = s[i] * other * (1.0 - 0.5 * max(0.0, overlap))
                 if value > best_value:
                     best, best_value = i, value
@@ -215,6 +215,7 @@ def best_sentence(text: str, df: Counter[str], *, force: bool = False) -> str:
         value = shared / math.sqrt(len(sentence.split()) + 1) + (0.3 if pos == 0 else 0.0)
         value += 0.1 if is_question(sentence) else 0.0
         value -= 0.5 * sentence.count("(code)") + 0.2 * sentence.count("(link)")
+        value -= 0.5 if len(words) < 3 else 0.0  # "Debugging @sam." says little on its own
         if value > best_value:
             best, best_value = sentence, value
     if not best and force:

@@ -69,7 +69,8 @@ def render_recap_text(recap: ChannelRecap, names: Mapping[str, str]) -> str:
     """A channel recap as text: activity, mood, then each top thread's gist and decisions."""
     lines = [
         f"#{recap.channel_name} from {recap.since:%Y-%m-%d %H:%M} to {recap.until:%Y-%m-%d %H:%M} UTC: "
-        f"{recap.messages} messages, {recap.threads} threads, {recap.active_members} people active; "
+        f"{_count(recap.messages, 'message', 'messages')}, {_count(recap.threads, 'thread', 'threads')}, "
+        f"{_count(recap.active_members, 'person', 'people')} active; "
         f"mood {recap.mood.get('label', 'unknown')}."
     ]
     if not recap.top_threads:

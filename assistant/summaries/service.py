@@ -25,6 +25,7 @@ from assistant.summaries.llm_writer import LlmSummarizer, UnsupportedSummary
 from assistant.summaries.local import LocalSettings, LocalSummarizer
 from assistant.summaries.models import ChannelRecap, RecapThread
 from assistant.summaries.mood import assess_mood
+from assistant.summaries.text import is_small_talk
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +146,12 @@ class SummaryService:
         for m in talk:
             groups[m.thread_ts or m.ts].append(m)
         ranked = sorted(
-            ((_thread_score(msgs), root, msgs) for root, msgs in groups.items()), key=lambda x: (-x[0], x[1])
+            (
+                (_thread_score(msgs), root, msgs)
+                for root, msgs in groups.items()
+                if not all(is_small_talk(m.text) for m in msgs)  # a lone "thanks!" never makes a recap
+            ),
+            key=lambda x: (-x[0], x[1]),
         )
         recap = ChannelRecap(
             channel_id=found.id,

@@ -27,7 +27,7 @@ _TRAILING_REF = re.compile(r"(?:\s*\((?:link|code)\))+\s*([.!?]?)\s*$")
 #: Openers that carry no content ("Well, ...", "Oh ok so ...").
 _FILLER = re.compile(
     r"^(?:(?:well|oh|ok|okay|so|yeah|yes|yep|yup|hmm+|um+|uh+|ah+|hey|hi|hello|right|sure|great|cool|"
-    r"alright|all right|actually|anyway|anyways|also|and|but|lol|haha+|thanks|thank you|ty|nice|"
+    r"alright|all right|actually|anyway|anyways|also|and|but|lol|haha+|(?:thanks|thank you|ty)(?=[,.!])|nice|"
     r"i see|i mean|you know|no(?=[,.!])|oh my god|wow|whoa|sorry|excuse me|honey|dear|darling|fyi|btw|lovely)\b[\s,.!:;-]*)+",
     re.I,
 )
