@@ -5,12 +5,13 @@ went quiet, unanswered newcomers and people to recognise. Rendered as text by ``
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from assistant.insights import members as members_mod
 from assistant.insights.metrics import compute_metrics
 from assistant.insights.models import Digest, DigestChannel
+from assistant.insights.periods import period_start
 from assistant.insights.wants import channel_wants
 
 if TYPE_CHECKING:
@@ -25,7 +26,10 @@ def build_digest(
     at: datetime | None = None,
     visible: Iterable[str] | None = None,
 ) -> Digest:
-    """Channels: those named, else those the manager is a member of, else every visible channel."""
+    """Channels: those named, else those the manager is a member of, else every visible channel.
+
+    Covers the current week to date, or the last complete week when fewer than three days of this one passed.
+    """
     snap = service.snapshot(visible)
     if channels:
         ids = [service.channel_id(snap, c) for c in channels]
@@ -36,6 +40,10 @@ def build_digest(
     else:
         ids = [cid for cid in snap.channels if snap.by_channel.get(cid)]
     ids = sorted(ids, key=snap.channel_name)
+    # A digest sent early in a week (say on Monday) covers the last complete week instead of a day or two.
+    now = snap.now(at)
+    week_start = period_start("week", now)
+    at = now if now - week_start >= timedelta(days=3) else week_start - timedelta(microseconds=1)
     workspace = compute_metrics(snap.restrict(ids), None, "week", at)
     digest = Digest(manager_id=manager_id, start=workspace.start, end=workspace.end, workspace=workspace)
     # Newcomers are new to the (visible) workspace, listed under the channel of their first message.

@@ -42,6 +42,14 @@ def test_digest_text_and_structure(ws: Context) -> None:
     assert 'Want: "dark mode"' in text and "Went quiet: Dora Novak" in text
 
 
+def test_digest_early_in_the_week_covers_the_last_full_week(ws: Context) -> None:
+    from datetime import UTC, datetime
+
+    digest = ws.insights.digest(channels=["design"], at=datetime(2026, 3, 17, 9, tzinfo=UTC))
+    assert digest.start == datetime(2026, 3, 9, tzinfo=UTC)
+    assert digest.channels[0].metrics.messages == 4  # P1, P2 + reply, the Saturday message
+
+
 def test_digest_for_a_manager_uses_their_channels(ws: Context) -> None:
     digest = ws.insights.digest(manager_id="U4", at=NOW)
     assert [c.channel_name for c in digest.channels] == ["hardware"]
