@@ -21,11 +21,13 @@ JudgmentName = Literal["toxicity", "misinformation", "sentiment", "want"]
 JUDGMENT_NAMES: tuple[JudgmentName, ...] = ("toxicity", "misinformation", "sentiment", "want")
 
 #: Defaults chosen on dev data by ``assistant train`` (see MODEL_CARD.md); per-channel overrides live in policy.
+#: toxicity: precision >= 0.8 on OLID dev; misinformation: precision >= 0.96 on Constraint dev; sentiment
+#: (P(negative)): precision >= 0.8 on SemEval-2017 dev; want: best F1 on SemEval-2019 dev reweighted to 10% wants.
 DEFAULT_THRESHOLDS: dict[str, float] = {
     "toxicity": 0.7,
-    "misinformation": 0.8,
-    "sentiment": 0.9,
-    "want": 0.5,
+    "misinformation": 0.7,
+    "sentiment": 0.97,
+    "want": 0.2,
 }
 
 

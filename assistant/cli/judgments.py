@@ -118,12 +118,19 @@ def classify(
 
 def bench(
     n: Annotated[int, typer.Option("--n", help="Messages per measurement.")] = 200,
+    threads: Annotated[
+        int | None, typer.Option("--threads", help="torch threads for all three models (default: torch's).")
+    ] = None,
     data_dir: DataDirOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Throughput and batch-1 latency of the judgment pass, the encoder alone, and a RoBERTa-base classifier."""
+    import torch
+
     from assistant.judgments.bench import run_bench
 
+    if threads:
+        torch.set_num_threads(threads)
     ctx = make_context(data_dir)
     result = run_bench(ctx, n=n)
     if json_out:

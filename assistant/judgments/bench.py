@@ -21,7 +21,8 @@ from assistant.domain import Message
 
 logger = logging.getLogger(__name__)
 
-#: Short chat messages written for this benchmark (typical Slack lengths; a few rude ones trigger spans).
+#: Short chat messages written for this benchmark (typical Slack lengths). One in forty is rude (it pays for a
+#: span) and one repeats a known false claim (it pays for the Chroma look-ups), about what a busy channel sees.
 CHAT_MESSAGES = (
     "morning all! anyone around to review my PR?",
     "thanks, that fixed it",
@@ -43,6 +44,26 @@ CHAT_MESSAGES = (
     "this is the worst update ever, everything is slow now",
     "happy friday folks",
     "brb, grabbing coffee",
+    "where do I find the onboarding guide?",
+    "the slides from last week are pinned in the channel",
+    "I'll be ten minutes late",
+    "congrats on the new job!",
+    "is the wifi password still the same?",
+    "can someone explain how the review rotation works?",
+    "we should start the workshop a bit earlier next time",
+    "just pushed the fix, let me know if it works for you",
+    "the venue changed to room 4b",
+    "any recommendations for a good mechanical keyboard?",
+    "I don't think that's right, the API returns a list",
+    "that talk was really inspiring",
+    "reminder: sign up for the hackathon by friday",
+    "sorry, wrong channel",
+    "does the meetup have a remote option?",
+    "I love how helpful everyone is here",
+    "the CI is green again",
+    "please add captions to the recordings",
+    "what time zone is the call in?",
+    "see you all next week",
 )
 
 

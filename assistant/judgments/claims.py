@@ -38,6 +38,32 @@ class ClaimMatch:
     similarity: float
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    re.findall(
+        r"\w+",
+        "a an the is are was were be been of to in on at for and or but with by from as it its this that these "
+        "those you your we our they their he she his her i my me not no do does did will would can could should "
+        "has have had now just so very any all each",
+    )
+)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
+
+
+def sides_with_fact(message: str, claim: str, fact: str) -> bool:
+    """True when the message shares more of the fact's distinguishing words than the claim's.
+
+    Embeddings put "the meetup is on Thursday" next to "the meetup is every Friday now"; the words only one
+    side uses ("thursday" vs "friday") tell which one the message agrees with.
+    """
+    words = _content_words(message)
+    claim_words, fact_words = _content_words(claim), _content_words(fact)
+    return len(words & (fact_words - claim_words)) > len(words & (claim_words - fact_words))
+
+
 def _negated(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
@@ -114,6 +140,9 @@ class ClaimMatcher:
                 )
                 if fact_sim is not None and fact_sim >= similarity:
                     logger.debug("claim %s not matched: the message is closer to its refuting fact", hit.id)
+                    return similarity, None
+                if sides_with_fact(text, hit.text, fact_hit.text):
+                    logger.debug("claim %s not matched: the message uses the fact's distinguishing words", hit.id)
                     return similarity, None
                 fact = Evidence(
                     source="fact_sheet",

@@ -87,7 +87,7 @@ class JudgmentEngine:
         clipped = [t[:MAX_CHARS] for t in texts]
         words = self.heads.words.transform(clipped)
         vecs = np.asarray(vectors, dtype=np.float32)
-        return {name: head.probabilities(vecs, words) for name, head in self.heads.heads.items()}
+        return self.heads.probabilities(vecs, words)
 
     def scores(self, texts: Sequence[str], vectors: np.ndarray) -> dict[str, np.ndarray]:
         """The numbers ``judge`` reports, as arrays by field (e.g. ``toxicity``, ``toxicity.hate``,
@@ -97,9 +97,10 @@ class JudgmentEngine:
         evaluation, where those extras do not change any metric.
         """
         probs = self.head_probabilities(texts, vectors)
+        social = probs["misinfo_social"] * probs["claimlike"] if "claimlike" in probs else probs["misinfo_social"]
         out: dict[str, np.ndarray] = {
-            "toxicity": probs["toxic"],
-            "misinformation.model": probs["misinfo_social"],
+            "toxicity": main_toxicity(probs),
+            "misinformation.model": social,
             "want": probs["want"],
         }
         for ours, head in CATEGORY_HEADS.items():
@@ -127,8 +128,9 @@ class JudgmentEngine:
     def _toxicity_scorer(self, texts: list[str]) -> np.ndarray:
         assert self.encoder is not None
         vectors = self.encoder.encode(texts).vectors
-        head = self.heads.heads["toxic"]
-        return head.probabilities(vectors, self.heads.words.transform([t[:MAX_CHARS] for t in texts]))
+        return main_toxicity(
+            self.heads.probabilities(vectors, self.heads.words.transform([t[:MAX_CHARS] for t in texts]))
+        )
 
     # Judging -----------------------------------------------------------------------------------------------------
     def judge(self, messages: Sequence[Message], vectors: np.ndarray) -> list[Judgment]:
@@ -185,7 +187,7 @@ class JudgmentEngine:
             categories.update({k: round(v, 4) for k, v in swapped["toxicity"][i].items() if k in CATEGORY_HEADS})
             scorer = None
         else:
-            score = float(probs["toxic"][i])
+            score = float(main_toxicity(probs)[i])
             scorer = self._toxicity_scorer if self.encoder is not None else None
         span = None
         if score >= self.settings.span_min_score and text.strip():
@@ -214,6 +216,8 @@ class JudgmentEngine:
             model_score = self.swapped["misinformation"].positive(swapped["misinformation"][i])
         else:
             model_score = float(probs["misinfo_social"][i])
+            if "claimlike" in probs:  # the fake-news data only describes news-like claims, not chat
+                model_score *= float(probs["claimlike"][i])
         kinds = {ours: round(float(probs[h][i]), 4) for ours, h in MISINFO_HEADS.items() if h in probs}
         fired: list = []
         claim_score = 0.0
@@ -256,6 +260,14 @@ class JudgmentEngine:
     ) -> WantJudgment:
         score = self.swapped["want"].positive(swapped["want"][i]) if "want" in swapped else float(probs["want"][i])
         return WantJudgment(score=_unit(score), is_want=score >= self.settings.threshold("want", channel_id))
+
+
+def main_toxicity(probs: dict[str, np.ndarray]) -> np.ndarray:
+    """The toxicity score: the broad head (Davidson + OLID + ToxiChat) or OLID's offensive head, whichever is
+    higher. The broad head leans on profanity (Davidson dominates it); OLID's catches plain insults in chat."""
+    if "offensive" in probs:
+        return np.maximum(probs["toxic"], probs["offensive"])
+    return probs["toxic"]
 
 
 def _unit(x: float) -> float:

@@ -27,7 +27,7 @@ from tqdm import tqdm
 from assistant.encoder import Encoder
 from assistant.judgments.heads import Head, HeadSet, WordFeatures
 from assistant.training.cache import encode_cached
-from assistant.training.datasets import SCHEMES, LabelledSet, Scheme
+from assistant.training.datasets import ENCODE_ROWS, SCHEMES, LabelledSet, Scheme
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,9 @@ class HeadSpec:
     balanced: bool = False
     chat_rate: float | None = None  # expected positive rate in real chat (binary heads); None = training rate
     threshold_metric: str = "f1"  # how the dev threshold is chosen: "f1" (positive class) or "macro_f1"
+    weights: tuple[float, ...] = ()  # relative weight per source (default 1 each; each source sums to its share)
+    dev_sources: int | None = None  # sources read for dev threshold choice (None: all; 1: the labelled task)
+    alert_precision: float | None = None  # also record the lowest threshold with this precision on dev
 
 
 HEAD_SPECS: tuple[HeadSpec, ...] = (
@@ -54,7 +57,11 @@ HEAD_SPECS: tuple[HeadSpec, ...] = (
             ("davidson_hate_offensive", "toxic"),
             ("olid_offenseval2019", "offensive"),
             ("toxichat_reddit_threads", "toxic_thread"),
+            ("semeval2019_task9_suggestions", "chat_negative"),
         ),
+        weights=(1.0, 1.0, 1.0, 0.3),
+        dev_sources=3,
+        alert_precision=0.8,
     ),
     HeadSpec("profanity", (("davidson_hate_offensive", "toxic"),)),
     HeadSpec("offensive", (("olid_offenseval2019", "offensive"),), threshold_metric="macro_f1"),
@@ -63,7 +70,21 @@ HEAD_SPECS: tuple[HeadSpec, ...] = (
     HeadSpec("hate", (("hateval2019_tweeteval", "hate_group"),), threshold_metric="macro_f1"),
     HeadSpec("toxic_thread", (("toxichat_reddit_threads", "toxic_thread"),)),
     HeadSpec(
-        "misinfo_social", (("constraint2021_covid_fakenews", "misinfo_social"),), threshold_metric="macro_f1"
+        "misinfo_social",
+        (("constraint2021_covid_fakenews", "misinfo_social"),),
+        threshold_metric="macro_f1",
+        alert_precision=0.9,
+    ),
+    # is this a news-like claim at all? (gates the fake-news score: chat is not what that data describes)
+    HeadSpec(
+        "claimlike",
+        (
+            ("constraint2021_covid_fakenews", "claimlike"),
+            ("semeval2017_task4a_twitter_sentiment", "chat_negative"),
+            ("semeval2019_task9_suggestions", "chat_negative"),
+            ("app_review_intents_panichella2015", "chat_negative"),
+        ),
+        weights=(1.0, 0.5, 0.3, 0.2),
     ),
     HeadSpec(
         "misinfo_claim",
@@ -73,7 +94,9 @@ HEAD_SPECS: tuple[HeadSpec, ...] = (
         threshold_metric="accuracy",
     ),
     HeadSpec("misinfo_climate", (("climate_fever", "misinfo_climate"),), emb_c=1.0, word_c=1.0),
-    HeadSpec("sentiment", (("semeval2017_task4a_twitter_sentiment", "sentiment"),), balanced=True),
+    HeadSpec(
+        "sentiment", (("semeval2017_task4a_twitter_sentiment", "sentiment"),), balanced=True, alert_precision=0.8
+    ),
     HeadSpec("want", (("semeval2019_task9_suggestions", "want"),), chat_rate=0.10),
     HeadSpec("want_review", (("app_review_intents_panichella2015", "want_review"),)),
 )
@@ -141,7 +164,7 @@ class Trainer:
                 return None
             data = s.load(self.root, split)
             if split == "train":
-                enc_idx = sample_rows(len(data), self.max_train_rows or s.encode_rows)
+                enc_idx = sample_rows(len(data), self.max_train_rows or ENCODE_ROWS.get(dataset))
             else:
                 keep = sample_rows(len(data), self.max_dev_rows)
                 data = LabelledSet([data.texts[i] for i in keep], [data.labels[i] for i in keep])
@@ -152,8 +175,10 @@ class Trainer:
         return self._loaded[key]
 
     def split(self, spec: HeadSpec, split: str) -> SplitData | None:
-        parts = [(f"{d}/{h}", self.load(d, h, split)) for d, h in spec.sources]
-        present = [(name, p) for name, p in parts if p is not None and len(p.data)]
+        chosen = spec.sources[: spec.dev_sources] if split != "train" and spec.dev_sources else spec.sources
+        weight_of = dict(zip(spec.sources, spec.weights or (1.0,) * len(spec.sources), strict=True))
+        parts = [(f"{d}/{h}", weight_of[(d, h)], self.load(d, h, split)) for d, h in chosen]
+        present = [(name, wt, p) for name, wt, p in parts if p is not None and len(p.data)]
         if not present:
             return None
         texts: list[str] = []
@@ -162,13 +187,14 @@ class Trainer:
         weights: list[np.ndarray] = []
         enc: list[np.ndarray] = []
         sources: list[str] = []
-        total = sum(len(p.data) for _, p in present)
-        for name, p in present:
+        total = sum(len(p.data) for _, _, p in present)
+        share = sum(wt for _, wt, _ in present)
+        for name, wt, p in present:
             enc.append(p.enc_idx + len(texts))
             texts += p.data.texts
             labels += p.data.labels
             vectors.append(p.vectors)
-            weights.append(np.full(len(p.data), total / (len(present) * len(p.data)), dtype=np.float64))
+            weights.append(np.full(len(p.data), total * wt / (share * len(p.data)), dtype=np.float64))
             sources += [name] * len(p.data)
         return SplitData(
             texts,
@@ -179,13 +205,17 @@ class Trainer:
             sources=sources,
         )
 
-    def train(self, specs: tuple[HeadSpec, ...] = HEAD_SPECS, progress: bool = True) -> HeadSet:
+    def train(
+        self, specs: tuple[HeadSpec, ...] = HEAD_SPECS, progress: bool = True, words: WordFeatures | None = None
+    ) -> HeadSet:
+        """Fit ``specs``; ``words`` reuses an existing vocabulary (to retrain some heads of an artifact set)."""
         started = time.time()
         train_sets = {s.name: self.split(s, "train") for s in specs}
         dev_sets = {s.name: self.split(s, "dev") for s in specs}
-        corpus = sorted({t for d in train_sets.values() if d is not None for t in d.texts})
-        words = WordFeatures.fit(corpus)
-        logger.info("word features: %d terms from %d texts", words.size, len(corpus))
+        if words is None:
+            corpus = sorted({t for d in train_sets.values() if d is not None for t in d.texts})
+            words = WordFeatures.fit(corpus)
+            logger.info("word features: %d terms from %d texts", words.size, len(corpus))
         heads: dict[str, Head] = {}
         thresholds: dict[str, float] = {}
         report: dict[str, Any] = {}
@@ -204,6 +234,8 @@ class Trainer:
                 t, metrics = choose_threshold(spec, head, dev)
                 if t is not None:
                     thresholds[spec.name] = t
+                if "alert_threshold" in metrics:
+                    thresholds[f"{spec.name}.alert"] = metrics["alert_threshold"]
                 report[spec.name] = metrics
             heads[spec.name] = head
         digest = hashlib.sha256()
@@ -286,11 +318,19 @@ def choose_threshold(spec: HeadSpec, head: Head, dev: SplitData) -> tuple[float 
     p = head.probabilities(dev.vectors, dev.words)
     y = dev.labels
     if not head.binary:
+        if spec.balanced:
+            tune_class_bias(head, dev)
+            p = head.probabilities(dev.vectors, dev.words)
         pred = p.argmax(axis=1)
-        return None, {
+        out_multi = {
             "macro_recall": float(recall_score(y, pred, average="macro")),
             "macro_f1": float(f1_score(y, pred, average="macro")),
         }
+        if spec.alert_precision is not None:  # class 0 (e.g. negative sentiment) as the alerting class
+            out_multi["alert_threshold"] = _precision_threshold(
+                (y == 0).astype(int), p[:, 0], spec.alert_precision
+            )
+        return None, out_multi
     weights = np.ones(len(y))
     if spec.chat_rate is not None and 0 < y.mean() < 1:
         pos = y.sum()
@@ -309,6 +349,39 @@ def choose_threshold(spec: HeadSpec, head: Head, dev: SplitData) -> tuple[float 
         if value > best:
             best_t, best = float(t), value
     out = {spec.threshold_metric: best, "at_0.5": metric((p >= 0.5).astype(int))}
+    if spec.alert_precision is not None:
+        out["alert_threshold"] = _precision_threshold(y, p, spec.alert_precision, weights)
     if 0 < y.mean() < 1:
         out["roc_auc"] = float(roc_auc_score(y, p))
     return round(best_t, 4), out
+
+
+def _precision_threshold(y: np.ndarray, p: np.ndarray, target: float, weights: np.ndarray | None = None) -> float:
+    """The lowest threshold whose precision on dev reaches ``target`` (alerts people can trust)."""
+    w = np.ones(len(y)) if weights is None else weights
+    for t in np.unique(np.round(np.quantile(p, np.linspace(0.0, 0.995, 400)), 4)):
+        chosen = p >= t
+        if chosen.any() and float(np.average(y[chosen], weights=w[chosen])) >= target:
+            return round(float(t), 4)
+    return round(float(p.max()), 4)
+
+
+def tune_class_bias(head: Head, dev: SplitData, step: float = 0.1, span: float = 1.0) -> None:
+    """Shift class logits (first and last class; the middle one fixed) to maximise dev macro recall.
+
+    Balanced class weights already aim at macro recall; this corrects the remaining bias of the training mix.
+    """
+    assert dev.words is not None
+    z = head.component_scores(dev.vectors, dev.words) @ head.stack_w.T + head.stack_b
+    y = dev.labels
+    grid = np.arange(-span, span + 1e-9, step)
+    best, best_bias = -1.0, np.zeros(z.shape[1])
+    for a in grid:
+        for b in grid:
+            bias = np.zeros(z.shape[1])
+            bias[0], bias[-1] = a, b
+            value = float(recall_score(y, (z + bias).argmax(axis=1), average="macro"))
+            if value > best + 1e-9:
+                best, best_bias = value, bias
+    head.stack_b = (head.stack_b + best_bias).astype(np.float32)
+    head.info["class_bias"] = [round(float(v), 2) for v in best_bias]
