@@ -19,6 +19,7 @@ from assistant.domain.judgments import (
     Judgment,
     MisinformationJudgment,
     SentimentJudgment,
+    Span,
     ToxicityJudgment,
     WantJudgment,
 )
@@ -48,6 +49,8 @@ MISINFO_HEADS = {
     "political_claim": "misinfo_claim",
     "climate_claim": "misinfo_climate",
 }
+#: Smallest probability drop from removing one word for the cheap word-side span to be trusted.
+WORD_SPAN_MIN_DROP = 0.05
 REQUIRED_HEADS = ("toxic", "misinfo_social", "sentiment", "want")
 
 
@@ -164,7 +167,7 @@ class JudgmentEngine:
                 Judgment(
                     channel_id=channel_id,
                     ts=ts,
-                    toxicity=self._toxicity(i, text, probs, swapped),
+                    toxicity=self._toxicity(i, text, vectors[i], probs, swapped),
                     misinformation=self._misinformation(
                         i, text, vectors[i], float(near_claim[i]), channel_id, probs, swapped
                     ),
@@ -175,8 +178,24 @@ class JudgmentEngine:
             )
         return out
 
+    def _word_side_span(self, text: str, score: float, vector: np.ndarray) -> Span | None:
+        """Leave-one-word-out with the message's vector held fixed: no extra encoder pass. Used when the words
+        alone explain the score (a drop of at least ``WORD_SPAN_MIN_DROP``); otherwise the full re-encoding runs."""
+        fixed = np.asarray(vector, dtype=np.float32)[None, :]
+
+        def word_side(texts: list[str]) -> np.ndarray:
+            vectors = np.repeat(fixed, len(texts), axis=0)
+            return main_toxicity(self.heads.probabilities(vectors, self.heads.words.transform(texts)))
+
+        return leave_one_out(text, score, word_side, min_weight=WORD_SPAN_MIN_DROP)
+
     def _toxicity(
-        self, i: int, text: str, probs: dict[str, np.ndarray], swapped: dict[str, list[dict[str, float]]]
+        self,
+        i: int,
+        text: str,
+        vector: np.ndarray,
+        probs: dict[str, np.ndarray],
+        swapped: dict[str, list[dict[str, float]]],
     ) -> ToxicityJudgment:
         categories = {
             ours: round(float(probs[head][i]), 4) for ours, head in CATEGORY_HEADS.items() if head in probs
@@ -191,7 +210,9 @@ class JudgmentEngine:
             scorer = self._toxicity_scorer if self.encoder is not None else None
         span = None
         if score >= self.settings.span_min_score and text.strip():
-            if scorer is not None:
+            if "toxicity" not in self.swapped:
+                span = self._word_side_span(text[:MAX_CHARS], score, vector)
+            if span is None and scorer is not None:
                 span = leave_one_out(text[:MAX_CHARS], score, scorer)
             elif "toxicity" in self.swapped:
                 swapped_model = self.swapped["toxicity"]

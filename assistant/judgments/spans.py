@@ -25,21 +25,23 @@ def words_with_offsets(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _WORD.finditer(text)][:MAX_WORDS]
 
 
-def leave_one_out(text: str, score: float, scorer: Scorer) -> Span | None:
+def leave_one_out(text: str, score: float, scorer: Scorer, min_weight: float = 0.0) -> Span | None:
     """The span whose removal lowers the score most (``weight`` = the drop in probability)."""
     words = words_with_offsets(text)
     if not words:
         return None
-    if len(words) == 1:
+    if len(words) == 1 and min_weight <= 0.0:
         start, end = words[0]
         return Span(start=start, end=end, text=text[start:end], weight=round(score, 4))
     variants = [(text[:s] + text[e:]).strip() for s, e in words]
     drops = score - np.asarray(scorer(variants), dtype=np.float64)
-    return grow_span(text, words, drops)
+    return grow_span(text, words, drops, min_weight)
 
 
-def grow_span(text: str, words: list[tuple[int, int]], weights: np.ndarray) -> Span | None:
-    if len(words) == 0 or float(weights.max()) <= 0:
+def grow_span(
+    text: str, words: list[tuple[int, int]], weights: np.ndarray, min_weight: float = 0.0
+) -> Span | None:
+    if len(words) == 0 or float(weights.max()) <= min_weight:
         return None
     best = int(weights.argmax())
     top = float(weights[best])
