@@ -49,7 +49,7 @@ def register(task: EvalTask) -> EvalTask:
 
 
 #: Modules that register tasks on import; each area adds its own module here.
-TASK_MODULES: list[str] = ["evals.summaries", "evals.retrieval", "evals.judgments"]
+TASK_MODULES: list[str] = ["evals.judgments", "evals.retrieval", "evals.summaries"]
 
 
 def load_registry() -> list[EvalTask]:

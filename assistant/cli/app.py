@@ -24,8 +24,8 @@ app = typer.Typer(
 #: Modules that add commands; each defines ``register(app: typer.Typer) -> None``.
 COMMAND_MODULES = [
     "assistant.cli.foundation",
-    "assistant.cli.slack",
     "assistant.cli.summaries",
+    "assistant.cli.slack",
     "assistant.cli.moderation",
     "assistant.cli.judgments",
     "assistant.cli.insights",
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         return app(args=argv, standalone_mode=False)
     except AssistantError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("aborted")

@@ -50,8 +50,8 @@ def test_errors_are_one_sentence_not_a_traceback(tmp_path: Path, capsys: pytest.
 
 def test_pipeline_indexes_conversation_and_handles_edits_and_deletes(ctx: Context, tmp_path: Path) -> None:
     ctx.pipeline.ingest_export(write_export(tmp_path / "export"))
-    # 5 human messages indexed; the join, the bot message and the tombstone are not
-    assert ctx.index.count_messages() == 5
+    # 4 human messages indexed; the join, the bot message and the tombstone are not
+    assert ctx.index.count_messages() == 4
     hits = ctx.index.search_messages("dark mode", k=1)
     assert hits[0].ts == ts(DAY1, 0)
     edited = ctx.archive.get_message("C100", ts(DAY1, 0)).model_copy(update={"text": "Snacks at the meetup?"})
@@ -60,7 +60,7 @@ def test_pipeline_indexes_conversation_and_handles_edits_and_deletes(ctx: Contex
     assert ctx.pipeline.receive(edited).messages == []  # same content again: nothing to do
     assert ctx.index.search_messages("snacks", k=1)[0].ts == ts(DAY1, 0)
     ctx.pipeline.delete("C100", ts(DAY1, 0))
-    assert ctx.index.count_messages() == 4
+    assert ctx.index.count_messages() == 3
     assert ctx.archive.get_message("C100", ts(DAY1, 0)).deleted  # kept in the archive, marked
 
 
