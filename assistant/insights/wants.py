@@ -33,6 +33,7 @@ WANT_DISTANCE = 0.55
 #: dark mode toggle"). It lifts recall when the want head misses a phrasing; it never creates a theme alone.
 WANT_PROPAGATION_SIMILARITY = 0.6
 MIN_PROPAGATED_WORDS = 5
+PROPAGATION_NEIGHBOURS = 3
 #: The most recent messages per channel considered for propagation.
 MAX_PROPAGATION_CANDIDATES = 20000
 #: The most recent wants clustered per channel (agglomerative clustering is quadratic in memory).
@@ -105,12 +106,18 @@ def _propagate(
         return []
     seeds = np.stack([stored[m.key] for m in judged]).astype(np.float32)
     cand = np.stack([found[m.key] for m in pool]).astype(np.float32)
-    best = (cand @ seeds.T).max(axis=1)
+    sims = cand @ seeds.T  # [candidates, seeds]
+    # Each judged want lends its label only to its few nearest messages: in a channel where everything is about
+    # one subject (a programming language), many messages pass the similarity bar without asking for anything.
+    chosen: set[int] = set()
+    for j in range(sims.shape[1]):
+        for i in np.argsort(-sims[:, j], kind="stable")[:PROPAGATION_NEIGHBOURS]:
+            if float(sims[i, j]) >= WANT_PROPAGATION_SIMILARITY:
+                chosen.add(int(i))
     out = []
-    for m, sim in zip(pool, best, strict=True):
-        if float(sim) >= WANT_PROPAGATION_SIMILARITY:
-            stored[m.key] = found[m.key]
-            out.append(m)
+    for i in sorted(chosen):
+        stored[pool[i].key] = found[pool[i].key]
+        out.append(pool[i])
     return out
 
 
