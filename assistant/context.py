@@ -18,8 +18,8 @@ from assistant.store import Archive, Index
 
 if TYPE_CHECKING:
     from assistant.insights import InsightsService, QAService
-    from assistant.moderation import ModerationService
     from assistant.judgments import JudgmentEngine
+    from assistant.moderation import ModerationService
     from assistant.summaries import SummaryService
 
 logger = logging.getLogger(__name__)
@@ -76,14 +76,9 @@ class Context:
     @cached_property
     def moderation(self) -> ModerationService:
         """Policy, flags with evidence, actions, audit, calibration and replay (see ``assistant.moderation``)."""
-        from assistant.errors import ModelError
         from assistant.moderation import ModerationService
 
-        try:
-            judge = self.judge  # replay re-judges stale history with it; flagging itself needs no judge
-        except ModelError:
-            judge = None
-        return ModerationService(self.archive, self.index, self.knowledge, self.settings, judge=judge)
+        return ModerationService(self.archive, self.index, self.knowledge, self.settings, judge=self.judge)
 
     @cached_property
     def insights(self) -> InsightsService:
@@ -117,13 +112,15 @@ class Context:
         return SummaryService(self.archive, self.index, self.encoder, self.settings, chat_model=chat_model)
 
     def apply_retention(self) -> int:
-        """Really delete archive rows and index entries older than ``ASSISTANT_RETENTION_DAYS``."""
+        """Really delete messages, judgments, flags and audit rows older than ``ASSISTANT_RETENTION_DAYS``."""
         days = self.settings.retention_days
         if not days:
             return 0
         cutoff = datetime.now(UTC) - timedelta(days=days)
         keys = self.archive.delete_older_than(cutoff)
         self.index.delete_messages([f"{c}:{t}" for c, t in keys])
+        flags = self.moderation.delete_older_than(cutoff)  # flags quote messages: they go too
+        logger.info("retention: deleted %d messages and %d flags older than %d days", len(keys), flags, days)
         return len(keys)
 
     def close(self) -> None:

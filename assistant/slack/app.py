@@ -17,7 +17,6 @@ from slack_sdk.errors import SlackApiError as SdkApiError
 
 from assistant.context import Context
 from assistant.errors import AssistantError, ConfigError
-from assistant.slack import services
 from assistant.slack.backfill import TIER3_INTERVAL, Backfiller
 from assistant.slack.directory import Directory
 from assistant.slack.gateway import SlackModerationGateway
@@ -121,14 +120,11 @@ def _on_error(error: Exception, body: dict[str, Any], logger: logging.Logger) ->
 
 def _attach_moderation(runtime: SlackRuntime) -> None:
     """Give moderation its Slack side effects and make sure it knows who is in the moderators' channel."""
-    if not services.has(runtime.ctx, "moderation"):
-        logger.warning("moderation is not available: messages are archived and indexed but raise no alerts")
-        return
     gateway = SlackModerationGateway(
         runtime.client,
         admin_client=runtime.admin_client,
         moderators_channel=runtime.moderators_channel,
         moderators_group=runtime.ctx.settings.moderators_group,
     )
-    services.moderation(runtime.ctx).attach_gateway(gateway)
+    runtime.ctx.moderation.attach_gateway(gateway)
     runtime.sync_moderators()

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, datetime, timedelta
 
 from assistant.context import Context
 from assistant.errors import AssistantError
-from assistant.slack import services
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +35,8 @@ class RetentionTimer:
         days = self.ctx.settings.retention_days
         if not days:
             return 0
-        cutoff = datetime.now(UTC) - timedelta(days=days)
         with self.lock:
             deleted = self.ctx.apply_retention()
-            if services.has(self.ctx, "moderation"):
-                flags = services.moderation(self.ctx).delete_older_than(cutoff)
-                if flags:
-                    logger.warning("retention: deleted %d moderation flags older than %s days", flags, days)
         if deleted:
             logger.warning(
                 "retention: deleted %d messages older than %s days", deleted, self.ctx.settings.retention_days

@@ -18,7 +18,6 @@ from assistant.context import Context
 from assistant.errors import AssistantError, NotFoundError
 from assistant.moderation.models import Alert
 from assistant.pipeline import ProcessedBatch
-from assistant.slack import services
 from assistant.slack.backfill import Backfiller
 from assistant.slack.blocks import as_payload, error_blocks
 from assistant.slack.blocks.alerts import alert_blocks, alert_text
@@ -83,9 +82,9 @@ class SlackRuntime:
     # Judging ----------------------------------------------------------------------------------------------------
     def after_batch(self, batch: ProcessedBatch, *, post_alerts: bool = True) -> list[Alert]:
         """Let moderation turn threshold crossings into flags, then show its alerts to moderators."""
-        if not (batch.judgments or batch.removed) or not services.has(self.ctx, "moderation"):
+        if not (batch.judgments or batch.removed):
             return []
-        alerts = services.moderation(self.ctx).handle(batch)
+        alerts = self.ctx.moderation.handle(batch)
         if post_alerts:
             self.post_alerts(alerts)
         return alerts

@@ -15,7 +15,6 @@ from slack_sdk.errors import SlackApiError as SdkApiError
 from assistant.domain.records import FlagStatus, ModerationActionKind
 from assistant.errors import AssistantError
 from assistant.moderation.models import ActionOutcome, Alert
-from assistant.slack import services
 from assistant.slack.blocks import as_payload, error_blocks
 from assistant.slack.blocks.alerts import ACTION_PREFIX, alert_blocks, alert_text
 from assistant.slack.runtime import SlackRuntime
@@ -71,7 +70,7 @@ def act_on_alert(
     runtime: SlackRuntime, value: ButtonValue, kind: ModerationActionKind, user_id: str
 ) -> list[ActionOutcome]:
     """Apply ``kind`` to the alert's open flags; a warning goes once to each author, not once per message."""
-    moderation = services.moderation(runtime.ctx)
+    moderation = runtime.ctx.moderation
     with runtime.work_lock:
         current = moderation.alert(value.alert)
         open_flags = [f for f in current.flags if f.status == FlagStatus.OPEN and f.id is not None]

@@ -8,7 +8,6 @@ from slack_bolt import Ack, App
 
 from assistant.errors import AssistantError
 from assistant.ingest import resolve_markup
-from assistant.slack import services
 from assistant.slack.blocks import error_blocks
 from assistant.slack.blocks.answers import answer_blocks, answer_text
 from assistant.slack.listeners.citations import visible_citations
@@ -30,7 +29,7 @@ def register(app: App, runtime: SlackRuntime) -> None:
             return
         try:
             visible = runtime.visibility.visible_to(user_id)
-            answer = services.qa(runtime.ctx).ask(question, channel=None, visible_channel_ids=visible)
+            answer = runtime.ctx.qa.ask(question, channel=None, visible_channel_ids=visible)
             answer = answer.model_copy(update={"citations": visible_citations(runtime, answer.citations, visible)})
         except AssistantError as exc:
             runtime.ephemeral(reply_in, user_id, exc.message, error_blocks(exc.message))

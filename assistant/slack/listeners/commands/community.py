@@ -11,7 +11,6 @@ from slack_sdk.models.blocks import Block
 
 from assistant.errors import AssistantError, ConfigError, PermissionDeniedError
 from assistant.moderation.policy import parse_assignments
-from assistant.slack import services
 from assistant.slack.blocks import error_blocks
 from assistant.slack.blocks.community import help_blocks, policy_blocks, replay_blocks
 from assistant.slack.runtime import SlackRuntime
@@ -44,7 +43,7 @@ def _split(tokens: list[str], default_channel: str, runtime: SlackRuntime) -> tu
 
 
 def run_community(runtime: SlackRuntime, user_id: str, reply_in: str, text: str) -> tuple[list[Block], str]:
-    moderation = services.moderation(runtime.ctx)
+    moderation = runtime.ctx.moderation
     tokens = text.split()
     sub = tokens[0].lower() if tokens else "help"
     if sub in ("help", "?"):

@@ -9,7 +9,6 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from assistant.errors import AssistantError, PermissionDeniedError
-from assistant.slack import services
 from assistant.slack.blocks import error_blocks
 from assistant.slack.blocks.summaries import recap_blocks, summary_blocks, summary_text
 from assistant.slack.listeners.links import message_link, parse_message_link
@@ -59,7 +58,7 @@ def summarize_for(
                 "That thread is in a channel you are not a member of, so I cannot summarise it for you."
             )
         runtime.ensure_thread(channel_id, thread_ts)
-        summary = services.summaries(runtime.ctx).thread(channel_id, thread_ts, visible_channel_ids=visible)
+        summary = runtime.ctx.summaries.thread(channel_id, thread_ts, visible_channel_ids=visible)
     except AssistantError as exc:
         runtime.ephemeral(reply_in, user_id, exc.message, error_blocks(exc.message), thread_ts=reply_thread_ts)
         return
@@ -78,7 +77,7 @@ def recap_for(runtime: SlackRuntime, *, user_id: str, channel_id: str, days: int
     try:
         visible = runtime.visibility.visible_to(user_id)
         since = datetime.now(UTC) - timedelta(days=days)
-        recap = services.summaries(runtime.ctx).recap(channel_id, since, visible_channel_ids=visible)
+        recap = runtime.ctx.summaries.recap(channel_id, since, visible_channel_ids=visible)
     except AssistantError as exc:
         runtime.ephemeral(channel_id, user_id, exc.message, error_blocks(exc.message))
         return

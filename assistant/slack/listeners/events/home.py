@@ -12,7 +12,6 @@ from slack_sdk.models.views import View
 from assistant.domain.records import FlagStatus
 from assistant.errors import AssistantError
 from assistant.insights.models import ChannelHealth
-from assistant.slack import services
 from assistant.slack.blocks.home import home_blocks
 from assistant.slack.runtime import SlackRuntime
 from assistant.slack.web import error_code
@@ -34,10 +33,10 @@ def publish_home(runtime: SlackRuntime, user_id: str) -> None:
     healths: list[ChannelHealth] = []
     problems: list[str] = []
     try:
-        insights = services.insights(runtime.ctx)
+        insights = runtime.ctx.insights
         visible = runtime.visibility.visible_to(user_id)
         channels = [c for c in runtime.ctx.archive.channels() if c.id in visible and not c.is_archived]
-        moderation = services.moderation(runtime.ctx) if services.has(runtime.ctx, "moderation") else None
+        moderation = runtime.ctx.moderation
         for channel in channels[:MAX_CHANNELS]:
             health = insights.channel_health(channel.id)
             if moderation is not None:

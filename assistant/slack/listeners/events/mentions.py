@@ -11,7 +11,6 @@ from slack_sdk.errors import SlackApiError as SdkApiError
 
 from assistant.errors import AssistantError
 from assistant.ingest import resolve_markup
-from assistant.slack import services
 from assistant.slack.blocks import as_payload, error_blocks
 from assistant.slack.blocks.answers import answer_blocks, answer_text
 from assistant.slack.listeners.citations import visible_citations
@@ -54,7 +53,7 @@ def answer_mention(runtime: SlackRuntime, event: dict[str, Any]) -> None:
     else:
         try:
             visible = runtime.visibility.visible_in_reply(user_id, channel_id)
-            answer = services.qa(runtime.ctx).ask(question, channel=None, visible_channel_ids=visible)
+            answer = runtime.ctx.qa.ask(question, channel=None, visible_channel_ids=visible)
             answer = answer.model_copy(update={"citations": visible_citations(runtime, answer.citations, visible)})
             blocks, text = answer_blocks(question, answer), answer_text(answer)
         except AssistantError as exc:

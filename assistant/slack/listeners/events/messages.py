@@ -11,7 +11,6 @@ from typing import Any
 from slack_bolt import App
 
 from assistant.errors import AssistantError
-from assistant.slack import services
 from assistant.slack.convert import HUMAN_SUBTYPES, message_from_payload
 from assistant.slack.runtime import SlackRuntime
 
@@ -84,8 +83,8 @@ def _deleted(runtime: SlackRuntime, channel_id: str, ts: str) -> None:
     with runtime.work_lock:
         batch = runtime.ctx.pipeline.delete(channel_id, ts)
         alerts = runtime.after_batch(batch, post_alerts=False)
-        if not alerts and services.has(runtime.ctx, "moderation"):
-            moderation = services.moderation(runtime.ctx)
+        if not alerts:
+            moderation = runtime.ctx.moderation
             flag = moderation.on_deleted(channel_id, ts)
             if flag is not None and flag.alert_id is not None and not flag.shadow:
                 alerts = [moderation.alert(flag.alert_id, is_update=True)]
