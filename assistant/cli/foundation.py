@@ -86,14 +86,21 @@ def render_demo(report: DemoReport) -> None:
         _render_section(section)
 
 
-def _render_section(section: Any) -> None:
-    if isinstance(section, str):
-        console.print(section, highlight=False)
+def _render_section(section: Any, indent: int = 0) -> None:
+    """Sections are strings, lists or dicts of those: headings for keys, bullets for lists, text as is."""
+    pad = " " * indent
+    if isinstance(section, dict):
+        for key, value in section.items():
+            console.print(f"{pad}[bold]{key}[/]", highlight=False)
+            _render_section(value, indent + 2)
     elif isinstance(section, list):
         for item in section:
-            console.print(f"• {item}" if not isinstance(item, dict) else item, highlight=False)
+            if isinstance(item, dict | list):
+                _render_section(item, indent + 2)
+            else:
+                console.print(f"{pad}• {item}", highlight=False, markup=False)
     else:
-        console.print(section)
+        console.print(f"{pad}{section}", highlight=False, markup=False)
 
 
 def retention(data_dir: DataDirOpt = None, json_out: JsonOpt = False) -> None:
