@@ -202,25 +202,32 @@ class Index:
     def load_knowledge(
         self, clauses: Sequence[Clause], facts: Sequence[FactEntry], claims: Sequence[FalseClaim]
     ) -> None:
-        """(Re)load guidelines, facts and known false claims; ids are stable so reloading is idempotent."""
+        """(Re)load guidelines, facts and known false claims; ids are stable so reloading is idempotent,
+        and unchanged entries are not encoded again (start-up stays fast)."""
         if clauses:
             texts = [f"{c.title}. {c.text}" for c in clauses]
-            self.collection(GUIDELINES).upsert(
-                ids=[c.id for c in clauses],
-                embeddings=[v.tolist() for v in self.encoder.encode(texts).vectors],
-                documents=texts,
-                metadatas=[{"number": c.number, "title": c.title} for c in clauses],
-            )
+            if not self._unchanged(GUIDELINES, [c.id for c in clauses], texts):
+                self.collection(GUIDELINES).upsert(
+                    ids=[c.id for c in clauses],
+                    embeddings=[v.tolist() for v in self.encoder.encode(texts).vectors],
+                    documents=texts,
+                    metadatas=[{"number": c.number, "title": c.title} for c in clauses],
+                )
         items: list[tuple[str, str, dict[str, Any]]] = [
             (f.id, f.text, {"kind": "fact", "topic": f.topic}) for f in facts
         ] + [(c.id, c.claim, {"kind": "false_claim", "refuted_by": c.refuted_by}) for c in claims]
-        if items:
+        if items and not self._unchanged(FACTS, [i[0] for i in items], [i[1] for i in items]):
             self.collection(FACTS).upsert(
                 ids=[i[0] for i in items],
                 embeddings=[v.tolist() for v in self.encoder.encode([i[1] for i in items]).vectors],
                 documents=[i[1] for i in items],
                 metadatas=[i[2] for i in items],
             )
+
+    def _unchanged(self, name: str, ids: list[str], documents: list[str]) -> bool:
+        got = self.collection(name).get(ids=ids, include=["documents"])
+        stored = dict(zip(got["ids"], got.get("documents") or [], strict=False))
+        return all(stored.get(i) == d for i, d in zip(ids, documents, strict=True))
 
     def search_guidelines(self, query: str | np.ndarray, *, k: int = 3) -> list[Hit]:
         vector = self.encoder.encode_one(query) if isinstance(query, str) else query
