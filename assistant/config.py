@@ -190,29 +190,43 @@ class Settings(BaseSettings):
 
     # Insights (quiet members, newcomers, permalinks)
     insights_quiet_weeks: int = Field(
-        default=3, ge=1, le=52, validation_alias=AliasChoices("ASSISTANT_QUIET_WEEKS"),
+        default=3,
+        ge=1,
+        le=52,
+        validation_alias=AliasChoices("ASSISTANT_QUIET_WEEKS"),
         description="A regular member silent for this many weeks counts as gone quiet.",
     )
     insights_newcomer_days: int = Field(
-        default=42, ge=1, le=365, validation_alias=AliasChoices("ASSISTANT_NEWCOMER_DAYS"),
+        default=42,
+        ge=1,
+        le=365,
+        validation_alias=AliasChoices("ASSISTANT_NEWCOMER_DAYS"),
         description="Members whose first message or join is this recent count as newcomers.",
     )
     slack_workspace_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("ASSISTANT_SLACK_WORKSPACE_URL"),
+        default=None,
+        validation_alias=AliasChoices("ASSISTANT_SLACK_WORKSPACE_URL"),
         description="e.g. https://makers.slack.com — lets answers and reports carry message permalinks.",
     )
 
     # Summaries (threads and channel recaps)
     summary_recap_threads: int = Field(
-        default=5, ge=1, le=50, validation_alias=AliasChoices("ASSISTANT_RECAP_THREADS"),
+        default=5,
+        ge=1,
+        le=50,
+        validation_alias=AliasChoices("ASSISTANT_RECAP_THREADS"),
         description="How many threads a channel recap summarises (the ones with most replies, reactions, people).",
     )
     summary_use_llm: bool = Field(
-        default=True, validation_alias=AliasChoices("ASSISTANT_SUMMARY_USE_LLM"),
+        default=True,
+        validation_alias=AliasChoices("ASSISTANT_SUMMARY_USE_LLM"),
         description="Let a configured LLM write summaries (each sentence is checked against its cited message).",
     )
     summary_support_similarity: float = Field(
-        default=0.45, ge=0.0, le=1.0, validation_alias=AliasChoices("ASSISTANT_SUMMARY_SUPPORT_SIMILARITY"),
+        default=0.45,
+        ge=0.0,
+        le=1.0,
+        validation_alias=AliasChoices("ASSISTANT_SUMMARY_SUPPORT_SIMILARITY"),
         description="Cosine similarity an LLM sentence needs with its cited message to count as supported.",
     )
 
