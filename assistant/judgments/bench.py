@@ -79,6 +79,8 @@ class BenchResult(BaseModel):
     roberta_p50_ms: float
     judgment_vs_encoder: float
     judgment_vs_roberta: float
+    encoder_batch32_msgs_per_s: float
+    judgment_batch32_msgs_per_s: float
     peak_rss_mb: float
     torch_threads: int
 
@@ -100,7 +102,8 @@ def _peak_rss_mb() -> float:
 
 
 def run_bench(ctx: object, n: int = 200, roberta_n: int | None = None) -> BenchResult:
-    """Batch-1 timings of encoder, encoder + judgments, and RoBERTa-base, interleaved in one run."""
+    """Batch-1 timings of encoder, encoder + judgments, and RoBERTa-base, interleaved in one run; then
+    batch-32 throughput of the encoder alone and with judgments (the ingest path)."""
     from transformers import RobertaConfig, RobertaForSequenceClassification
 
     encoder = ctx.encoder  # type: ignore[attr-defined]
@@ -142,6 +145,15 @@ def run_bench(ctx: object, n: int = 200, roberta_n: int | None = None) -> BenchR
             fn(i)
             out[i] = time.perf_counter() - start
     rob_t = _timed(roberta_pass, roberta_n or max(20, n // 4), warmup=2)
+    # Ingest and backfill throughput: the same messages in batches of 32, encoder alone and with judgments.
+    batch_texts, batch_messages = texts * 2, messages * 2
+    start = time.perf_counter()
+    encoder.encode(batch_texts)
+    enc32_rate = len(batch_texts) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for b in range(0, len(batch_texts), 32):
+        judge.judge(batch_messages[b : b + 32], encoder.encode(batch_texts[b : b + 32]).vectors)
+    judge32_rate = len(batch_texts) / (time.perf_counter() - start)
     judge_rate = n / judge_t.sum()
     enc_rate = n / enc_t.sum()
     rob_rate = len(rob_t) / rob_t.sum()
@@ -157,6 +169,8 @@ def run_bench(ctx: object, n: int = 200, roberta_n: int | None = None) -> BenchR
         roberta_p50_ms=round(float(np.percentile(rob_t, 50)) * 1000, 2),
         judgment_vs_encoder=round(judge_rate / enc_rate, 3),
         judgment_vs_roberta=round(judge_rate / rob_rate, 2),
+        encoder_batch32_msgs_per_s=round(enc32_rate, 1),
+        judgment_batch32_msgs_per_s=round(judge32_rate, 1),
         peak_rss_mb=_peak_rss_mb(),
         torch_threads=torch.get_num_threads(),
     )
