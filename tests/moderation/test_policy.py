@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.config import load_settings
+from assistant.config import DEFAULT_THRESHOLDS, load_settings
 from assistant.errors import ConfigError, PermissionDeniedError
 from assistant.moderation.models import ChannelPolicy, PolicyOverride
 from assistant.moderation.policy import PolicyStore, apply_changes, parse_assignments
@@ -14,7 +14,11 @@ from tests.moderation.conftest import ALICE, BOB, GENERAL, HARDWARE, MOD, World
 def test_defaults_come_from_the_judgment_thresholds(world: World) -> None:
     policy = world.service.policy("general")
     assert policy.channel_id == GENERAL and policy.channel_name == "general"
-    assert policy.effective == {"toxicity": 0.7, "misinformation": 0.8}  # sentiment/want are off by default
+    # sentiment/want are off by default
+    assert policy.effective == {
+        "toxicity": DEFAULT_THRESHOLDS["toxicity"],
+        "misinformation": DEFAULT_THRESHOLDS["misinformation"],
+    }
     assert policy.active and not policy.shadow
 
 
@@ -23,7 +27,11 @@ def test_channel_overrides_workspace_overrides_defaults(world: World) -> None:
     svc.set_policy("*", MOD, thresholds={"toxicity": 0.8, "sentiment": 0.9})
     svc.set_policy("#hardware", MOD, thresholds={"toxicity": 0.6}, add_allow_terms=["rubbish"])
     general, hardware = svc.policy("general"), svc.policy(HARDWARE)
-    assert general.effective == {"toxicity": 0.8, "misinformation": 0.8, "sentiment": 0.9}
+    assert general.effective == {
+        "toxicity": 0.8,
+        "misinformation": DEFAULT_THRESHOLDS["misinformation"],
+        "sentiment": 0.9,
+    }
     assert hardware.effective["toxicity"] == 0.6 and hardware.effective["sentiment"] == 0.9
     assert hardware.allow_terms == ["rubbish"] and general.allow_terms == []
     svc.set_policy("hardware", MOD, thresholds={"sentiment": None})
@@ -43,7 +51,7 @@ def test_every_change_is_audited_with_who_and_what(world: World) -> None:
 def test_non_moderator_cannot_change_policy_and_the_refusal_is_audited(world: World) -> None:
     with pytest.raises(PermissionDeniedError):
         world.service.set_policy("general", ALICE, thresholds={"toxicity": 0.99})
-    assert world.service.policy("general").effective["toxicity"] == 0.7
+    assert world.service.policy("general").effective["toxicity"] == DEFAULT_THRESHOLDS["toxicity"]
     assert [e.actor for e in world.ctx.archive.audit(action="moderation_refused")] == [ALICE]
 
 
