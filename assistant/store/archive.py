@@ -172,6 +172,15 @@ class Archive:
             elif joined_at and (row.joined_at is None or _aware(row.joined_at) > joined_at):
                 row.joined_at = joined_at
 
+    def remove_membership(self, channel_id: str, user_id: str) -> bool:
+        """Someone left a channel: membership is current state (their join stays in the message history)."""
+        with self.session() as s, s.begin():
+            row = s.get(MembershipRow, (channel_id, user_id))
+            if row is None:
+                return False
+            s.delete(row)
+            return True
+
     def channels(self) -> list[Channel]:
         with self.session() as s:
             rows = s.scalars(select(ChannelRow).order_by(ChannelRow.name)).all()

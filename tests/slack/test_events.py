@@ -167,3 +167,19 @@ def test_reactions_and_joins_are_recorded(running_app: RunningApp) -> None:
         time.sleep(0.05)
     assert [(r.name, r.users) for r in app.ctx.archive.get_message(GENERAL, ts).reactions] == [("tada", [MOD])]
     assert joined
+
+
+def test_a_member_who_leaves_the_moderators_channel_stops_moderating(running_app: RunningApp) -> None:
+    app = running_app
+    deadline = time.monotonic() + 10
+    while not app.ctx.moderation.is_moderator(MOD) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert app.ctx.moderation.is_moderator(MOD)
+    app.sender.event(
+        {"type": "member_left_channel", "user": MOD, "channel": MODS, "event_ts": "1700000800.000100"}
+    )
+    deadline = time.monotonic() + 10
+    while app.ctx.moderation.is_moderator(MOD) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not app.ctx.moderation.is_moderator(MOD)
+    assert (MODS, MOD) not in {(c, u) for c, u, _ in app.ctx.archive.memberships(MODS)}

@@ -35,6 +35,7 @@ def test_manifest_declares_what_the_app_listens_to() -> None:
         "reaction_added",
         "reaction_removed",
         "member_joined_channel",
+        "member_left_channel",
         "app_home_opened",
     }
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])

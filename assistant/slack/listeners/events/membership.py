@@ -1,5 +1,6 @@
-"""``member_joined_channel`` -> membership in the archive; when the assistant itself is invited, it reads
-the channel's history in the background (backfill) so answers and metrics cover the past too."""
+"""``member_joined_channel`` / ``member_left_channel`` -> membership in the archive (which also decides who
+moderates: members of the moderators' channel); when the assistant itself is invited, it reads the channel's
+history in the background (backfill) so answers and metrics cover the past too."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ def register(app: App, runtime: SlackRuntime) -> None:
     def on_joined(event: dict[str, Any]) -> None:
         record_join(runtime, event)
 
+    def on_left(event: dict[str, Any]) -> None:
+        record_leave(runtime, event)
+
     app.event("member_joined_channel")(on_joined)
+    app.event("member_left_channel")(on_left)
 
 
 def record_join(runtime: SlackRuntime, event: dict[str, Any]) -> None:
@@ -42,6 +47,18 @@ def record_join(runtime: SlackRuntime, event: dict[str, Any]) -> None:
         runtime.ctx.archive.add_membership(channel_id, user_id, at)
     except AssistantError as exc:
         logger.error("join of %s to %s not recorded: %s", user_id, channel_id, exc)
+
+
+def record_leave(runtime: SlackRuntime, event: dict[str, Any]) -> None:
+    """A member who leaves the moderators' channel stops being a moderator at once."""
+    channel_id, user_id = str(event.get("channel") or ""), str(event.get("user") or "")
+    if not channel_id or not user_id:
+        return
+    try:
+        runtime.ctx.archive.remove_membership(channel_id, user_id)
+        runtime.visibility.forget(user_id)
+    except AssistantError as exc:
+        logger.error("leave of %s from %s not recorded: %s", user_id, channel_id, exc)
 
 
 def _backfill(runtime: SlackRuntime, channel_id: str) -> None:
