@@ -107,7 +107,7 @@ class Settings(BaseSettings):
         default=0.97, ge=0.0, le=1.0, validation_alias=AliasChoices("ASSISTANT_THRESHOLD_CEILING")
     )
 
-    @field_validator("moderators", "moderation_judgments", "moderation_exempt_channels", mode="before")
+    @field_validator("moderators", "moderation_judgments", "moderation_exempt_channels", "managers", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -208,6 +208,31 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("ASSISTANT_SLACK_WORKSPACE_URL"),
         description="e.g. https://makers.slack.com — lets answers and reports carry message permalinks.",
     )
+
+    # Weekly digest (Slack DMs to community managers)
+    managers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("ASSISTANT_MANAGERS"),
+        description="Comma-separated Slack user ids who get the weekly digest as a DM (none: no digests).",
+    )
+    digest_weekday: int = Field(
+        default=0,
+        ge=0,
+        le=6,
+        validation_alias=AliasChoices("ASSISTANT_DIGEST_WEEKDAY"),
+        description="Day the weekly digest is sent: 0 = Monday … 6 = Sunday.",
+    )
+    digest_hour_utc: int = Field(
+        default=8, ge=0, le=23, validation_alias=AliasChoices("ASSISTANT_DIGEST_HOUR_UTC")
+    )
+
+    @field_validator("managers")
+    @classmethod
+    def _check_managers(cls, value: list[str]) -> list[str]:
+        for user_id in value:
+            if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user_id):
+                raise ValueError(f"{user_id!r} is not a Slack user id (like U0123ABCD)")
+        return value
 
     # Summaries (threads and channel recaps)
     summary_recap_threads: int = Field(

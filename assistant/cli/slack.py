@@ -21,6 +21,7 @@ def serve(
 ) -> None:
     """Run the Slack app: Socket Mode by default (needs SLACK_APP_TOKEN), HTTP mode with --http."""
     from assistant.slack.app import build_app
+    from assistant.slack.digests import DigestTimer
     from assistant.slack.http import serve_http
     from assistant.slack.maintenance import RetentionTimer
     from assistant.slack.socket import check_app_token, serve_socket
@@ -32,6 +33,9 @@ def serve(
     app, runtime = build_app(ctx)
     retention = RetentionTimer(ctx, runtime.work_lock)
     retention.start()
+    digests = DigestTimer(runtime)
+    if ctx.settings.managers:
+        digests.start()
 
     def announce() -> None:
         where = f"HTTP on http://{host}:{port}/slack/events" if http else "Socket Mode"
@@ -49,6 +53,7 @@ def serve(
             serve_socket(app, app_token, on_connected=announce)
     finally:
         retention.stop()
+        digests.stop()
         runtime.close()
         ctx.close()
 
