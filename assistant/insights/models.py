@@ -143,7 +143,6 @@ class ChannelWants(BaseModel):
     channel_id: str
     channel_name: str
     wants: int
-    similar: int = Field(default=0, description="of which found by similarity to a judged want")
     themes: list[WantTheme] = Field(default_factory=list)
     one_offs: list[Citation] = Field(default_factory=list)
 

@@ -28,14 +28,6 @@ VectorLookup = Callable[[Sequence[str]], dict[str, np.ndarray]]
 
 #: Cosine distance under which two wants (average linkage) belong to one theme.
 WANT_DISTANCE = 0.55
-#: A message this similar (cosine) to a judged want in the same channel asks for the same thing and counts as a
-#: want too (nearest-neighbour label propagation: "Could we get a dark mode?" next to a judged "Please add a
-#: dark mode toggle"). It lifts recall when the want head misses a phrasing; it never creates a theme alone.
-WANT_PROPAGATION_SIMILARITY = 0.6
-MIN_PROPAGATED_WORDS = 5
-PROPAGATION_NEIGHBOURS = 3
-#: The most recent messages per channel considered for propagation.
-MAX_PROPAGATION_CANDIDATES = 20000
 #: The most recent wants clustered per channel (agglomerative clustering is quadratic in memory).
 MAX_WANTS_PER_CHANNEL = 3000
 TREND_DAYS = 30
@@ -81,46 +73,6 @@ def _trend(times: list[datetime], now: datetime) -> tuple[Trend, int, int]:
     return trend, recent, earlier
 
 
-def _propagate(
-    snap: Snapshot,
-    channel_id: str,
-    judged: list[Message],
-    stored: dict[str, np.ndarray],
-    vectors: VectorLookup,
-    now: datetime,
-) -> list[Message]:
-    """Messages of the channel close to a judged want (see ``WANT_PROPAGATION_SIMILARITY``); adds their vectors."""
-    if not judged:
-        return []
-    seen = {m.key for m in judged}
-    pool = [m for m in snap.by_channel.get(channel_id, []) if m.time <= now and m.key not in seen]
-    # Short or mention-only messages ("+1 @dana") are similar to anything that names the same people.
-    pool = [
-        m for m in pool[-MAX_PROPAGATION_CANDIDATES:] if len(snap.plain_text(m).split()) >= MIN_PROPAGATED_WORDS
-    ]
-    if not pool:
-        return []
-    found = vectors([m.key for m in pool])
-    pool = [m for m in pool if m.key in found]
-    if not pool:
-        return []
-    seeds = np.stack([stored[m.key] for m in judged]).astype(np.float32)
-    cand = np.stack([found[m.key] for m in pool]).astype(np.float32)
-    sims = cand @ seeds.T  # [candidates, seeds]
-    # Each judged want lends its label only to its few nearest messages: in a channel where everything is about
-    # one subject (a programming language), many messages pass the similarity bar without asking for anything.
-    chosen: set[int] = set()
-    for j in range(sims.shape[1]):
-        for i in np.argsort(-sims[:, j], kind="stable")[:PROPAGATION_NEIGHBOURS]:
-            if float(sims[i, j]) >= WANT_PROPAGATION_SIMILARITY:
-                chosen.add(int(i))
-    out = []
-    for i in sorted(chosen):
-        stored[pool[i].key] = found[pool[i].key]
-        out.append(pool[i])
-    return out
-
-
 def channel_wants(
     snap: Snapshot,
     channel_id: str,
@@ -130,7 +82,6 @@ def channel_wants(
     distance: float = WANT_DISTANCE,
     at: datetime | None = None,
     representatives: int = 3,
-    propagate: bool = True,
 ) -> ChannelWants:
     now = snap.now(at)
     judged = [m for m in want_messages(snap, channel_id, threshold) if m.time <= now][-MAX_WANTS_PER_CHANNEL:]
@@ -139,10 +90,9 @@ def channel_wants(
     if missing:
         logger.warning("%d want messages in %s have no stored vector; skipped", len(missing), channel_id)
     judged = [m for m in judged if m.key in stored]
-    similar = _propagate(snap, channel_id, judged, stored, vectors, now) if propagate else []
-    msgs = sorted([*judged, *similar], key=lambda m: (float(m.ts), m.key))[-MAX_WANTS_PER_CHANNEL:]
+    msgs = sorted(judged, key=lambda m: (float(m.ts), m.key))
     name = snap.channel_name(channel_id)
-    result = ChannelWants(channel_id=channel_id, channel_name=name, wants=len(msgs), similar=len(similar))
+    result = ChannelWants(channel_id=channel_id, channel_name=name, wants=len(msgs))
     if not msgs:
         return result
     mat = np.stack([stored[m.key] for m in msgs]).astype(np.float32)

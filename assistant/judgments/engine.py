@@ -26,6 +26,7 @@ from assistant.domain.judgments import (
 from assistant.encoder import Encoder
 from assistant.errors import ModelError
 from assistant.judgments.claims import ClaimMatcher, similarity_to_score
+from assistant.judgments.cues import CUE_SCORE, request_cues
 from assistant.judgments.heads import HeadSet
 from assistant.judgments.spans import leave_one_out
 from assistant.judgments.swap import SENTIMENT_LABELS, SwappedHead
@@ -90,7 +91,9 @@ class JudgmentEngine:
         clipped = [t[:MAX_CHARS] for t in texts]
         words = self.heads.words.transform(clipped)
         vecs = np.asarray(vectors, dtype=np.float32)
-        return self.heads.probabilities(vecs, words)
+        probs = self.heads.probabilities(vecs, words)
+        probs["want_cue"] = request_cues(clipped)
+        return probs
 
     def scores(self, texts: Sequence[str], vectors: np.ndarray) -> dict[str, np.ndarray]:
         """The numbers ``judge`` reports, as arrays by field (e.g. ``toxicity``, ``toxicity.hate``,
@@ -104,7 +107,7 @@ class JudgmentEngine:
         out: dict[str, np.ndarray] = {
             "toxicity": main_toxicity(probs),
             "misinformation.model": social,
-            "want": probs["want"],
+            "want": np.maximum(probs["want"], CUE_SCORE * probs["want_cue"]),
         }
         for ours, head in CATEGORY_HEADS.items():
             if head in probs:
@@ -126,6 +129,8 @@ class JudgmentEngine:
                     out["misinformation.model"] = np.asarray([model.positive(r) for r in rows])
                 else:
                     out[name] = np.asarray([model.positive(r) for r in rows])
+            if "want" in swapped:
+                out["want"] = np.maximum(out["want"], CUE_SCORE * probs["want_cue"])
         return out
 
     def _toxicity_scorer(self, texts: list[str]) -> np.ndarray:
@@ -280,6 +285,7 @@ class JudgmentEngine:
         self, i: int, channel_id: str, probs: dict[str, np.ndarray], swapped: dict[str, list[dict[str, float]]]
     ) -> WantJudgment:
         score = self.swapped["want"].positive(swapped["want"][i]) if "want" in swapped else float(probs["want"][i])
+        score = max(score, CUE_SCORE * float(probs["want_cue"][i]))  # explicit requests, see judgments.cues
         return WantJudgment(score=_unit(score), is_want=score >= self.settings.threshold("want", channel_id))
 
 

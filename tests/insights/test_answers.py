@@ -33,7 +33,7 @@ def _qa(ws: Context, llm: Any = None) -> QAService:
 def test_wants_answer_cites_the_wants_themselves(ws: Context, named: dict) -> None:
     a = _qa(ws).ask("What does #design want?", at=NOW)
     assert a.facts["intent"] == "wants" and a.facts["method"] == "template"
-    assert "dark mode" in a.answer and "5 requests from 2 members" in a.answer
+    assert "dark mode" in a.answer and "4 requests from 2 members" in a.answer
     want_ts = {
         named[k].ts for k in ("want_dark_1", "dark_similar", "P1", "D1", "D2", "figma_1", "figma_2", "signage")
     }

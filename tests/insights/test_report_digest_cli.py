@@ -93,7 +93,7 @@ def test_cli_wants_json(ws: Context, runner: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     [design] = json.loads(result.stdout)
     theme = design["themes"][0]
-    assert theme["label"] == "dark mode" and theme["size"] == 5
+    assert theme["label"] == "dark mode" and theme["size"] == 4
     assert all({"channel", "ts", "text"} <= set(c) for c in theme["citations"])
 
 

@@ -140,7 +140,7 @@ def build_workspace(ctx: Context) -> dict[str, Message]:
     )
     b.add(DESIGN, "U2", at(2, 5), "Resin 3D printer calibration for miniature design prototypes is tricky")
     b.add(DESIGN, "U2", at(2, 24), "Our logo sketches are ready for review in the shared folder")
-    # Not judged a want, but asks for the same thing as the judged dark-mode wants: joins their theme.
+    # Not judged a want (this workspace's judgments are hand-set): stays out of the themes despite its topic.
     named["dark_similar"] = b.add(
         DESIGN, "U2", at(2, 12), "Could the member portal get a dark mode for night use?"
     )
