@@ -92,6 +92,9 @@ def classify(
     texts: Annotated[list[str] | None, typer.Argument(help="Texts to judge; none = JSON lines on stdin.")] = None,
     channel: Annotated[str, typer.Option("--channel", help="Channel id whose thresholds apply.")] = "adhoc",
     data_dir: DataDirOpt = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Accepted for symmetry: output is always JSON lines.")
+    ] = False,
 ) -> None:
     """Judge texts from arguments, or JSON lines on stdin ({"text": ...} or a JSON string); prints JSON lines."""
     items = list(texts or [])

@@ -81,8 +81,13 @@ def audit(
     action: Annotated[str | None, typer.Option("--action", help="Only this action, e.g. policy_changed")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout")] = None,
     data_dir: DataDirOpt = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="JSON lines on stdout (same as --format jsonl).")
+    ] = False,
 ) -> None:
     """Export the append-only audit log (flags, actions, refusals, policy changes) as CSV or JSON lines."""
+    if json_out:
+        fmt = "jsonl"
     if fmt not in ("csv", "jsonl"):
         raise ConfigError(f"Unknown format {fmt!r}: use csv or jsonl.")
     ctx = make_context(data_dir)
