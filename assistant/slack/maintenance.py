@@ -1,20 +1,26 @@
-"""Daily upkeep while the app runs: retention (really deleting old messages from the archive and the index)."""
+"""Daily upkeep while the app runs: retention (really deleting old messages from the archive and the index)
+and forgetting event ids kept to deduplicate Slack's retries."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, datetime, timedelta
 
 from assistant.context import Context
 from assistant.errors import AssistantError
+from assistant.slack.app import EVENT_CLAIM_PREFIX
 
 logger = logging.getLogger(__name__)
 
 DAY = 24 * 60 * 60.0
+#: How long an event id is remembered; Slack retries a delivery within minutes.
+EVENT_CLAIM_DAYS = 2
 
 
 class RetentionTimer:
-    """Applies ``ASSISTANT_RETENTION_DAYS`` at start-up and then every ``interval`` seconds."""
+    """Applies ``ASSISTANT_RETENTION_DAYS`` (when set) and forgets old event ids, at start-up and then every
+    ``interval`` seconds."""
 
     def __init__(self, ctx: Context, lock: threading.Lock, interval: float = DAY) -> None:
         self.ctx = ctx
@@ -24,16 +30,17 @@ class RetentionTimer:
         self._thread = threading.Thread(target=self._run, name="retention", daemon=True)
 
     def start(self) -> None:
-        if self.ctx.settings.retention_days:
-            self._thread.start()
+        self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
 
     def run_once(self) -> int:
         """Delete old messages (archive and index) and old moderation records (flags quote messages)."""
-        days = self.ctx.settings.retention_days
-        if not days:
+        cutoff = datetime.now(UTC) - timedelta(days=EVENT_CLAIM_DAYS)
+        with self.lock:
+            self.ctx.archive.forget_claims(EVENT_CLAIM_PREFIX, cutoff)
+        if not self.ctx.settings.retention_days:
             return 0
         with self.lock:
             deleted = self.ctx.apply_retention()

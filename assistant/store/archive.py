@@ -492,6 +492,21 @@ class Archive:
         except SQLAlchemyError:
             return False
 
+    def forget_claims(self, prefix: str, before: datetime) -> int:
+        """Drop dedup claims (``claim_once`` keys under ``prefix``) recorded before ``before``: retries of an
+        event arrive within minutes, so old claims only grow the table."""
+        removed = 0
+        with self.session() as s, s.begin():
+            for row in s.scalars(select(KeyValueRow).where(KeyValueRow.key.startswith(prefix))).all():
+                try:
+                    at = datetime.fromisoformat(str((row.value or {}).get("at")))
+                except ValueError:
+                    continue
+                if _aware(at) < before:
+                    s.delete(row)
+                    removed += 1
+        return removed
+
     # Retention --------------------------------------------------------------------------------------------------
     def delete_older_than(self, cutoff: datetime) -> list[tuple[str, str]]:
         """Really delete messages (and their judgments) older than ``cutoff``; returns the deleted keys."""

@@ -110,3 +110,16 @@ def test_retention_really_deletes(archive: Archive) -> None:
     deleted = archive.delete_older_than(datetime(2020, 1, 1, tzinfo=UTC))
     assert deleted == [("C1", "1000000000.000001")]
     assert [m.text for m in archive.messages()] == ["new"]
+
+
+def test_old_dedup_claims_are_forgotten(archive: Archive) -> None:
+    from assistant.store.schema import KeyValueRow
+
+    assert archive.claim_once("slack-event:new")
+    with archive.session() as s, s.begin():
+        s.add(KeyValueRow(key="slack-event:old", value={"at": "2020-01-01T00:00:00+00:00"}))
+        s.add(KeyValueRow(key="cursor:C1", value={"at": "2020-01-01T00:00:00+00:00"}))
+    assert archive.forget_claims("slack-event:", datetime(2021, 1, 1, tzinfo=UTC)) == 1
+    assert archive.claim_once("slack-event:old")  # forgotten, so it counts as new again
+    assert not archive.claim_once("slack-event:new")
+    assert archive.get_state("cursor:C1") is not None  # other state is untouched
