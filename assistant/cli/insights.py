@@ -39,30 +39,7 @@ def wants(channel: ChannelOpt = None, data_dir: DataDirOpt = None, json_out: Jso
     ctx = make_context(data_dir)
     result = ctx.insights.wants(channel)
     if json_out:
-        print_json(
-            [
-                {
-                    "channel": w.channel_name,
-                    "channel_id": w.channel_id,
-                    "wants": w.wants,
-                    "themes": [
-                        {
-                            "label": t.label,
-                            "terms": t.terms,
-                            "size": t.size,
-                            "distinct_members": t.distinct_members,
-                            "members": t.members,
-                            "trend": t.trend,
-                            "citations": [c.model_dump(mode="json", exclude_none=True) for c in t.representatives],
-                            "ts": t.ts,
-                        }
-                        for t in w.themes
-                    ],
-                    "one_offs": [c.model_dump(mode="json", exclude_none=True) for c in w.one_offs],
-                }
-                for w in result
-            ]
-        )
+        print_json([w.citation_view() for w in result])
         return
     if not result:
         console.print("No messages judged as requests yet.")

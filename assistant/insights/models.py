@@ -146,6 +146,28 @@ class ChannelWants(BaseModel):
     themes: list[WantTheme] = Field(default_factory=list)
     one_offs: list[Citation] = Field(default_factory=list)
 
+    def citation_view(self) -> dict[str, Any]:
+        """The public JSON shape (``assistant wants --json``): themes with their messages as citations."""
+        return {
+            "channel": self.channel_name,
+            "channel_id": self.channel_id,
+            "wants": self.wants,
+            "themes": [
+                {
+                    "label": t.label,
+                    "terms": t.terms,
+                    "size": t.size,
+                    "distinct_members": t.distinct_members,
+                    "members": t.members,
+                    "trend": t.trend,
+                    "citations": [c.model_dump(mode="json", exclude_none=True) for c in t.representatives],
+                    "ts": t.ts,
+                }
+                for t in self.themes
+            ],
+            "one_offs": [c.model_dump(mode="json", exclude_none=True) for c in self.one_offs],
+        }
+
 
 class TopicCluster(BaseModel):
     label: str

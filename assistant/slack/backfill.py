@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError as SdkApiError
 
 from assistant.domain import Message
-from assistant.pipeline import Pipeline, ProcessedBatch
+from assistant.pipeline import Pipeline
 from assistant.slack.convert import message_from_payload
 from assistant.slack.directory import Directory
 from assistant.slack.web import error_code, to_error
@@ -65,7 +65,6 @@ class Backfiller:
         page_size: int = 200,
         min_interval: float = TIER3_INTERVAL,
         lock: threading.Lock | None = None,
-        on_batch: Callable[[ProcessedBatch], None] | None = None,
     ) -> None:
         self.client = client
         self.pipeline = pipeline
@@ -74,7 +73,6 @@ class Backfiller:
         self.page_size = page_size
         self.min_interval = min_interval
         self.lock: AbstractContextManager[Any] = lock if lock is not None else nullcontext()
-        self.on_batch = on_batch
         self._last_call = 0.0
 
     # Public -----------------------------------------------------------------------------------------------------
@@ -176,10 +174,8 @@ class Backfiller:
         done = 0
         with self.lock:
             while pending := self.archive.unindexed(limit=256):
-                batch = self.pipeline.process(pending)
+                self.pipeline.process(pending)  # moderation records flags as a pipeline listener
                 done += len(pending)
-                if self.on_batch is not None:
-                    self.on_batch(batch)
         return done
 
     def _pages(self, method: str, **params: Any) -> Iterator[dict[str, Any]]:
