@@ -164,3 +164,19 @@ class SlackSender:
 
     def interaction(self, payload: dict[str, Any]) -> Reply:
         return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+
+def wait_for_state(archive: Any, key: str, timeout: float = 10.0) -> dict[str, Any]:
+    """Poll the archive for a state row the app writes just after a Web API call returns.
+
+    The fake server records a call before the app has stored what the reply said, so a test
+    that saw the call must still wait for the write.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        state = archive.get_state(key)
+        if state is not None:
+            return dict(state)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"state {key!r} was never written")
+        time.sleep(0.02)

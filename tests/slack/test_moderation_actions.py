@@ -7,14 +7,15 @@ import time
 from typing import Any
 
 from tests.slack.conftest import ANA, BEN, GENERAL, MOD, MODS, RunningApp
+from tests.slack.doubles import wait_for_state
 from tests.slack.test_events import TOXIC, message_event
 
 
 def post_toxic(app: RunningApp) -> dict[str, Any]:
     app.sender.event(message_event(TOXIC, "1700003000.000100", user=ANA))
     (post,) = app.slack.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == MODS)
-    posted = app.ctx.archive.get_state("slack-alert:1")
-    assert posted is not None and posted["channel"] == MODS
+    posted = wait_for_state(app.ctx.archive, "slack-alert:1")
+    assert posted["channel"] == MODS
     actions = next(b for b in post.params["blocks"] if b["type"] == "actions")
     return {"ts": posted["ts"], "buttons": {e["action_id"]: e for e in actions["elements"]}}
 

@@ -17,7 +17,7 @@ from assistant.slack.listeners.shortcuts import SUMMARIZE_THREAD
 from assistant.slack.maintenance import RetentionTimer
 from tests.conftest import REPO
 from tests.slack.conftest import ANA, GENERAL, MOD, make_ctx
-from tests.slack.doubles import MemoEncoder
+from tests.slack.doubles import MemoEncoder, wait_for_state
 from tests.slack.fake_slack import ADMIN_TOKEN, FakeSlack
 
 
@@ -88,7 +88,7 @@ def test_remove_button_deletes_with_the_admin_token(
         }
         remove = buttons[ACTION_PREFIX + "remove"]
         assert remove["confirm"], "removal asks for confirmation"
-        alert_ts = ctx.archive.get_state("slack-alert:1")["ts"]  # type: ignore[index]
+        alert_ts = wait_for_state(ctx.archive, "slack-alert:1")["ts"]
         body = {"user": {"id": MOD}, "container": {"channel_id": post.params["channel"], "message_ts": alert_ts}}
         press(runtime, body, {"action_id": remove["action_id"], "value": remove["value"]})
         (deleted,) = fake_slack.wait_for("chat.delete")
