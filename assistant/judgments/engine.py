@@ -301,12 +301,24 @@ def _unit(x: float) -> float:
     return float(min(1.0, max(0.0, round(x, 4))))
 
 
-def load_judge(settings: Settings, index: Index | None, knowledge: object | None = None) -> JudgmentEngine:
-    """The engine from the shipped (or configured) artifacts, with any configured model swaps."""
+def load_judge(
+    settings: Settings, index: Index | None, knowledge: object | None = None, *, encoder_version: str | None = None
+) -> JudgmentEngine:
+    """The engine from the shipped (or configured) artifacts, with any configured model swaps.
+
+    Heads read the vectors of the encoder they were trained on; ``encoder_version`` (``""`` for the plain
+    bundled model) is checked against the one the artifacts record, so a mismatch is a clear error.
+    """
     folder = settings.judgment_artifacts or default_artifacts_dir()
     if not (folder / "manifest.json").exists():
         raise ModelError(f"No trained judgment heads in {folder}; run `assistant train` to create them.")
     heads = HeadSet.load(folder)
+    trained_on = heads.manifest.get("encoder_version")
+    if encoder_version is not None and trained_on and trained_on != (encoder_version or "base"):
+        raise ModelError(
+            f"The judgment heads in {folder} were trained on encoder {trained_on}, but the encoder is "
+            f"{encoder_version or 'base'}; run `assistant train` to refit them."
+        )
     swapped = {
         name: SwappedHead(name, source, settings.head_label_maps.get(name), max_tokens=settings.encoder_max_tokens)
         for name, source in settings.head_models.items()

@@ -391,6 +391,12 @@ class Archive:
                         .values(indexed=True)
                     )
 
+    def mark_all_unindexed(self) -> int:
+        """Queue every live message for encoding and judging again (after the encoder changed)."""
+        with self.session() as s, s.begin():
+            result = s.execute(update(MessageRow).where(MessageRow.deleted.is_(False)).values(indexed=False))
+            return int(getattr(result, "rowcount", 0) or 0)
+
     def count_messages(self, channel_id: str | None = None) -> int:
         q = select(func.count()).select_from(MessageRow)
         if channel_id:

@@ -127,14 +127,29 @@ class Index:
             raise StoreError(f"Cannot open the Chroma index at {where}: {exc}") from exc
         self._ef = MiniLMEmbeddingFunction(encoder)
         self._collections: dict[str, Collection] = {}
+        self.encoder_tag = getattr(encoder, "version", "") or Path(str(encoder.source)).name
+        #: collections emptied at open because their vectors came from another encoder (or adapter)
+        self.reset: set[str] = set()
 
     def collection(self, name: str) -> Collection:
+        """The named collection; one whose vectors came from another encoder is emptied (vectors from two
+        encoders are not comparable), and ``reset`` records it so the caller re-indexes from the archive."""
         if name not in self._collections:
-            self._collections[name] = self.client.get_or_create_collection(
-                name=name,
-                embedding_function=self._ef,
-                metadata={"hnsw:space": "cosine"},
-            )
+            metadata = {"hnsw:space": "cosine", "encoder": self.encoder_tag}
+            col = self.client.get_or_create_collection(name=name, embedding_function=self._ef, metadata=metadata)
+            stored = (col.metadata or {}).get("encoder")
+            if stored != self.encoder_tag:
+                if col.count():
+                    logger.warning(
+                        "index %s holds vectors from encoder %s, not %s: emptied for re-indexing",
+                        name,
+                        stored or "unknown",
+                        self.encoder_tag,
+                    )
+                    self.reset.add(name)
+                self.client.delete_collection(name)
+                col = self.client.create_collection(name=name, embedding_function=self._ef, metadata=metadata)
+            self._collections[name] = col
         return self._collections[name]
 
     # Past discussions -------------------------------------------------------------------------------------------

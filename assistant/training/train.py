@@ -32,6 +32,8 @@ from assistant.training.datasets import ENCODE_ROWS, SCHEMES, LabelledSet, Schem
 logger = logging.getLogger(__name__)
 
 SEED = 13
+#: A dataset with fewer rows the encoder was not fine-tuned on than this gives vectors for all its rows.
+MIN_FRESH_ROWS = 500
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,11 @@ class Trainer:
         cache_dir: Path | None = None,
         max_train_rows: int | None = None,
         max_dev_rows: int | None = None,
+        exclude: set[str] | None = None,
     ) -> None:
+        """``exclude``: training texts that get no encoder vector (those the encoder was fine-tuned on)."""
         self.root = data_root
+        self.exclude = exclude or set()
         self.encoder = encoder
         self.cache_dir = cache_dir
         self.max_train_rows = max_train_rows
@@ -164,7 +169,11 @@ class Trainer:
                 return None
             data = s.load(self.root, split)
             if split == "train":
-                enc_idx = sample_rows(len(data), self.max_train_rows or ENCODE_ROWS.get(dataset))
+                fresh = np.asarray([i for i, t in enumerate(data.texts) if t not in self.exclude], dtype=int)
+                if len(fresh) < MIN_FRESH_ROWS:  # (nearly) all rows were fine-tuned on: better those than none
+                    fresh = np.arange(len(data))
+                pick = sample_rows(len(fresh), self.max_train_rows or ENCODE_ROWS.get(dataset))
+                enc_idx = np.sort(fresh[pick])
             else:
                 keep = sample_rows(len(data), self.max_dev_rows)
                 data = LabelledSet([data.texts[i] for i in keep], [data.labels[i] for i in keep])
@@ -246,7 +255,13 @@ class Trainer:
         manifest = {
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "seed": SEED,
-            "encoder": "all-MiniLM-L6-v2 (frozen, mean pooled)",
+            "encoder": (
+                f"all-MiniLM-L6-v2 + multi-task LoRA {self.encoder.version} (mean pooled)"
+                if getattr(self.encoder, "version", "")
+                else "all-MiniLM-L6-v2 (frozen, mean pooled)"
+            ),
+            "encoder_version": getattr(self.encoder, "version", "") or "base",
+            "encoder_rows_excluded": len(self.exclude),
             "train_seconds": round(time.time() - started, 1),
             "dev_metrics": report,
             "sources": {s.name: [f"{d}/{h}" for d, h in s.sources] for s in specs},

@@ -77,3 +77,45 @@ def test_knowledge_collections(encoder: Encoder, tmp_path: Path) -> None:
     assert spam.metadata["number"] == 6 and spam.text.startswith("No spam")
     health = index.search_guidelines("drinking bleach cures covid, trust me", k=1)[0]
     assert health.metadata["number"] == 7
+
+
+class _Renamed:
+    """The same encoder under another version tag (as after a new fine-tuned adapter)."""
+
+    def __init__(self, encoder: Encoder, version: str) -> None:
+        self._encoder = encoder
+        self.version = version
+        self.source = encoder.source
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._encoder, name)
+
+
+def test_index_from_another_encoder_is_emptied_and_reported(encoder: Encoder, tmp_path: Path) -> None:
+    msgs = _messages()
+    first = Index(encoder, path=tmp_path / "chroma")
+    first.add_messages(msgs, encoder.encode([m.text for m in msgs]).vectors)
+    assert first.count_messages() == 5 and not first.reset
+    same = Index(encoder, path=tmp_path / "chroma")
+    assert same.count_messages() == 5 and not same.reset, "the same encoder keeps its vectors"
+    other = Index(_Renamed(encoder, "minilm-ft-other"), path=tmp_path / "chroma")  # type: ignore[arg-type]
+    assert other.count_messages() == 0 and other.reset == {"messages"}
+
+
+def test_encoder_merges_a_lora_adapter(tmp_path: Path) -> None:
+    """A locally built adapter changes the vectors, tags them with its own version, and loads offline."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    base = Encoder(adapter=None)
+    torch.manual_seed(0)
+    peft_model = get_peft_model(
+        base.model, LoraConfig(r=2, target_modules=["query", "value"], init_lora_weights=False)
+    )
+    peft_model.save_pretrained(str(tmp_path / "adapter"))
+    plain = Encoder(adapter=None)
+    adapted = Encoder(adapter=tmp_path / "adapter")
+    text = ["could we get a dark mode?"]
+    assert adapted.version.startswith("minilm-ft-") and plain.version == ""
+    a, b = plain.encode(text).vectors[0], adapted.encode(text).vectors[0]
+    assert float(a @ b) < 0.9999 and abs(float(np.linalg.norm(b)) - 1.0) < 1e-5

@@ -1,0 +1,62 @@
+"""The multi-task LoRA fine-tune on a tiny data root: it writes a small adapter the encoder merges at load,
+records what it trained on, and heads refitted on the adapted vectors skip those rows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.encoder import Encoder
+from assistant.training.finetune import ADAPTER_WEIGHTS, FinetuneConfig, finetune, seen_texts
+from assistant.training.train import Trainer
+
+pytestmark = pytest.mark.model
+
+
+def test_finetune_writes_a_loadable_adapter(data_root: Path, tmp_path: Path) -> None:
+    cfg = FinetuneConfig(epochs=2, batch_size=8, tasks=("olid", "sentiment", "suggestion"))
+    out = tmp_path / "adapter"
+    report = finetune(data_root, out, cfg, encoder=Encoder(adapter=None, max_tokens=32), progress=False)
+    assert (out / ADAPTER_WEIGHTS).stat().st_size < 1_000_000, "the shipped delta stays small"
+    assert not (out / "README.md").exists()
+    saved = json.loads((out / "finetune.json").read_text())
+    assert saved["config"]["seed"] == 13 and report["train_rows"] == saved["train_rows"] > 0
+    history = saved["dev_history"]
+    assert history and {"olid", "sentiment"} <= set(history[-1]) and 0 <= history[-1]["olid"] <= 1
+    assert "suggestion" not in history[-1], "a task whose folder is absent is skipped"
+
+    adapted = Encoder(adapter=out)
+    plain = Encoder(adapter=None)
+    text = ["you are a complete idiot"]
+    a, b = adapted.encode(text).vectors[0], plain.encode(text).vectors[0]
+    assert adapted.version.startswith("minilm-ft-") and not np.allclose(a, b, atol=1e-4)
+    assert float(a @ b) > 0.8, "the distillation term keeps vectors close to the original ones"
+
+    seen = seen_texts(data_root, out)
+    olid = Trainer(data_root, plain, tmp_path / "cache").load("olid_offenseval2019", "offensive", "train")
+    assert olid is not None and set(olid.data.texts) <= seen, "the tiny OLID set was all fine-tuned on"
+
+
+def test_trainer_gives_vectors_only_to_rows_the_encoder_did_not_learn(
+    data_root: Path, tmp_path: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assistant.training.train as train_module
+
+    texts = train_module.Trainer(data_root, encoder, tmp_path / "c").load(
+        "olid_offenseval2019", "offensive", "train"
+    )
+    assert texts is not None
+    seen = set(texts.data.texts[::2])
+    monkeypatch.setattr(train_module, "MIN_FRESH_ROWS", 1)
+    loaded = train_module.Trainer(data_root, encoder, tmp_path / "c", exclude=seen).load(
+        "olid_offenseval2019", "offensive", "train"
+    )
+    assert loaded is not None and len(loaded.enc_idx) > 0
+    assert not {loaded.data.texts[i] for i in loaded.enc_idx} & seen
+    fallback = train_module.Trainer(data_root, encoder, tmp_path / "c", exclude=set(texts.data.texts))
+    monkeypatch.setattr(train_module, "MIN_FRESH_ROWS", 500)
+    everything = fallback.load("olid_offenseval2019", "offensive", "train")
+    assert everything is not None and len(everything.enc_idx) == len(everything.data), "too few fresh rows: all"
