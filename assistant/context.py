@@ -41,6 +41,7 @@ class Context:
             self.settings.encoder_model,
             batch_size=self.settings.encoder_batch_size,
             max_tokens=self.settings.encoder_max_tokens,
+            int8=self.settings.encoder_int8,
         )
 
     @cached_property

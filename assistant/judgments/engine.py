@@ -297,6 +297,12 @@ def main_toxicity(probs: dict[str, np.ndarray]) -> np.ndarray:
     return probs["toxic"]
 
 
+def _weights_of(encoder_version: str) -> str:
+    """The encoder weights a version names: int8 quantisation moves vectors too little to matter to heads."""
+    name = encoder_version.removesuffix("-int8")
+    return "base" if name in ("", "minilm", "base") else name
+
+
 def _unit(x: float) -> float:
     return float(min(1.0, max(0.0, round(x, 4))))
 
@@ -314,7 +320,7 @@ def load_judge(
         raise ModelError(f"No trained judgment heads in {folder}; run `assistant train` to create them.")
     heads = HeadSet.load(folder)
     trained_on = heads.manifest.get("encoder_version")
-    if encoder_version is not None and trained_on and trained_on != (encoder_version or "base"):
+    if encoder_version is not None and trained_on and _weights_of(trained_on) != _weights_of(encoder_version):
         raise ModelError(
             f"The judgment heads in {folder} were trained on encoder {trained_on}, but the encoder is "
             f"{encoder_version or 'base'}; run `assistant train` to refit them."

@@ -305,6 +305,10 @@ def save_adapter(model: MultiTaskModel, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     model.body.save_pretrained(str(out_dir))
     (out_dir / "README.md").unlink(missing_ok=True)  # peft's model-card template, empty here
+    config_path = out_dir / "adapter_config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config["base_model_name_or_path"] = "sentence-transformers/all-MiniLM-L6-v2"  # not this machine's path
+    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     path = out_dir / ADAPTER_WEIGHTS
     from safetensors.torch import load_file
 

@@ -60,3 +60,21 @@ def test_trainer_gives_vectors_only_to_rows_the_encoder_did_not_learn(
     monkeypatch.setattr(train_module, "MIN_FRESH_ROWS", 500)
     everything = fallback.load("olid_offenseval2019", "offensive", "train")
     assert everything is not None and len(everything.enc_idx) == len(everything.data), "too few fresh rows: all"
+
+
+def test_heads_refuse_an_encoder_they_were_not_trained_on(tmp_path: Path) -> None:
+    import shutil
+
+    from assistant.config import load_settings
+    from assistant.errors import ModelError
+    from assistant.judgments.engine import default_artifacts_dir, load_judge
+
+    folder = tmp_path / "heads"
+    shutil.copytree(default_artifacts_dir(), folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["encoder_version"] = "minilm-ft-0123456789"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    settings = load_settings(data_dir=tmp_path / "data", judgment_artifacts=folder)
+    with pytest.raises(ModelError, match="assistant train"):
+        load_judge(settings, None, encoder_version="")
+    assert load_judge(settings, None, encoder_version="minilm-ft-0123456789-int8").heads.version
