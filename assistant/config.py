@@ -135,7 +135,7 @@ class Settings(BaseSettings):
         default=128, ge=16, le=512, validation_alias=AliasChoices("ASSISTANT_MAX_TOKENS")
     )
     encoder_int8: bool = Field(
-        default=False,
+        default=True,
         validation_alias=AliasChoices("ASSISTANT_ENCODER_INT8"),
         description="Quantise the encoder's linear layers to int8 (faster on CPU; vectors change slightly).",
     )

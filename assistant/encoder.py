@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,10 +99,17 @@ class Encoder:
             except (OSError, ValueError, KeyError) as exc:
                 raise ModelError(f"Could not apply the encoder adapter in {adapter}: {exc}") from exc
         if int8:
-            from torch.ao.quantization import quantize_dynamic
+            from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
-            self.model = quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
-            self.version = (self.version or "minilm") + "-int8"
+            try:
+                with warnings.catch_warnings():  # torch.ao's deprecation notice, once per process, is noise
+                    warnings.simplefilter("ignore")
+                    # per output channel: vectors stay at cosine ~0.97 of float32 (per tensor: ~0.94)
+                    spec = {torch.nn.Linear: per_channel_dynamic_qconfig}
+                    self.model = quantize_dynamic(self.model, spec, dtype=torch.qint8)
+                self.version = (self.version or "minilm") + "-int8"
+            except (RuntimeError, AssertionError) as exc:  # no quantised kernels for this CPU
+                logger.warning("int8 encoder unavailable here (%s); running in float32", exc)
         self.model.eval()
         self.source = source
         self.batch_size = batch_size
@@ -155,7 +163,7 @@ _shared_lock = threading.Lock()
 
 
 def get_encoder(
-    model: str | None = None, *, batch_size: int = 32, max_tokens: int = 128, int8: bool = False
+    model: str | None = None, *, batch_size: int = 32, max_tokens: int = 128, int8: bool = True
 ) -> Encoder:
     """Process-wide encoder per configuration: loading the weights once is the expensive part."""
     key = (model, batch_size, max_tokens, int8)

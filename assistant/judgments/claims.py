@@ -1,8 +1,7 @@
 """Known-false-claim matching: the message vector against the community's list, with the refuting fact.
 
-The pipeline's vector is reused: a numpy gate over the claim vectors (read once from the index) skips the
-Chroma round trip for the many messages nowhere near a known claim; candidates are confirmed through
-``Index.search_facts`` and the refuting fact is fetched with ``Index.get_fact``. Messages that deny a claim
+The pipeline's vector is reused against the claim list and fact sheet, read from the index's ``facts``
+collection (and re-read when it changes) and ranked in numpy. Messages that deny a claim
 ("vaccines do not cause autism") sit close to it in embedding space, so a message nearer to the refuting
 fact than to the claim, or one that negates a claim that is not itself negated, does not fire.
 """
@@ -13,6 +12,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -75,38 +75,70 @@ def similarity_to_score(similarity: float, threshold: float) -> float:
     return float(max(0.0, 0.7 * (similarity - 0.2) / max(1e-6, threshold - 0.2)))
 
 
+@dataclass(frozen=True)
+class _Entries:
+    """The facts collection as read from Chroma: ids, texts, metadata and vectors, split by kind."""
+
+    claim_ids: list[str]
+    claim_texts: list[str]
+    claim_refuted_by: list[str]
+    claims: np.ndarray  # [n_claims, dim]
+    fact_ids: list[str]
+    fact_texts: list[str]
+    facts: np.ndarray  # [n_facts, dim]
+
+
 class ClaimMatcher:
-    """Finds the known false claim a message repeats, with the fact sheet entry that refutes it."""
+    """Finds the known false claim a message repeats, with the fact sheet entry that refutes it.
+
+    The fact sheet and claim list live in Chroma's ``facts`` collection; they are small, so the matcher reads
+    them (vectors included) once, re-reads them when the collection changes, and ranks them against the
+    message vector in numpy: a live message pays microseconds, not several index round trips.
+    """
 
     def __init__(self, index: Index, min_similarity: float) -> None:
         self.index = index
         self.min_similarity = min_similarity
-        self._claims: np.ndarray | None = None
+        self._entries: _Entries | None = None
         self._count = -1
         self._checked = 0.0
 
-    def _claim_vectors(self) -> np.ndarray:
+    def _read(self) -> _Entries:
         now = time.monotonic()
-        if self._claims is not None and now - self._checked < REFRESH_SECONDS:
-            return self._claims
+        if self._entries is not None and now - self._checked < REFRESH_SECONDS:
+            return self._entries
         self._checked = now
         col = self.index.collection("facts")
         count = int(col.count())
-        if self._claims is None or count != self._count:
-            got = col.get(where={"kind": "false_claim"}, include=["embeddings"])
-            emb = got.get("embeddings")
+        if self._entries is None or count != self._count:
+            got = col.get(include=["embeddings", "documents", "metadatas"])
             dim = self.index.encoder.dim
-            self._claims = (
+            emb = got.get("embeddings")
+            vectors = (
                 np.asarray(emb, dtype=np.float32).reshape(-1, dim)
-                if emb is not None
+                if emb is not None and len(emb)
                 else np.zeros((0, dim), dtype=np.float32)
             )
+            docs = [str(d) for d in (got.get("documents") or [])]
+            metas: list[dict[str, Any]] = [dict(m or {}) for m in (got.get("metadatas") or [])]
+            ids = list(got["ids"])
+            claim_rows = [i for i, m in enumerate(metas) if m.get("kind") == "false_claim"]
+            fact_rows = [i for i, m in enumerate(metas) if m.get("kind") == "fact"]
+            self._entries = _Entries(
+                claim_ids=[ids[i] for i in claim_rows],
+                claim_texts=[docs[i] for i in claim_rows],
+                claim_refuted_by=[str(metas[i].get("refuted_by") or "") for i in claim_rows],
+                claims=vectors[claim_rows] if claim_rows else np.zeros((0, dim), dtype=np.float32),
+                fact_ids=[ids[i] for i in fact_rows],
+                fact_texts=[docs[i] for i in fact_rows],
+                facts=vectors[fact_rows] if fact_rows else np.zeros((0, dim), dtype=np.float32),
+            )
             self._count = count
-        return self._claims
+        return self._entries
 
     def nearest_similarity(self, vectors: np.ndarray) -> np.ndarray:
         """Cosine similarity of each vector to its nearest known false claim (0 when there are none)."""
-        claims = self._claim_vectors()
+        claims = self._read().claims
         if claims.shape[0] == 0 or vectors.shape[0] == 0:
             return np.zeros(vectors.shape[0], dtype=np.float32)
         return np.asarray((vectors @ claims.T).max(axis=1), dtype=np.float32)
@@ -115,40 +147,38 @@ class ClaimMatcher:
         """(similarity to the nearest claim, the match if it counts as repeating that claim)."""
         if gate_similarity < self.min_similarity - GATE_MARGIN:
             return gate_similarity, None
-        hits = self.index.search_facts(vector, k=1, kind="false_claim")
-        if not hits:
+        entries = self._read()
+        if entries.claims.shape[0] == 0:
             return 0.0, None
-        hit = hits[0]
-        similarity = float(hit.similarity)
+        v = np.asarray(vector, dtype=np.float32).reshape(-1)
+        claim_sims = entries.claims @ v
+        best = int(claim_sims.argmax())
+        similarity = float(claim_sims[best])
+        claim_id, claim_text = entries.claim_ids[best], entries.claim_texts[best]
         if similarity < self.min_similarity:
             return similarity, None
-        if _negated(text) and not _negated(hit.text):
-            logger.debug("claim %s not matched: the message negates it", hit.id)
+        if _negated(text) and not _negated(claim_text):
+            logger.debug("claim %s not matched: the message negates it", claim_id)
             return similarity, None
         fact: Evidence | None = None
-        refuted_by = str(hit.metadata.get("refuted_by", ""))
-        if refuted_by:
-            fact_hit = self.index.get_fact(refuted_by)
-            if fact_hit is not None:
-                fact_sim = next(
-                    (
-                        h.similarity
-                        for h in self.index.search_facts(vector, k=5, kind="fact")
-                        if h.id == refuted_by
-                    ),
-                    None,
-                )
-                if fact_sim is not None and fact_sim >= similarity:
-                    logger.debug("claim %s not matched: the message is closer to its refuting fact", hit.id)
-                    return similarity, None
-                if sides_with_fact(text, hit.text, fact_hit.text):
-                    logger.debug("claim %s not matched: the message uses the fact's distinguishing words", hit.id)
-                    return similarity, None
-                fact = Evidence(
-                    source="fact_sheet",
-                    id=fact_hit.id,
-                    text=fact_hit.text,
-                    similarity=None if fact_sim is None else round(float(fact_sim), 4),
-                )
-        claim = Evidence(source="known_false_claim", id=hit.id, text=hit.text, similarity=round(similarity, 4))
+        refuted_by = entries.claim_refuted_by[best]
+        if refuted_by and refuted_by in entries.fact_ids:
+            row = entries.fact_ids.index(refuted_by)
+            fact_text = entries.fact_texts[row]
+            fact_sims = entries.facts @ v
+            nearest = set(np.argsort(-fact_sims)[:5].tolist())  # as a top-5 fact search would see it
+            fact_sim = float(fact_sims[row]) if row in nearest else None
+            if fact_sim is not None and fact_sim >= similarity:
+                logger.debug("claim %s not matched: the message is closer to its refuting fact", claim_id)
+                return similarity, None
+            if sides_with_fact(text, claim_text, fact_text):
+                logger.debug("claim %s not matched: the message uses the fact's distinguishing words", claim_id)
+                return similarity, None
+            fact = Evidence(
+                source="fact_sheet",
+                id=refuted_by,
+                text=fact_text,
+                similarity=None if fact_sim is None else round(fact_sim, 4),
+            )
+        claim = Evidence(source="known_false_claim", id=claim_id, text=claim_text, similarity=round(similarity, 4))
         return similarity, ClaimMatch(claim=claim, fact=fact, similarity=similarity)

@@ -32,3 +32,35 @@ _REQUEST = re.compile(
 def request_cues(texts: Sequence[str]) -> np.ndarray:
     """1.0 where a text carries an explicit request cue, else 0.0."""
     return np.asarray([1.0 if _REQUEST.search(t) else 0.0 for t in texts], dtype=np.float32)
+
+
+#: The threat category (and at least this toxicity) a message with an explicit threat cue gets.
+THREAT_SCORE = 0.9
+
+_THREAT = re.compile(
+    r"\b("
+    r"(i|we)('ll| will|'m going to| am going to|'re going to| are going to| gonna) "
+    r"(find you\b(?!\s+(a|an|the|some|one|someone|something|more|another|two|help|seats?)\b)"
+    r"|(hurt|kill|beat|stab|shoot|end|destroy|ruin|come for|come after) you\b"
+    r"|track you|hunt you|make you pay|break your|expose you|dox you|leak your)"
+    r"|(know|find|found out|found) where you live|watch your back|you('ll| will) (regret|pay for) (this|it|that)"
+    r"|(see|let's see) how (brave|tough|smart|funny|big) you are"
+    r"|(go )?kill yourself|you('d| had| would) better watch"
+    r")\b",
+    re.IGNORECASE,
+)
+
+
+def threat_cues(texts: Sequence[str]) -> np.ndarray:
+    """1.0 where a text carries an explicit threat or intimidation cue, else 0.0.
+
+    None of the training sets labels threats (OLID and Davidson are about offensive language), and a calm
+    "I will find where you live" scores low there; threats are the last thing moderators should miss.
+    """
+    return np.asarray([1.0 if _THREAT.search(t) else 0.0 for t in texts], dtype=np.float32)
+
+
+def threat_span(text: str) -> tuple[int, int] | None:
+    """Where the first threat cue sits in ``text`` (the span an alert shows), or None."""
+    found = _THREAT.search(text)
+    return (found.start(), found.end()) if found else None

@@ -26,7 +26,7 @@ from assistant.domain.judgments import (
 from assistant.encoder import Encoder
 from assistant.errors import ModelError
 from assistant.judgments.claims import ClaimMatcher, similarity_to_score
-from assistant.judgments.cues import CUE_SCORE, request_cues
+from assistant.judgments.cues import CUE_SCORE, THREAT_SCORE, request_cues, threat_cues, threat_span
 from assistant.judgments.heads import HeadSet
 from assistant.judgments.spans import leave_one_out
 from assistant.judgments.swap import SENTIMENT_LABELS, SwappedHead
@@ -93,6 +93,7 @@ class JudgmentEngine:
         vecs = np.asarray(vectors, dtype=np.float32)
         probs = self.heads.probabilities(vecs, words)
         probs["want_cue"] = request_cues(clipped)
+        probs["threat_cue"] = threat_cues(clipped)
         return probs
 
     def scores(self, texts: Sequence[str], vectors: np.ndarray) -> dict[str, np.ndarray]:
@@ -112,6 +113,7 @@ class JudgmentEngine:
         for ours, head in CATEGORY_HEADS.items():
             if head in probs:
                 out[f"toxicity.{ours}"] = probs[head]
+        out["toxicity.threat"] = THREAT_SCORE * probs["threat_cue"]
         for ours, head in MISINFO_HEADS.items():
             if head in probs:
                 out[f"misinformation.{ours}"] = probs[head]
@@ -136,8 +138,10 @@ class JudgmentEngine:
     def _toxicity_scorer(self, texts: list[str]) -> np.ndarray:
         assert self.encoder is not None
         vectors = self.encoder.encode(texts).vectors
+        clipped = [t[:MAX_CHARS] for t in texts]
         return main_toxicity(
-            self.heads.probabilities(vectors, self.heads.words.transform([t[:MAX_CHARS] for t in texts]))
+            self.heads.probabilities(vectors, self.heads.words.transform(clipped))
+            | {"threat_cue": threat_cues(clipped)}
         )
 
     # Judging -----------------------------------------------------------------------------------------------------
@@ -205,6 +209,8 @@ class JudgmentEngine:
         categories = {
             ours: round(float(probs[head][i]), 4) for ours, head in CATEGORY_HEADS.items() if head in probs
         }
+        if probs["threat_cue"][i] > 0:  # a cue, not a probability: present only when one fired
+            categories["threat"] = round(THREAT_SCORE * float(probs["threat_cue"][i]), 4)
         if "toxicity" in swapped:
             model = self.swapped["toxicity"]
             score = model.positive(swapped["toxicity"][i])
@@ -214,7 +220,11 @@ class JudgmentEngine:
             score = float(main_toxicity(probs)[i])
             scorer = self._toxicity_scorer if self.encoder is not None else None
         span = None
-        if score >= self.settings.span_min_score and text.strip():
+        cue = threat_span(text[:MAX_CHARS]) if "threat" in categories else None
+        heads_only = float(main_toxicity({k: v[i : i + 1] for k, v in probs.items() if k != "threat_cue"})[0])
+        if cue is not None and heads_only < score:  # the threat cue decided the score: it is the span
+            span = Span(start=cue[0], end=cue[1], text=text[cue[0] : cue[1]], weight=round(score, 4))
+        elif score >= self.settings.span_min_score and text.strip():
             if "toxicity" not in self.swapped:
                 span = self._word_side_span(text[:MAX_CHARS], score, vector)
             if span is None and scorer is not None:
@@ -291,10 +301,12 @@ class JudgmentEngine:
 
 def main_toxicity(probs: dict[str, np.ndarray]) -> np.ndarray:
     """The toxicity score: the broad head (Davidson + OLID + ToxiChat) or OLID's offensive head, whichever is
-    higher. The broad head leans on profanity (Davidson dominates it); OLID's catches plain insults in chat."""
-    if "offensive" in probs:
-        return np.maximum(probs["toxic"], probs["offensive"])
-    return probs["toxic"]
+    higher, and at least ``THREAT_SCORE`` for an explicit threat (see ``judgments.cues``). The broad head leans
+    on profanity (Davidson dominates it); OLID's catches plain insults in chat."""
+    score = np.maximum(probs["toxic"], probs["offensive"]) if "offensive" in probs else probs["toxic"]
+    if "threat_cue" in probs:
+        score = np.maximum(score, THREAT_SCORE * probs["threat_cue"])
+    return score
 
 
 def _weights_of(encoder_version: str) -> str:

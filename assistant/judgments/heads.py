@@ -72,7 +72,34 @@ class WordFeatures:
         return len(self.vectorizer.vocabulary_)
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
-        return self.vectorizer.transform(texts).tocsr()
+        """The fitted vectorizer's TF-IDF rows (sublinear tf, idf, l2), equal to ``vectorizer.transform``.
+
+        Computed from the vectorizer's own analyzer, vocabulary and idf: scikit-learn's per-call checks and
+        conversions cost more than the arithmetic for one live message.
+        """
+        if not hasattr(self, "_analyzer"):
+            self._analyzer = self.vectorizer.build_analyzer()
+            self._vocabulary: dict[str, int] = self.vectorizer.vocabulary_
+            self._idf = np.asarray(self.vectorizer.idf_, dtype=np.float64)
+        indptr = [0]
+        indices: list[int] = []
+        values: list[float] = []
+        for text in texts:
+            counts: dict[int, int] = {}
+            for term in self._analyzer(text):
+                j = self._vocabulary.get(term)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            cols = sorted(counts)
+            row = (1.0 + np.log(np.asarray([counts[j] for j in cols], dtype=np.float64))) * self._idf[cols]
+            norm = float(np.sqrt(row @ row))
+            indices += cols
+            values += (row / norm).tolist() if norm > 0 else row.tolist()
+            indptr.append(len(indices))
+        return sparse.csr_matrix(
+            (np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
+            shape=(len(texts), len(self._vocabulary)),
+        )
 
     def terms(self) -> list[str]:
         return [str(t) for t in self.vectorizer.get_feature_names_out()]
@@ -138,17 +165,39 @@ class HeadSet:
                 np.ascontiguousarray(np.vstack([self.heads[n].emb_w for n in names]).T, dtype=np.float32),
                 np.ascontiguousarray(np.vstack([self.heads[n].word_w for n in names]).T, dtype=np.float32),
                 np.cumsum([0] + [self.heads[n].emb_w.shape[0] for n in names]),
+                self._binary_parts(names),
             )
-        names, emb_t, word_t, offsets = self._fused
-        e_all = vectors @ emb_t
-        w_all = np.asarray(words @ word_t)
+        names, emb_t, word_t, offsets, binary = self._fused
+        e_all = vectors @ emb_t + binary["emb_b"]
+        w_all = np.asarray(words @ word_t) + binary["word_b"]
         out: dict[str, np.ndarray] = {}
+        # binary heads (one column each) in one vectorised step: stacker, prior shift and sigmoid
+        cols = binary["cols"]
+        z = e_all[:, cols] * binary["s_emb"] + w_all[:, cols] * binary["s_word"] + binary["s_b"]
+        p = 1.0 / (1.0 + np.exp(-z))
+        for j, name in enumerate(binary["names"]):
+            out[name] = p[:, j]
         for i, name in enumerate(names):
             head = self.heads[name]
+            if head.binary:
+                continue
             a, b = offsets[i], offsets[i + 1]
-            z = np.hstack([e_all[:, a:b] + head.emb_b, w_all[:, a:b] + head.word_b])
-            out[name] = head.from_components(z)
-        return out
+            out[name] = head.from_components(np.hstack([e_all[:, a:b], w_all[:, a:b]]))
+        return {name: out[name] for name in names}
+
+    def _binary_parts(self, names: list[str]) -> dict[str, Any]:
+        heads = [self.heads[n] for n in names]
+        offsets = np.cumsum([0] + [h.emb_w.shape[0] for h in heads])
+        chosen = [(i, h) for i, h in enumerate(heads) if h.binary]
+        return {
+            "emb_b": np.concatenate([h.emb_b for h in heads]).astype(np.float32),
+            "word_b": np.concatenate([h.word_b for h in heads]).astype(np.float32),
+            "names": [h.name for _, h in chosen],
+            "cols": np.asarray([offsets[i] for i, _ in chosen], dtype=int),
+            "s_emb": np.asarray([h.stack_w[0, 0] for _, h in chosen], dtype=np.float32),
+            "s_word": np.asarray([h.stack_w[0, 1] for _, h in chosen], dtype=np.float32),
+            "s_b": np.asarray([h.stack_b[0] + h.prior_shift for _, h in chosen], dtype=np.float32),
+        }
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

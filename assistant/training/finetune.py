@@ -95,8 +95,16 @@ def _scheme(dataset: str, head: str) -> Scheme:
     return next(s for s in SCHEMES if s.dataset == dataset and s.head == head)
 
 
-def load_examples(root: Path, tasks: Sequence[Task], split: str, cap: int | None, seed: int) -> list[Example]:
-    """Rows of every task's sources (a fixed-seed sample of at most ``cap`` per source)."""
+def load_examples(
+    root: Path,
+    tasks: Sequence[Task],
+    split: str,
+    cap: int | None,
+    seed: int,
+    caps: dict[str, int] | None = None,
+) -> list[Example]:
+    """Rows of every task's sources (a fixed-seed sample of at most ``cap``, or ``caps[dataset]`` for training)."""
+    caps = ROWS_PER_SOURCE if caps is None else caps
     rng = random.Random(seed)
     out: list[Example] = []
     for ti, task in enumerate(tasks):
@@ -107,9 +115,9 @@ def load_examples(root: Path, tasks: Sequence[Task], split: str, cap: int | None
                 continue
             data = s.load(root, split)
             idx = list(range(len(data)))
-            cap = ROWS_PER_SOURCE.get(dataset, cap) if split == "train" else cap
-            if cap and len(idx) > cap:
-                idx = sorted(rng.sample(idx, cap))
+            limit = caps.get(dataset, cap) if split == "train" else cap
+            if limit and len(idx) > limit:
+                idx = sorted(rng.sample(idx, limit))
             out += [Example(data.texts[i], ti, data.labels[i]) for i in idx]
     return out
 
@@ -126,7 +134,8 @@ def seen_texts(root: Path, adapter: Path) -> set[str]:
     saved = json.loads(report.read_text(encoding="utf-8")).get("config", {})
     names = set(saved.get("tasks") or [t.name for t in TASKS])
     tasks = [t for t in TASKS if t.name in names]
-    rows = load_examples(root, tasks, "train", saved.get("rows_per_source"), int(saved.get("seed", 13)))
+    caps = saved.get("rows_per_dataset")
+    rows = load_examples(root, tasks, "train", saved.get("rows_per_source"), int(saved.get("seed", 13)), caps)
     return {e.text for e in rows}
 
 
@@ -288,7 +297,7 @@ def finetune(
     bar.close()
     save_adapter(model, out_dir)
     report: dict[str, object] = {
-        "config": asdict(cfg),
+        "config": asdict(cfg) | {"rows_per_dataset": dict(ROWS_PER_SOURCE)},
         "train_rows": len(train),
         "dev_rows": len(dev),
         "train_seconds": round(time.time() - started, 1),

@@ -52,6 +52,25 @@ def test_toxic_span_points_at_the_insult(engine: JudgmentEngine) -> None:
     assert span.weight > 0
 
 
+def test_explicit_threats_are_toxic_with_the_threat_as_span(engine: JudgmentEngine) -> None:
+    texts = [
+        "I will find where you live and hurt you.",
+        "Report me then. Let's see how brave you are when you're alone at the space late at night.",
+        "I'll get you the link after lunch",
+        "we will find you a mentor",
+    ]
+    threat, veiled, link, mentor = engine.judge_texts(texts)
+    for j, text in ((threat, texts[0]), (veiled, texts[1])):
+        assert j.toxicity.score >= 0.9 and j.toxicity.categories["threat"] == 0.9
+        assert (
+            j.toxicity.span is not None
+            and text[j.toxicity.span.start : j.toxicity.span.end] == j.toxicity.span.text
+        )
+    assert threat.toxicity.span is not None and "where you live" in threat.toxicity.span.text
+    for j in (link, mentor):
+        assert "threat" not in j.toxicity.categories and j.toxicity.score < 0.5
+
+
 def test_no_span_below_the_setting(jctx, encoder) -> None:  # type: ignore[no-untyped-def]
     settings = load_settings(data_dir=jctx.settings.data_dir, span_min_score=1.0)
     engine = load_judge(settings, jctx.index, jctx.knowledge)

@@ -55,3 +55,18 @@ def test_shipped_artifacts_are_small() -> None:
     folder = Path(__file__).resolve().parents[2] / "assistant" / "artifacts"
     total = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     assert 0 < total < 5 * 1024 * 1024
+
+
+def test_fast_word_features_equal_scikit_learn_and_fused_heads_equal_each_head() -> None:
+    from assistant.judgments.engine import default_artifacts_dir
+
+    heads = HeadSet.load(default_artifacts_dir())
+    texts = ["you idiot idiot idiot", "", "Could we get DARK MODE?? https://x.y @bob", "café naïve 👩‍💻", "zzzqq"]
+    ours = heads.words.transform(texts)
+    np.testing.assert_allclose(ours.toarray(), heads.words.vectorizer.transform(texts).toarray(), atol=1e-6)
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(len(texts), 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    fused = heads.probabilities(vectors, ours)
+    for name, head in heads.heads.items():
+        np.testing.assert_allclose(fused[name], head.probabilities(vectors, ours), atol=1e-5, err_msg=name)

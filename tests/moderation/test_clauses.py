@@ -14,8 +14,12 @@ from tests.moderation.conftest import World, judgment_for
     [
         ("People from that country are all thieves and should be banned from the space.", {"hate": 0.8}, 4),
         ("Women can't do engineering, they should stick to the kitchen.", {"hate": 0.7, "insult": 0.3}, 4),
-        ("I will find where you live and hurt you.", {}, 3),
-        ("Report me then. Let's see how brave you are when you're alone at the space late at night.", {}, 3),
+        ("I will find where you live and hurt you.", {"threat": 0.9}, 3),
+        (
+            "Report me then. Let's see how brave you are when you're alone at the space late at night.",
+            {"threat": 0.9},
+            3,
+        ),
         ("You're a useless idiot who shouldn't be allowed near the gear.", {"insult": 0.9}, 2),
         ("This fucking printer is a piece of shit and so is whoever set it up", {"profanity": 0.9}, 5),
     ],
