@@ -26,8 +26,8 @@ JUDGMENT_NAMES: tuple[JudgmentName, ...] = ("toxicity", "misinformation", "senti
 DEFAULT_THRESHOLDS: dict[str, float] = {
     "toxicity": 0.7,
     "misinformation": 0.7,
-    "sentiment": 0.97,
-    "want": 0.2,
+    "sentiment": 0.95,
+    "want": 0.53,
 }
 
 
