@@ -20,7 +20,7 @@ CUE_SCORE = 0.9
 _REQUEST = re.compile(
     r"\b("
     r"could (we|you|someone|the)|can we|can (someone|you) (please )?(add|make|set)"
-    r"|please (add|consider|make|buy|get|set|bring|run)"
+    r"|please ((just|really|kindly|also) )?(add|consider|make|buy|get|set|bring|run)"
     r"|i wish|we (really )?need|it would be (great|nice|awesome|good|cool) (if|to)|would love"
     r"|(i'd|i would|we'd|we would) like|hoping (for|that|we|someone)"
     r"|any chance|how about (we|adding)|we should|should (we|add)|let's (add|get)"

@@ -62,9 +62,13 @@ def test_how_each_channel_felt_this_month(sample: Context) -> None:
 
 
 def test_what_each_channel_wants(sample: Context) -> None:
-    """Every theme found is one known theme (no mixing); the design themes are found exactly.
+    """Each channel's themes are exactly its known themes (none mixed, none missing, none invented), each
+    carried by at least two of its known messages; the design themes are found message for message.
 
-    How many of the other known wants are found depends on the want head's recall (see the closing notes).
+    Two of the 25 known want messages sit outside their theme (see the closing notes): a question that only
+    implies the need ("Is there a searchable FAQ ... anywhere?") is not judged a want, and one phrased far
+    from the rest of its theme stays a one-off; both are in #help's FAQ theme. A theme must hold at least half
+    of its known messages (and two).
     """
     answer = sample.qa.ask("What does each channel want?")
     known = {
@@ -75,16 +79,27 @@ def test_what_each_channel_wants(sample: Context) -> None:
     }
     one_offs = {o["ts"] for o in ANSWERS["one_off_wants"]}
     rows = {row["channel"]: row for row in answer.facts["per_channel"]}
-    for row in rows.values():
+    for channel, row in rows.items():
+        found: dict[str, int] = {}
         for theme in row["themes"]:
             labels = {known.get(ts, ("?", "not a want"))[1] for ts in theme["ts"]}
-            assert len(labels) == 1 and "not a want" not in labels, (row["channel"], theme["label"], labels)
+            assert len(labels) == 1 and "not a want" not in labels, (channel, theme["label"], labels)
+            found[labels.pop()] = len(theme["ts"])
+        expected = {t["theme"]: len(t["ts"]) for t in ANSWERS["wants"].get(channel, [])}
+        assert set(found) == set(expected), (channel, found, expected)
+        for theme, size in expected.items():
+            assert max(2, (size + 1) // 2) <= found[theme] <= size, (channel, theme, found[theme], size)
     design = {t["label"]: t for t in rows["design"]["themes"]}
     dark = next(t for label, t in design.items() if "dark" in label)
-    expected = ANSWERS["wants"]["design"]
-    assert sorted(dark["ts"]) == sorted(expected[0]["ts"]) and dark["member_ids"] == expected[0]["members"]
+    expected_design = ANSWERS["wants"]["design"]
+    assert sorted(dark["ts"]) == sorted(expected_design[0]["ts"])
+    assert dark["member_ids"] == expected_design[0]["members"]
     figma = next(t for label, t in design.items() if "figma" in label)
-    assert sorted(figma["ts"]) == sorted(expected[1]["ts"]) and figma["member_ids"] == expected[1]["members"]
+    assert sorted(figma["ts"]) == sorted(expected_design[1]["ts"])
+    assert figma["member_ids"] == expected_design[1]["members"]
+    assert {o["ts"] for o in rows["design"]["one_offs"]} == {
+        o["ts"] for o in ANSWERS["one_off_wants"] if o["channel"] == ANSWERS["channels"]["design"]
+    }
     cited = {c.ts for c in answer.citations}
     assert cited <= set(known) | one_offs | {ts for r in rows.values() for o in r["one_offs"] for ts in [o["ts"]]}
 
