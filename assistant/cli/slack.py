@@ -31,6 +31,7 @@ def serve(
     if not http:
         check_app_token(app_token)  # fail fast, before connecting or loading models
     app, runtime = build_app(ctx)
+    runtime.background.submit(runtime.catch_up)  # e.g. after an encoder upgrade emptied the index
     retention = RetentionTimer(ctx, runtime.work_lock)
     retention.start()
     digests = DigestTimer(runtime)

@@ -166,5 +166,15 @@ class SlackRuntime:
             return
         self.backfiller.thread(channel_id, thread_ts)
 
+    def catch_up(self) -> int:
+        """Encode, judge and index what the archive holds but the index does not (after an encoder upgrade
+        emptied the index, or a crash mid-batch), so answers cover history again. Flags are updated, not
+        announced: these messages are not new. Runs in the background at start-up, under the work lock."""
+        with self.work_lock:
+            done = self.ctx.pipeline.process_pending()
+        if done:
+            logger.info("caught up: %d stored messages encoded, judged and indexed", done)
+        return done
+
     def close(self) -> None:
         self.background.shutdown(wait=False, cancel_futures=True)

@@ -64,6 +64,26 @@ def test_pipeline_indexes_conversation_and_handles_edits_and_deletes(ctx: Contex
     assert ctx.archive.get_message("C100", ts(DAY1, 0)).deleted  # kept in the archive, marked
 
 
+def test_a_new_encoder_version_reindexes_stored_history(ctx: Context, tmp_path: Path) -> None:
+    """Vectors from two encoders never mix: the index is emptied and the archive re-queues its messages."""
+    from tests.foundation.test_encoder_index import _Renamed
+
+    ctx.pipeline.ingest_export(write_export(tmp_path / "export"))
+    assert ctx.index.count_messages() == 4
+    ctx.close()
+    upgraded = Context(ctx.settings)
+    upgraded.__dict__["encoder"] = _Renamed(ctx.encoder, "minilm-ft-upgraded")
+    upgraded.__dict__["judge"] = ctx.judge
+    try:
+        assert upgraded.index.count_messages() == 0
+        assert len(upgraded.archive.unindexed()) >= 4
+        upgraded.pipeline.process_pending()
+        assert upgraded.index.count_messages() == 4 and not upgraded.archive.unindexed()
+        assert upgraded.index.search_messages("dark mode", k=1)[0].ts == ts(DAY1, 0)
+    finally:
+        upgraded.close()
+
+
 def test_huge_empty_and_odd_messages_are_safe(ctx: Context) -> None:
     odd = [
         Message(channel_id="C1", ts="1767603600.000001", user_id="U1", text=""),

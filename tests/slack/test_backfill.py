@@ -108,3 +108,20 @@ def test_invited_app_backfills_the_channel(running_app: RunningApp) -> None:
     while len(app.ctx.archive.messages(GENERAL)) < 10 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert len(app.ctx.archive.messages(GENERAL)) == 10
+
+
+def test_catch_up_indexes_what_the_archive_holds_but_the_index_lost(running_app: RunningApp) -> None:
+    """After an encoder upgrade empties the index, the app re-indexes stored history without Slack calls."""
+    app = running_app
+    fill_history(app.slack)
+    app.runtime.backfiller.channel(GENERAL)
+    indexed = app.ctx.index.count_messages()
+    assert indexed > 0
+    app.ctx.index.delete_messages([m.key for m in app.ctx.archive.messages(GENERAL)])
+    assert app.ctx.index.count_messages() == 0
+    assert app.ctx.archive.mark_all_unindexed() == 10
+    calls = len(app.slack.calls)
+    assert app.runtime.catch_up() == 10
+    assert app.ctx.index.count_messages() == indexed and not app.ctx.archive.unindexed()
+    assert len(app.slack.calls) == calls, "no alert or Slack call for old messages"
+    assert app.runtime.catch_up() == 0
