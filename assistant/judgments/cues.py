@@ -44,7 +44,7 @@ _THREAT = re.compile(
     r"|(hurt|kill|beat|stab|shoot|end|destroy|ruin|come for|come after) you\b"
     r"|track you|hunt you|make you pay|break your|expose you|dox you|leak your)"
     r"|(know|find|found out|found) where you live|watch your back|you('ll| will) (regret|pay for) (this|it|that)"
-    r"|(see|let's see) how (brave|tough|smart|funny|big) you are"
+    r"|(see|let's see) how (brave|tough|smart|funny|big) you( all| guys| people)? are"
     r"|(go )?kill yourself|you('d| had| would) better watch"
     r")\b",
     re.IGNORECASE,

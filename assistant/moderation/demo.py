@@ -115,8 +115,13 @@ def moderation_section(ctx: Context) -> list[str]:
         for s in report.allow_suggestions:
             lines.append(f"Allow-list suggestion: “{s['term']}” in #{channels.get(str(s['channel_id']), '')}.")
     base = svc.replay()
-    strict_value = round(min(1.0, (policy.effective.get("toxicity") or 0.7) + 0.1), 2)
-    strict = svc.replay(overrides={"toxicity": strict_value})
+    current = policy.effective.get("toxicity") or 0.7
+    # the first stricter threshold (in steps of 0.1) that changes what is flagged, so the replay shows a difference
+    for step in (0.1, 0.2, 0.25):
+        strict_value = round(min(0.99, current + step), 2)
+        strict = svc.replay(overrides={"toxicity": strict_value})
+        if strict.dropped:
+            break
     lines.append(_replay_line(base, truth, ids))
     lines.append(_replay_line(strict, truth, ids))
     for d in strict.dropped:

@@ -60,5 +60,6 @@ def test_the_demo_section_cites_clauses_and_replays(world: World) -> None:
     world.pipeline.ingest_export(SAMPLE_WORKSPACE)
     lines = moderation_section(world.ctx)
     assert any("breaks §2 No harassment" in line and "span “idiot”" in line for line in lines), lines
-    assert any(line.startswith("Replay (toxicity=0.8)") for line in lines)
+    assert any(line.startswith("Replay (toxicity=0.") for line in lines)
+    assert any(line.strip().startswith("dropped by toxicity=") for line in lines), "the stricter replay differs"
     assert any("not a moderator" in line and "only moderators" in line for line in lines)
