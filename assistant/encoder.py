@@ -55,6 +55,13 @@ def _merge_adapter(model: PreTrainedModel, adapter: Path) -> PreTrainedModel:
     return merged
 
 
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Unit-length mean of the token vectors a mask keeps: the sentence vector every judgment and the index read."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+
 @dataclass(frozen=True)
 class EncodedBatch:
     """Unit-length sentence vectors (mean pooled), one row per input text."""
@@ -117,13 +124,13 @@ class Encoder:
         self._lock = threading.Lock()
         self.dim = int(getattr(self.model.config, "hidden_size", EMBEDDING_DIM))
 
-    def tokenize(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
+    def tokenize(self, texts: Sequence[str], max_tokens: int | None = None) -> dict[str, torch.Tensor]:
         return dict(
             self.tokenizer(
                 [t if t.strip() else "[empty]" for t in texts],
                 padding=True,
                 truncation=True,
-                max_length=self.max_tokens,
+                max_length=max_tokens or self.max_tokens,
                 return_tensors="pt",
             )
         )
@@ -131,10 +138,7 @@ class Encoder:
     @torch.inference_mode()
     def _forward(self, texts: Sequence[str]) -> np.ndarray:
         batch = self.tokenize(texts)
-        hidden = self.model(**batch).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-        pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+        pooled = mean_pool(self.model(**batch).last_hidden_state, batch["attention_mask"])
         return pooled.cpu().numpy().astype(np.float32)
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> EncodedBatch:

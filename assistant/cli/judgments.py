@@ -77,12 +77,10 @@ def train(
     ctx = make_context(data_dir)
     if not data_root.is_dir():
         raise AssistantError(f"The data root {data_root} does not exist; pass --data-root DIR.")
-    seen: set[str] = set()
-    if ctx.encoder.version and ctx.settings.encoder_model is None:
-        from assistant.encoder import BUNDLED_ADAPTER
-        from assistant.training.finetune import seen_texts
+    from assistant.encoder import BUNDLED_ADAPTER
+    from assistant.training.finetune import fine_tuned_rows
 
-        seen = seen_texts(data_root, BUNDLED_ADAPTER)
+    seen = fine_tuned_rows(data_root, ctx.encoder, BUNDLED_ADAPTER)
     trainer = Trainer(
         data_root,
         ctx.encoder,

@@ -221,8 +221,7 @@ class JudgmentEngine:
             scorer = self._toxicity_scorer if self.encoder is not None else None
         span = None
         cue = threat_span(text[:MAX_CHARS]) if "threat" in categories else None
-        heads_only = float(main_toxicity({k: v[i : i + 1] for k, v in probs.items() if k != "threat_cue"})[0])
-        if cue is not None and heads_only < score:  # the threat cue decided the score: it is the span
+        if cue is not None and _heads_only_toxicity(probs, i) < score:  # the threat cue decided: it is the span
             span = Span(start=cue[0], end=cue[1], text=text[cue[0] : cue[1]], weight=round(score, 4))
         elif score >= self.settings.span_min_score and text.strip():
             if "toxicity" not in self.swapped:
@@ -307,6 +306,11 @@ def main_toxicity(probs: dict[str, np.ndarray]) -> np.ndarray:
     if "threat_cue" in probs:
         score = np.maximum(score, THREAT_SCORE * probs["threat_cue"])
     return score
+
+
+def _heads_only_toxicity(probs: dict[str, np.ndarray], i: int) -> float:
+    """Message ``i``'s toxicity without the threat cue (was the cue what decided the score?)."""
+    return float(main_toxicity({k: v[i : i + 1] for k, v in probs.items() if k != "threat_cue"})[0])
 
 
 def _weights_of(encoder_version: str) -> str:

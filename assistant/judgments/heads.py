@@ -160,12 +160,13 @@ class HeadSet:
         """Every head at once: one fused product per feature side (the per-message cost stays tiny)."""
         if not hasattr(self, "_fused"):
             names = list(self.heads)
+            offsets = np.cumsum([0] + [self.heads[n].emb_w.shape[0] for n in names])
             self._fused = (
                 names,
                 np.ascontiguousarray(np.vstack([self.heads[n].emb_w for n in names]).T, dtype=np.float32),
                 np.ascontiguousarray(np.vstack([self.heads[n].word_w for n in names]).T, dtype=np.float32),
-                np.cumsum([0] + [self.heads[n].emb_w.shape[0] for n in names]),
-                self._binary_parts(names),
+                offsets,
+                self._binary_parts(names, offsets),
             )
         names, emb_t, word_t, offsets, binary = self._fused
         e_all = vectors @ emb_t + binary["emb_b"]
@@ -185,9 +186,8 @@ class HeadSet:
             out[name] = head.from_components(np.hstack([e_all[:, a:b], w_all[:, a:b]]))
         return {name: out[name] for name in names}
 
-    def _binary_parts(self, names: list[str]) -> dict[str, Any]:
+    def _binary_parts(self, names: list[str], offsets: np.ndarray) -> dict[str, Any]:
         heads = [self.heads[n] for n in names]
-        offsets = np.cumsum([0] + [h.emb_w.shape[0] for h in heads])
         chosen = [(i, h) for i, h in enumerate(heads) if h.binary]
         return {
             "emb_b": np.concatenate([h.emb_b for h in heads]).astype(np.float32),

@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from assistant.encoder import Encoder
+from assistant.encoder import Encoder, mean_pool
 from assistant.training.datasets import SCHEMES, Scheme
 
 logger = logging.getLogger(__name__)
@@ -139,6 +139,14 @@ def seen_texts(root: Path, adapter: Path) -> set[str]:
     return {e.text for e in rows}
 
 
+def fine_tuned_rows(root: Path, encoder: Encoder, adapter: Path) -> set[str]:
+    """The rows heads for ``encoder`` should not get vectors for: those its adapter was trained on (none for
+    an encoder without the adapter)."""
+    if not str(getattr(encoder, "version", "")).startswith("minilm-ft-"):
+        return set()
+    return seen_texts(root, adapter)
+
+
 class MultiTaskModel(nn.Module):
     """A LoRA-wrapped encoder with a linear head per task over the mean-pooled, L2-normalised vector."""
 
@@ -161,10 +169,7 @@ class MultiTaskModel(nn.Module):
         self.heads = nn.ModuleList([nn.Linear(dim, t.classes) for t in tasks])
 
     def pooled(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        hidden = self.body(**batch).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        mean = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-        return nn.functional.normalize(mean, p=2, dim=1)
+        return mean_pool(self.body(**batch).last_hidden_state, batch["attention_mask"])
 
     @torch.no_grad()
     def original(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -197,7 +202,7 @@ def evaluate(
     drift: list[float] = []
     with torch.inference_mode():
         for batch in _batches(dev, 64, random.Random(0)):
-            enc = _tokenize(encoder, [e.text for e in batch], cfg.max_tokens)
+            enc = encoder.tokenize([e.text for e in batch], cfg.max_tokens)
             vec = model.pooled(enc)
             drift += (1 - (vec * model.original(enc)).sum(dim=1)).tolist()
             for ti in {e.task for e in batch}:
@@ -209,18 +214,6 @@ def evaluate(
     out = {tasks[ti].name: round(float(f1_score(gold[ti], preds[ti], average="macro")), 4) for ti in preds}
     out["mean_cosine_drift"] = round(float(np.mean(drift)), 4) if drift else 0.0
     return out
-
-
-def _tokenize(encoder: Encoder, texts: list[str], max_tokens: int) -> dict[str, torch.Tensor]:
-    return dict(
-        encoder.tokenizer(
-            [t if t.strip() else "[empty]" for t in texts],
-            padding=True,
-            truncation=True,
-            max_length=max_tokens,
-            return_tensors="pt",
-        )
-    )
 
 
 def finetune(
@@ -269,7 +262,7 @@ def finetune(
         for batch in _batches(train, cfg.batch_size, rng):
             if step >= total:
                 break
-            enc = _tokenize(encoder, [e.text for e in batch], cfg.max_tokens)
+            enc = encoder.tokenize([e.text for e in batch], cfg.max_tokens)
             vec = model.pooled(enc)
             loss = torch.zeros(())
             for ti in {e.task for e in batch}:
