@@ -5,7 +5,6 @@ week last sent to each manager is kept in the archive so a restart does not send
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import UTC, datetime
 
 from slack_sdk.errors import SlackApiError as SdkApiError
@@ -14,6 +13,7 @@ from assistant.errors import AssistantError
 from assistant.insights.models import Digest
 from assistant.slack.blocks import as_payload
 from assistant.slack.blocks.digest import digest_blocks, digest_text
+from assistant.slack.periodic import PeriodicJob
 from assistant.slack.runtime import SlackRuntime
 from assistant.slack.web import to_error
 
@@ -29,22 +29,19 @@ def iso_week(at: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-class DigestTimer:
+class DigestTimer(PeriodicJob):
     """Checks every ``interval`` seconds whether this week's digests are due, and sends those not yet sent."""
+
+    job_name = "weekly digests"
 
     def __init__(self, runtime: SlackRuntime, interval: float = CHECK_INTERVAL) -> None:
         self.runtime = runtime
         self.ctx = runtime.ctx
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="digest", daemon=True)
+        super().__init__(interval)
 
     def start(self) -> None:
         if self.ctx.settings.managers:
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
+            super().start()
 
     def due(self, now: datetime) -> bool:
         """On the configured weekday, from the configured hour (UTC) to midnight."""
@@ -99,13 +96,3 @@ class DigestTimer:
             )
         except SdkApiError as exc:
             raise to_error(exc, "sending the weekly digest") from exc
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except AssistantError as exc:
-                logger.error("weekly digests failed: %s", exc)
-            except Exception:  # keep the weekly timer alive whatever one run met
-                logger.exception("weekly digests failed unexpectedly")
-            self._stop.wait(self.interval)

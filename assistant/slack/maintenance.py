@@ -8,8 +8,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from assistant.context import Context
-from assistant.errors import AssistantError
 from assistant.slack.app import EVENT_CLAIM_PREFIX
+from assistant.slack.periodic import PeriodicJob
 
 logger = logging.getLogger(__name__)
 
@@ -18,22 +18,16 @@ DAY = 24 * 60 * 60.0
 EVENT_CLAIM_DAYS = 2
 
 
-class RetentionTimer:
+class RetentionTimer(PeriodicJob):
     """Applies ``ASSISTANT_RETENTION_DAYS`` (when set) and forgets old event ids, at start-up and then every
     ``interval`` seconds."""
+
+    job_name = "retention"
 
     def __init__(self, ctx: Context, lock: threading.Lock, interval: float = DAY) -> None:
         self.ctx = ctx
         self.lock = lock
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="retention", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
+        super().__init__(interval)
 
     def run_once(self) -> int:
         """Delete old messages (archive and index) and old moderation records (flags quote messages)."""
@@ -49,11 +43,3 @@ class RetentionTimer:
                 "retention: deleted %d messages older than %s days", deleted, self.ctx.settings.retention_days
             )
         return deleted
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except AssistantError as exc:
-                logger.error("retention failed: %s", exc)
-            self._stop.wait(self.interval)
