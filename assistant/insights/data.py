@@ -107,7 +107,8 @@ class Snapshot:
         return bool(m and m.is_bot)
 
     def plain_text(self, m: Message) -> str:
-        """Message text without links, code and ``@member`` mentions: what labels and filters should read."""
+        """Message text without links, code, emoji shortcodes and ``@member`` mentions: what labels and filters
+        should read."""
         return strip_mentions(_NOISE.sub(" ", m.text), self._mention_names())
 
     def _mention_names(self) -> dict[str, list[str]]:
@@ -165,7 +166,9 @@ class Snapshot:
         return None
 
 
-_NOISE = re.compile(r"https?://\S+|<[^>]+>|```.*?```|`[^`]*`", re.S)
+#: Links, Slack markup, code, and emoji shortcodes (``:slightly_smiling_face:``, ``:+1:``; a letter or sign is
+#: needed, so "12:30:45" stays): none of them says what a message is about.
+_NOISE = re.compile(r"https?://\S+|<[^>]+>|```.*?```|`[^`]*`|:(?=[a-z0-9_+'-]*[a-z+-])[a-z0-9_+'-]+:", re.S)
 
 
 def strip_mentions(text: str, names_by_first: dict[str, list[str]]) -> str:

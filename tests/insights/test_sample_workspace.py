@@ -62,14 +62,20 @@ def test_how_each_channel_felt_this_month(sample: Context) -> None:
 
 
 def test_what_each_channel_wants(sample: Context) -> None:
-    """Each channel's themes are exactly its known themes (none mixed, none missing, none invented), each
-    carried by at least two of its known messages; the design themes are found message for message.
+    """Each channel's themes are exactly its known themes (none mixed, none missing, none invented), each with
+    exactly its known messages, and #design's one-offs are its known one-offs.
 
-    Two of the 25 known want messages sit outside their theme (see the closing notes): a question that only
-    implies the need ("Is there a searchable FAQ ... anywhere?") is not judged a want, and one phrased far
-    from the rest of its theme stays a one-off; both are in #help's FAQ theme. A theme must hold at least half
-    of its known messages (and two).
+    Two themes are short of messages (see the closing notes), and must still hold at least half of their known
+    messages (and two), and nothing else:
+    - #help's FAQ theme misses two. "Is there a searchable FAQ ... anywhere?" only implies the need and is not
+      judged a want (the suggestion data labels "is there a way to ...?" questions as non-suggestions), and
+      "proper docs for the Prusa setup" is phrased far from the rest (cosine distance 0.69 to the theme's
+      direction) and stays a one-off.
+    - #events' beginner theme misses "more beginner-friendly sessions" (average distance 0.58 to the other three,
+      over the 0.55 threshold). Attaching lone wants to the nearest theme direction would catch it, but on the
+      real exports it pulled loosely related messages into large diffuse themes, so it is not done.
     """
+    partial = {"searchable FAQ / docs for 3D printer setup", "more beginner workshops"}
     answer = sample.qa.ask("What does each channel want?")
     known = {
         ts: (channel, theme["theme"])
@@ -80,23 +86,20 @@ def test_what_each_channel_wants(sample: Context) -> None:
     one_offs = {o["ts"] for o in ANSWERS["one_off_wants"]}
     rows = {row["channel"]: row for row in answer.facts["per_channel"]}
     for channel, row in rows.items():
-        found: dict[str, int] = {}
+        found: dict[str, dict] = {}
         for theme in row["themes"]:
             labels = {known.get(ts, ("?", "not a want"))[1] for ts in theme["ts"]}
             assert len(labels) == 1 and "not a want" not in labels, (channel, theme["label"], labels)
-            found[labels.pop()] = len(theme["ts"])
-        expected = {t["theme"]: len(t["ts"]) for t in ANSWERS["wants"].get(channel, [])}
-        assert set(found) == set(expected), (channel, found, expected)
-        for theme, size in expected.items():
-            assert max(2, (size + 1) // 2) <= found[theme] <= size, (channel, theme, found[theme], size)
-    design = {t["label"]: t for t in rows["design"]["themes"]}
-    dark = next(t for label, t in design.items() if "dark" in label)
-    expected_design = ANSWERS["wants"]["design"]
-    assert sorted(dark["ts"]) == sorted(expected_design[0]["ts"])
-    assert dark["member_ids"] == expected_design[0]["members"]
-    figma = next(t for label, t in design.items() if "figma" in label)
-    assert sorted(figma["ts"]) == sorted(expected_design[1]["ts"])
-    assert figma["member_ids"] == expected_design[1]["members"]
+            found[labels.pop()] = theme
+        expected = {t["theme"]: t for t in ANSWERS["wants"].get(channel, [])}
+        assert set(found) == set(expected), (channel, set(found), set(expected))
+        for name, known_theme in expected.items():
+            got, want = set(found[name]["ts"]), set(known_theme["ts"])
+            if name in partial:
+                assert got <= want and len(got) >= max(2, (len(want) + 1) // 2), (channel, name)
+            else:
+                assert got == want, (channel, name, got ^ want)
+                assert found[name]["member_ids"] == known_theme["members"], (channel, name)
     assert {o["ts"] for o in rows["design"]["one_offs"]} == {
         o["ts"] for o in ANSWERS["one_off_wants"] if o["channel"] == ANSWERS["channels"]["design"]
     }

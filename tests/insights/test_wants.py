@@ -57,3 +57,19 @@ def test_clustering_is_stable_under_reordering_and_small_noise(ws: Context) -> N
 def test_cluster_edge_cases() -> None:
     assert len(cluster_vectors(np.zeros((0, 384), dtype=np.float32))) == 0
     assert list(cluster_vectors(np.ones((1, 384), dtype=np.float32))) == [0]
+
+
+def test_labels_read_words_not_emoji_shortcodes(ws: Context) -> None:
+    """Slack writes emoji as ``:name:``; a theme must not be labelled "slightly_smiling_face"."""
+    from assistant.domain import Message
+
+    snap = ws.insights.snapshot()
+    m = Message(
+        channel_id=DESIGN,
+        ts="1.000001",
+        user_id="U1",
+        text="I would love a dark mode :slightly_smiling_face: :+1: at 12:30:45 see `code` <https://x.example|x>",
+    )
+    plain = snap.plain_text(m)
+    assert "smiling" not in plain and ":+1:" not in plain and "code" not in plain and "x.example" not in plain
+    assert "dark mode" in plain and "12:30:45" in plain
