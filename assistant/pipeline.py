@@ -39,6 +39,8 @@ class ProcessedBatch:
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     judgments: list[Judgment] = field(default_factory=list)
     removed: list[Message] = field(default_factory=list)
+    #: What listeners made of the batch (e.g. moderation's alerts), for the adapter that started it.
+    outcomes: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -66,8 +65,9 @@ REFUSAL = (
     "of the moderators' team."
 )
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
-_RECENT_BATCHES = 64
 _SIMILAR_POOL = 500
+#: Where a processed batch keeps moderation's alerts (see ``ModerationService.handle``).
+ALERTS_OUTCOME = "moderation.alerts"
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -100,7 +100,6 @@ class ModerationService:
         self.policies = PolicyStore(archive, settings)
         self.clauses = ClauseFinder(index, knowledge)
         self._lock = threading.RLock()
-        self._recent: OrderedDict[int, tuple[ProcessedBatch, list[Alert]]] = OrderedDict()
         self._vectors: dict[str, np.ndarray] = {}
 
     def attach_gateway(self, gateway: ModerationGateway | None) -> None:
@@ -190,18 +189,16 @@ class ModerationService:
     def handle(self, batch: ProcessedBatch) -> list[Alert]:
         """Flags for a processed batch; returns the alerts to post or update (none in shadow mode).
 
-        The same batch may reach here twice (as a pipeline listener and from the Slack app): the second call
-        returns the alerts of the first.
+        A batch is judged once: moderation runs as a pipeline listener, and the alerts are kept on the batch
+        (``batch.outcomes``), so the adapter that started the batch (the Slack app) reads them from here.
         """
+        done = batch.outcomes.get(ALERTS_OUTCOME)
+        if isinstance(done, list):
+            return done
         with self._lock:
-            cached = self._recent.get(id(batch))
-            if cached is not None and cached[0] is batch:
-                return cached[1]
             alerts = self._handle(batch)
-            self._recent[id(batch)] = (batch, alerts)
-            while len(self._recent) > _RECENT_BATCHES:
-                self._recent.popitem(last=False)
-            return alerts
+        batch.outcomes[ALERTS_OUTCOME] = alerts
+        return alerts
 
     def _handle(self, batch: ProcessedBatch) -> list[Alert]:
         touched: dict[int, bool] = {}  # alert id -> is an update of an alert that existed before this batch

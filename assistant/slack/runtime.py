@@ -81,7 +81,7 @@ class SlackRuntime:
 
     # Judging ----------------------------------------------------------------------------------------------------
     def after_batch(self, batch: ProcessedBatch, *, post_alerts: bool = True) -> list[Alert]:
-        """Let moderation turn threshold crossings into flags, then show its alerts to moderators."""
+        """Moderation's alerts for the batch (judged once, as a pipeline listener), shown to moderators."""
         if not (batch.judgments or batch.removed):
             return []
         alerts = self.ctx.moderation.handle(batch)
