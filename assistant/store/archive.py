@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, update
+from sqlalchemy import Engine, Row, Text, cast, create_engine, delete, event, func, or_, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -90,7 +90,7 @@ def _message_values(m: Message) -> dict[str, Any]:
     }
 
 
-def _row_to_message(row: MessageRow) -> Message:
+def _row_to_message(row: MessageRow | Row[Any]) -> Message:
     return Message(
         channel_id=row.channel_id,
         ts=row.ts,
@@ -335,8 +335,8 @@ class Archive:
             )
         if limit:
             q = q.limit(limit)
-        with self.session() as s:
-            for row in s.scalars(q).yield_per(1000):
+        with self.session() as s:  # plain rows, not ORM objects: snapshots read every message at once
+            for row in s.execute(q.with_only_columns(*MessageRow.__table__.columns)).yield_per(1000):
                 yield _row_to_message(row)
 
     def thread(self, channel_id: str, thread_ts: str) -> Thread:
@@ -436,11 +436,15 @@ class Archive:
             return Judgment.model_validate(row.payload) if row else None
 
     def judgments(self, channel_id: str | None = None) -> dict[tuple[str, str], Judgment]:
-        q = select(JudgmentRow)
+        # the payload as JSON text, parsed and validated in one step by pydantic (snapshots read every judgment)
+        q = select(JudgmentRow.channel_id, JudgmentRow.ts, cast(JudgmentRow.payload, Text))
         if channel_id:
             q = q.where(JudgmentRow.channel_id == channel_id)
         with self.session() as s:
-            return {(r.channel_id, r.ts): Judgment.model_validate(r.payload) for r in s.scalars(q).yield_per(1000)}
+            return {
+                (cid, ts): Judgment.model_validate_json(payload)
+                for cid, ts, payload in s.execute(q).yield_per(1000)
+            }
 
     # Audit log (append-only) ------------------------------------------------------------------------------------
     def append_audit(self, event_: AuditEvent) -> AuditEvent:

@@ -81,6 +81,7 @@ def test_judgments_audit_state_and_dedup(archive: Archive) -> None:
     archive.save_judgments([j])
     archive.save_judgments([j])
     assert archive.judgment("C1", "1.000001") == j
+    assert archive.judgments() == {("C1", "1.000001"): j} and archive.judgments("C2") == {}
     now = datetime(2026, 11, 1, tzinfo=UTC)
     first = archive.append_audit(AuditEvent(at=now, actor="U1", action="flag", target="C1:1.000001"))
     second = archive.append_audit(AuditEvent(at=now, actor="U2", action="dismiss", reason="fine"))
