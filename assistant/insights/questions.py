@@ -176,10 +176,14 @@ def parse_time(text: str, now: datetime) -> Window | None:
     if m:
         start = datetime.fromisoformat(m.group(1)).replace(tzinfo=now.tzinfo)
         return Window(start, end, f"since {m.group(1)}")
-    m = re.search(r"\b(?:in|during|since) (" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b", t)
+    m = re.search(
+        r"\b(?:in|during|since) (" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b(?:,? (\d{4})\b)?", t
+    )
     if m:
         month = _MONTHS[m.group(1)]
         year = now.year if month <= now.month else now.year - 1
+        if m.group(2):  # "in March 2019"; without a year, the latest March up to now
+            year = int(m.group(2))
         start = period_start("day", now).replace(year=year, month=month, day=1)
         if t[m.start() :].startswith("since"):
             return Window(start, end, f"since {calendar.month_name[month]}")

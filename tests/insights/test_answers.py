@@ -158,6 +158,12 @@ def test_time_phrases() -> None:
     october = parse_time("what did people want in October?", now)
     assert october is not None and october.start == datetime(2026, 10, 1, tzinfo=UTC)
     assert october.end == datetime(2026, 11, 1, tzinfo=UTC)
+    march = parse_time("how did #elm feel in March 2019?", now)
+    assert march is not None and (march.start, march.end) == (
+        datetime(2019, 3, 1, tzinfo=UTC),
+        datetime(2019, 4, 1, tzinfo=UTC),
+    )
+    assert march.label == "in March 2019"
     assert parse_time("over the last 10 days", now).start == datetime(2026, 11, 10, 15, tzinfo=UTC)  # type: ignore[union-attr]
     assert parse_time("what does design want", now) is None
 
