@@ -62,10 +62,15 @@ def test_quiet_mood_activity_newcomers_contributors_answers(ws: Context) -> None
     rows = {r["channel"]: r for r in mood.facts["per_channel"]}
     assert rows["design"]["mood"] == "neutral" and "#design: neutral" in mood.answer
     assert rows["design"]["positive"] == round(3 / 11, 3)
+    line = next(x for x in mood.answer.splitlines() if x.startswith("• #design"))
+    assert "of 11 messages; positive e.g. [" in line and "], negative e.g. [" in line
     activity = qa.ask("How active was #design this week?", at=NOW)
     row = activity.facts["per_channel"][0]
     assert (row["messages"], row["active_members"], row["members"]) == (7, 4, 5)
     assert "7 messages from 4 of 5 members" in activity.answer
+    assert activity.answer.startswith("Activity this week:")
+    named_month = qa.ask("How active was #design in March 2026?", at=NOW)
+    assert named_month.answer.startswith("Activity in March 2026:")
     newcomers = qa.ask("Any unanswered newcomers?", at=NOW)
     assert "Eli Haddad" in newcomers.answer and newcomers.citations[0].text.startswith("Hi everyone")
     top = qa.ask("Who should I recognise in #design?", at=NOW)
@@ -182,3 +187,19 @@ def test_unknown_phrasing_uses_exemplar_similarity(ws: Context) -> None:
     c = IntentClassifier(ws.encoder)
     assert c.classify("Which regulars have we lost lately") in ("quiet",)
     assert SECRET  # keep the import meaningful for readers: the secret channel exists in the workspace
+
+
+def test_wants_answer_names_at_most_five_askers() -> None:
+    from assistant.prompts import render_prompt
+
+    theme = {
+        "label": "dark mode",
+        "size": 9,
+        "distinct_members": 8,
+        "members": [f"M{i}" for i in range(8)],
+        "trend": "rising",
+        "refs": [1, 2],
+    }
+    f = {"per_channel": [{"channel": "design", "wants": 9, "themes": [theme], "one_off_count": 0, "one_offs": []}]}
+    text = render_prompt("answer_wants", f=f)
+    assert "9 requests from 8 members (M0, M1, M2, M3, M4 and 3 more), rising [1][2]" in text
