@@ -37,6 +37,7 @@ from assistant.config import load_settings
 from assistant.context import Context
 from assistant.demo import sample_workspace_dir
 from assistant.encoder import BUNDLED_ADAPTER
+from assistant.ingest.slack_export import read_export
 from assistant.insights.metrics import mood_of
 from assistant.judgments.heads import WordFeatures
 from assistant.training.finetune import fine_tuned_rows
@@ -58,17 +59,12 @@ def chat_neutral_texts(root: Path, n: int) -> list[str]:
     """Messages of the real chat exports with no emoticon or emoji (weak "neutral" labels), fixed-seed sample."""
     texts: list[str] = []
     for name in CHAT_EXPORTS:
-        for path in sorted((root / name).rglob("*.json")):
-            try:
-                rows = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if not isinstance(rows, list):
-                continue
-            for row in rows:
-                text = str(row.get("text") or "").strip() if isinstance(row, dict) else ""
-                if len(text.split()) >= 3 and len(text) <= 400 and not _EMOTICON.search(text):
-                    texts.append(text)
+        if (root / name).is_dir():
+            texts += [
+                m.text
+                for m in read_export(root / name).messages
+                if m.is_human and len(m.text.split()) >= 3 and len(m.text) <= 400 and not _EMOTICON.search(m.text)
+            ]
     random.Random(0).shuffle(texts)
     return texts[:n]
 
