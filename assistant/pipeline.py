@@ -93,9 +93,10 @@ class Pipeline:
         report.seconds = time.perf_counter() - started
         return report
 
-    def process_pending(self, *, progress: bool = False) -> int:
-        """Encode, judge and index every message stored but not yet indexed (new or changed)."""
-        pending = self.archive.unindexed()
+    def process_pending(self, *, progress: bool = False, limit: int | None = None) -> int:
+        """Encode, judge and index every message stored but not yet indexed (new or changed), or only the
+        ``limit`` oldest of them."""
+        pending = self.archive.unindexed(limit)
         if not pending:
             return 0
         bar = None

@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import Block
 from assistant.context import Context
 from assistant.errors import AssistantError, NotFoundError
 from assistant.moderation.models import Alert
-from assistant.pipeline import ProcessedBatch
+from assistant.pipeline import BATCH, ProcessedBatch
 from assistant.slack.backfill import Backfiller
 from assistant.slack.blocks import as_payload, error_blocks
 from assistant.slack.blocks.alerts import alert_blocks, alert_text
@@ -169,9 +169,15 @@ class SlackRuntime:
     def catch_up(self) -> int:
         """Encode, judge and index what the archive holds but the index does not (after an encoder upgrade
         emptied the index, or a crash mid-batch), so answers cover history again. Flags are updated, not
-        announced: these messages are not new. Runs in the background at start-up, under the work lock."""
-        with self.work_lock:
-            done = self.ctx.pipeline.process_pending()
+        announced: these messages are not new. Runs in the background at start-up, one batch at a time under
+        the work lock, so live events are not held up behind a long re-index."""
+        done = 0
+        while True:
+            with self.work_lock:
+                step = self.ctx.pipeline.process_pending(limit=BATCH)
+            if not step:
+                break
+            done += step
         if done:
             logger.info("caught up: %d stored messages encoded, judged and indexed", done)
         return done
