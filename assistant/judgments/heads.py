@@ -11,7 +11,9 @@ import gzip
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -71,34 +73,37 @@ class WordFeatures:
     def size(self) -> int:
         return len(self.vectorizer.vocabulary_)
 
+    @cached_property
+    def _fitted(self) -> tuple[Callable[[str], list[str]], dict[str, int], np.ndarray]:
+        """The fitted vectorizer's analyzer, vocabulary and idf, read once for ``transform``."""
+        vec = self.vectorizer
+        return vec.build_analyzer(), vec.vocabulary_, np.asarray(vec.idf_, dtype=np.float64)
+
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         """The fitted vectorizer's TF-IDF rows (sublinear tf, idf, l2), equal to ``vectorizer.transform``.
 
         Computed from the vectorizer's own analyzer, vocabulary and idf: scikit-learn's per-call checks and
         conversions cost more than the arithmetic for one live message.
         """
-        if not hasattr(self, "_analyzer"):
-            self._analyzer = self.vectorizer.build_analyzer()
-            self._vocabulary: dict[str, int] = self.vectorizer.vocabulary_
-            self._idf = np.asarray(self.vectorizer.idf_, dtype=np.float64)
+        analyzer, vocabulary, idf = self._fitted
         indptr = [0]
         indices: list[int] = []
         values: list[float] = []
         for text in texts:
             counts: dict[int, int] = {}
-            for term in self._analyzer(text):
-                j = self._vocabulary.get(term)
+            for term in analyzer(text):
+                j = vocabulary.get(term)
                 if j is not None:
                     counts[j] = counts.get(j, 0) + 1
             cols = sorted(counts)
-            row = (1.0 + np.log(np.asarray([counts[j] for j in cols], dtype=np.float64))) * self._idf[cols]
+            row = (1.0 + np.log(np.asarray([counts[j] for j in cols], dtype=np.float64))) * idf[cols]
             norm = float(np.sqrt(row @ row))
             indices += cols
             values += (row / norm).tolist() if norm > 0 else row.tolist()
             indptr.append(len(indices))
         return sparse.csr_matrix(
             (np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
-            shape=(len(texts), len(self._vocabulary)),
+            shape=(len(texts), len(vocabulary)),
         )
 
     def terms(self) -> list[str]:
