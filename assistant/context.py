@@ -1,15 +1,18 @@
 """Composition root: builds the archive, encoder, index, judge and services from ``Settings``, lazily.
 
-Adapters (CLI, Slack app, evals) hold one ``Context``; core services receive what they need explicitly.
+Adapters (CLI, Slack app, evals) hold one ``Context``; core services receive what they need explicitly. The
+context also holds the clock (``assistant.clock``): live surfaces ask ``ctx.clock()`` for "now", and tests pass a
+frozen one.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from assistant.clock import Clock, system_clock
 from assistant.config import Settings
 from assistant.encoder import Encoder, get_encoder
 from assistant.knowledge import Knowledge, load_knowledge
@@ -27,8 +30,9 @@ logger = logging.getLogger(__name__)
 
 
 class Context:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock = system_clock) -> None:
         self.settings = settings
+        self.clock = clock
 
     @cached_property
     def archive(self) -> Archive:
@@ -85,7 +89,9 @@ class Context:
         """Policy, flags with evidence, actions, audit, calibration and replay (see ``assistant.moderation``)."""
         from assistant.moderation import ModerationService
 
-        return ModerationService(self.archive, self.index, self.knowledge, self.settings, judge=self.judge)
+        return ModerationService(
+            self.archive, self.index, self.knowledge, self.settings, judge=self.judge, clock=self.clock
+        )
 
     @cached_property
     def insights(self) -> InsightsService:
@@ -123,7 +129,7 @@ class Context:
         days = self.settings.retention_days
         if not days:
             return 0
-        cutoff = datetime.now(UTC) - timedelta(days=days)
+        cutoff = self.clock() - timedelta(days=days)
         keys = self.archive.delete_older_than(cutoff)
         self.index.delete_messages([f"{c}:{t}" for c, t in keys])
         flags = self.moderation.delete_older_than(cutoff)  # flags quote messages: they go too

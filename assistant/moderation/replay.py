@@ -9,7 +9,7 @@ not what crosses; exemptions and allow-listed terms apply.
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sklearn.metrics import f1_score, precision_score, recall_score
@@ -78,7 +78,7 @@ def run_replay(
     overrides: dict[str, float],
 ) -> ReplayReport:
     proposed_thresholds = {k: float(v) for k, v in check_thresholds(dict(overrides)).items() if v is not None}
-    since = datetime.now(UTC) - timedelta(days=since_days) if since_days else None
+    since = service.clock() - timedelta(days=since_days) if since_days else None
     messages, judgments, rejudged = service.judged_history(channel_id, since)
     names = {c.id: c.name for c in service.archive.channels()}
     stored = service.policies.overrides()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant.clock import Clock, system_clock
 from assistant.config import Settings
 from assistant.domain import AuditEvent, Judgment, Message
 from assistant.domain.judgments import Evidence
@@ -88,8 +89,11 @@ class ModerationService:
         *,
         judge: Judge | None = None,
         auto_calibrate: bool = True,
+        clock: Clock = system_clock,
     ) -> None:
         self.archive = archive
+        #: "now" for "the last N days" (flags, audit, replay)
+        self.clock = clock
         self.index = index
         self.knowledge = knowledge
         self.settings = settings
@@ -440,7 +444,7 @@ class ModerationService:
 
     def flags(self, channel_ref: str | None = None, *, since_days: float | None = None) -> list[FlagRecord]:
         channel_id = self._channel_key(channel_ref)[0] if channel_ref else None
-        since = datetime.now(UTC) - timedelta(days=since_days) if since_days else None
+        since = self.clock() - timedelta(days=since_days) if since_days else None
         return self.store.flags(None if channel_id == WORKSPACE else channel_id, since=since)
 
     # Actions ------------------------------------------------------------------------------------------------
@@ -676,7 +680,7 @@ class ModerationService:
 
     # Audit --------------------------------------------------------------------------------------------------
     def audit_log(self, since_days: float | None = None, action: str | None = None) -> list[AuditEvent]:
-        since = datetime.now(UTC) - timedelta(days=since_days) if since_days else None
+        since = self.clock() - timedelta(days=since_days) if since_days else None
         return self.archive.audit(since=since, action=action)
 
     def decided_positive(self, flags: Iterable[FlagRecord]) -> list[FlagRecord]:

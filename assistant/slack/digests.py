@@ -50,7 +50,7 @@ class DigestTimer(PeriodicJob):
 
     def run_once(self, now: datetime | None = None) -> int:
         """Send this week's digest to every manager who has not had it yet; returns how many were sent."""
-        now = (now or datetime.now(UTC)).astimezone(UTC)
+        now = (now or self.ctx.clock()).astimezone(UTC)
         managers = self.ctx.settings.managers
         if not managers or not self.due(now):
             return 0

@@ -31,6 +31,8 @@ class RetentionTimer(PeriodicJob):
 
     def run_once(self) -> int:
         """Delete old messages (archive and index) and old moderation records (flags quote messages)."""
+        # Event ids are stamped with the wall clock when claimed (the archive's), so they are forgotten by it too;
+        # retention itself asks the context's clock.
         cutoff = datetime.now(UTC) - timedelta(days=EVENT_CLAIM_DAYS)
         with self.lock:
             self.ctx.archive.forget_claims(EVENT_CLAIM_PREFIX, cutoff)

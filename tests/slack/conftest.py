@@ -1,4 +1,10 @@
-"""Scenario fixtures: a fake Slack Web API, and the real Bolt app served over HTTP on loopback."""
+"""Scenario fixtures: a fake Slack Web API, and the real Bolt app served over HTTP on loopback.
+
+The app's clock (``Context.clock``) is the wall clock unless a test pins it by parametrizing ``pinned`` with an
+``Instant``: then the clock is frozen there (and the process's local time zone set to the instant's) for the
+whole app. ``RunningApp.seed(..., ago_hours=...)`` is relative to that clock. Slack's request signatures stay on
+the real wall clock: Bolt checks their timestamps against ``time.time()``.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from assistant.clock import Clock, frozen_clock, system_clock
 from assistant.config import load_settings
 from assistant.context import Context
 from assistant.domain import Message
@@ -18,6 +27,7 @@ from assistant.encoder import Encoder
 from assistant.slack.app import build_app
 from assistant.slack.http import EVENTS_PATH, make_server
 from assistant.slack.runtime import SlackRuntime
+from tests.instants import Instant, local_timezone
 from tests.slack.doubles import SIGNING_SECRET, KeywordJudge, MemoEncoder, SlackSender
 from tests.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
 
@@ -49,6 +59,7 @@ def make_ctx(
     encoder: Encoder | MemoEncoder,
     *,
     real_judge: bool = False,
+    clock: Clock = system_clock,
     **overrides: object,
 ) -> Context:
     values: dict[str, object] = {
@@ -59,7 +70,7 @@ def make_ctx(
         "moderators_channel": "moderators",
     }
     settings = load_settings(**(values | overrides))
-    ctx = Context(settings)
+    ctx = Context(settings, clock=clock)
     ctx.__dict__["encoder"] = encoder
     if not real_judge:
         ctx.__dict__["judge"] = KeywordJudge()
@@ -72,10 +83,15 @@ class RunningApp:
     runtime: SlackRuntime
     slack: FakeSlack
     sender: SlackSender
+    seeded: set[tuple[str, str]] = field(default_factory=set)
 
     def seed(self, channel: str, user: str, text: str, *, ago_hours: float, thread_ts: str | None = None) -> str:
-        """Put a message in the archive and index as if it had arrived live; returns its ts."""
-        ts = f"{time.time() - ago_hours * 3600:.6f}"
+        """Put a message in the archive and index as if it had arrived live ``ago_hours`` before the app's clock;
+        returns its ts."""
+        ts = f"{(self.ctx.clock() - timedelta(hours=ago_hours)).timestamp():.6f}"
+        # With a frozen clock the same ago_hours gives the same ts, and the second message would replace the first.
+        assert (channel, ts) not in self.seeded, f"another message was seeded in {channel} at {ts}"
+        self.seeded.add((channel, ts))
         self.runtime.directory.channel(channel)
         self.runtime.directory.ensure_member(user)
         with self.runtime.work_lock:
@@ -97,8 +113,21 @@ class RunningApp:
 
 
 @pytest.fixture()
-def running_app(tmp_path: Path, fake_slack: FakeSlack, memo_encoder: MemoEncoder) -> Iterator[RunningApp]:
-    ctx = make_ctx(tmp_path, fake_slack, memo_encoder)
+def pinned() -> Instant | None:
+    """The instant the app's clock is frozen at; ``None`` (the default) keeps the wall clock."""
+    return None
+
+
+@pytest.fixture()
+def running_app(
+    tmp_path: Path, fake_slack: FakeSlack, memo_encoder: MemoEncoder, pinned: Instant | None
+) -> Iterator[RunningApp]:
+    clock = frozen_clock(pinned.at) if pinned else system_clock
+    with local_timezone(pinned.tz) if pinned else nullcontext():
+        yield from _running_app(make_ctx(tmp_path, fake_slack, memo_encoder, clock=clock), fake_slack)
+
+
+def _running_app(ctx: Context, fake_slack: FakeSlack) -> Iterator[RunningApp]:
     app, runtime = build_app(ctx, backfill_interval=0.0)
     server = make_server(app, "127.0.0.1", 0)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from assistant.clock import frozen_clock
 from assistant.config import load_settings
 from assistant.errors import ConfigError
 from assistant.slack.app import build_app
@@ -18,10 +19,14 @@ from tests.slack.conftest import ANA, BEN, GENERAL, SECRET, RunningApp, make_ctx
 from tests.slack.doubles import MemoEncoder, SlackSender
 from tests.slack.fake_slack import FakeSlack
 
+#: The app's clock in these tests: a Wednesday. Messages are seeded just before it.
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
-def next_monday_morning() -> datetime:
-    """Next Monday 08:10 UTC: its digest covers the current (real) week, where the seeded messages are."""
-    today = datetime.now(UTC).replace(hour=8, minute=10, second=0, microsecond=0)
+
+def next_monday_morning(now: datetime = NOW) -> datetime:
+    """The Monday 08:10 UTC after ``now``: its digest covers the whole ISO week of ``now``, with the seeded
+    messages."""
+    today = now.replace(hour=8, minute=10, second=0, microsecond=0)
     return today + timedelta(days=7 - today.weekday())
 
 
@@ -30,7 +35,7 @@ def open_dm(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def app_with(tmp_path: Path, slack: FakeSlack, encoder: MemoEncoder, **overrides: object) -> RunningApp:
-    ctx = make_ctx(tmp_path, slack, encoder, **overrides)
+    ctx = make_ctx(tmp_path, slack, encoder, clock=frozen_clock(NOW), **overrides)
     _app, runtime = build_app(ctx, backfill_interval=0.0)
     return RunningApp(ctx, runtime, slack, SlackSender("http://127.0.0.1:9/unused"))
 
@@ -45,7 +50,7 @@ def managed(
     app.seed(GENERAL, BEN, "Thanks for organising, that was great fun!", ago_hours=0.01)
     app.seed(SECRET, ANA, "Budget numbers for the offsite.", ago_hours=0.01)
     # Ben once posted in the private channel but Slack says he is no longer in it.
-    app.seed(SECRET, BEN, "Old note from when I was in here.", ago_hours=0.01)
+    app.seed(SECRET, BEN, "Old note from when I was in here.", ago_hours=0.015)
     try:
         yield app
     finally:
@@ -84,6 +89,7 @@ def test_monday_morning_sends_one_dm_per_manager_and_only_once_a_week(managed: R
     # Not due on another day; due again the next Monday.
     assert timer.run_once(monday + timedelta(days=1)) == 0
     assert timer.run_once(monday + timedelta(days=7)) == 2
+    assert timer.run_once() == 0  # without an instant it asks the app's clock: a Wednesday, not due
 
 
 def test_private_channel_the_manager_is_not_in_stays_out_of_their_digest(managed: RunningApp) -> None:

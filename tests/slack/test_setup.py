@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import threading
-import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
 
+from assistant.clock import frozen_clock
 from assistant.domain import Message
 from assistant.slack.app import build_app
 from assistant.slack.blocks.alerts import ACTION_PREFIX
@@ -47,9 +48,10 @@ def test_manifest_declares_what_the_app_listens_to() -> None:
 def test_retention_timer_deletes_from_archive_and_index(
     tmp_path: Path, fake_slack: FakeSlack, memo_encoder: MemoEncoder
 ) -> None:
-    ctx = make_ctx(tmp_path, fake_slack, memo_encoder, retention_days=30)
-    old = f"{time.time() - 40 * 86400:.6f}"
-    new = f"{time.time() - 86400:.6f}"
+    now = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)
+    ctx = make_ctx(tmp_path, fake_slack, memo_encoder, retention_days=30, clock=frozen_clock(now))
+    old = f"{(now - timedelta(days=40)).timestamp():.6f}"
+    new = f"{(now - timedelta(days=29, hours=23)).timestamp():.6f}"  # just inside the 30 days up to the clock
     for ts in (old, new):
         ctx.pipeline.receive(Message(channel_id=GENERAL, ts=ts, user_id=ANA, text=f"note from {ts}"))
     assert ctx.index.count_messages() == 2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -76,8 +76,10 @@ def recap_for(runtime: SlackRuntime, *, user_id: str, channel_id: str, days: int
     """Recap the channel the command was typed in, for the asker only."""
     try:
         visible = runtime.visibility.visible_to(user_id)
-        since = datetime.now(UTC) - timedelta(days=days)
-        recap = runtime.ctx.summaries.recap(channel_id, since, visible_channel_ids=visible)
+        now = runtime.ctx.clock()
+        recap = runtime.ctx.summaries.recap(
+            channel_id, now - timedelta(days=days), now, visible_channel_ids=visible
+        )
     except AssistantError as exc:
         runtime.ephemeral(channel_id, user_id, exc.message, error_blocks(exc.message))
         return

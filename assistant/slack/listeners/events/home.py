@@ -37,8 +37,9 @@ def publish_home(runtime: SlackRuntime, user_id: str) -> None:
         visible = runtime.visibility.visible_to(user_id)
         channels = [c for c in runtime.ctx.archive.channels() if c.id in visible and not c.is_archived]
         moderation = runtime.ctx.moderation
+        now = runtime.ctx.clock()  # the past 7 days up to now, not up to the newest stored message
         for channel in channels[:MAX_CHANNELS]:
-            health = insights.channel_health(channel.id)
+            health = insights.channel_health(channel.id, at=now)
             if moderation is not None:
                 open_flags = [
                     f for f in moderation.flags(channel.id) if f.status == FlagStatus.OPEN and not f.shadow
