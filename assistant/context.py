@@ -105,6 +105,7 @@ class Context:
             quiet_weeks=self.settings.insights_quiet_weeks,
             newcomer_days=self.settings.insights_newcomer_days,
             permalink_base=self.settings.slack_workspace_url,
+            clock=self.clock,
         )
 
     @cached_property

@@ -63,7 +63,8 @@ def metrics(
     data_dir: DataDirOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Engagement per channel (and the workspace) for the period containing the newest message."""
+    """Engagement per channel (and the workspace) over the calendar period (UTC; ISO week) containing the newest
+    message, up to that message; Δ compares with the same span of the period before."""
     if period not in ("day", "week", "month"):
         raise typer.BadParameter("period must be day, week or month")
     p: Literal["day", "week", "month"] = period  # type: ignore[assignment]
@@ -73,9 +74,12 @@ def metrics(
     if json_out:
         print_json({"channels": rows, "workspace": workspace})
         return
+    shown = rows[0] if rows else workspace
     table = Table(
-        title=f"Engagement this {period}"
-        + (f" ({rows[0].start:%Y-%m-%d} – {rows[0].end:%Y-%m-%d})" if rows else "")
+        title=f"Engagement {shown.window.label} ({shown.start:%Y-%m-%d %H:%M} – {shown.end:%Y-%m-%d %H:%M} UTC), "
+        f"Δ vs {shown.window.comparison}"
+        if shown
+        else f"Engagement this {period}"
     )
     for col in (
         "channel",

@@ -16,7 +16,7 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -28,7 +28,7 @@ from assistant.insights.data import Snapshot
 from assistant.insights.keywords import fuse
 from assistant.insights.metrics import compute_metrics, sentiment_mix
 from assistant.insights.models import Answer
-from assistant.insights.periods import PeriodName, Window, current_window
+from assistant.insights.periods import Window, to_date
 from assistant.insights.questions import IntentClassifier, ParsedQuestion, parse_question
 from assistant.insights.service import InsightsService
 from assistant.insights.topics import topics_report
@@ -178,7 +178,7 @@ class QAService:
         return draft
 
     def _mood(self, parsed: ParsedQuestion, snap: Snapshot, now: datetime) -> _Draft:
-        window = parsed.window or current_window("month", now)
+        window = parsed.window or to_date("month", now)
         draft = _Draft("mood", {"per_channel": []})
         for cid in self._targets(parsed, snap):
             msgs = snap.in_window(window.start, window.end, cid)
@@ -197,20 +197,26 @@ class QAService:
             draft.facts["per_channel"].append(
                 {"channel": snap.channel_name(cid), "messages": len(msgs), **mix.model_dump(), "examples": refs}
             )
-        draft.facts["window_label"] = window.label or "this month"
+        draft.facts["window_label"] = window.label
+        draft.facts["window_kind"] = window.kind
         return draft
 
     def _activity(self, parsed: ParsedQuestion, snap: Snapshot, now: datetime) -> _Draft:
-        period: PeriodName = "week"
-        at = now
-        if parsed.window is not None:
-            span = parsed.window.end - parsed.window.start
-            period = "day" if span <= timedelta(days=1) else "week" if span <= timedelta(days=7) else "month"
-            at = min(now, parsed.window.end - timedelta(microseconds=1))
-        draft = _Draft("activity", {"per_channel": [], "period": period})
+        """Metrics over exactly the window asked for ("the past 10 days" = 240 h up to now), this week by default;
+        trends against that window's ``previous()``, named by its ``comparison``."""
+        window = parsed.window or to_date("week", now)
+        draft = _Draft(
+            "activity",
+            {
+                "per_channel": [],
+                "window_label": window.label,
+                "window_kind": window.kind,
+                "comparison_label": window.comparison,
+            },
+        )
         targets = self._targets(parsed, snap)
         for cid in targets:
-            met = compute_metrics(snap, cid, period, at)
+            met = compute_metrics(snap, cid, window)
             if not met.messages and not parsed.channel_ids:
                 continue
             busiest = max(
@@ -222,7 +228,7 @@ class QAService:
             row["busiest_ref"] = draft.cite(snap, busiest) if busiest is not None else None
             draft.facts["per_channel"].append(row)
         if len(targets) > 1:
-            draft.facts["workspace"] = compute_metrics(snap, None, period, at).model_dump(
+            draft.facts["workspace"] = compute_metrics(snap, None, window).model_dump(
                 mode="json", exclude={"previous"}
             )
         return draft
@@ -431,7 +437,13 @@ def _without_text(value: Any) -> Any:
 def _window_fact(window: Window | None) -> dict[str, str] | None:
     if window is None:
         return None
-    return {"label": window.label, "start": window.start.isoformat(), "end": window.end.isoformat()}
+    return {
+        "label": window.label,
+        "kind": window.kind,
+        "comparison": window.comparison,
+        "start": window.start.isoformat(),
+        "end": window.end.isoformat(),
+    }
 
 
 def _channel_id_of(snap: Snapshot, name_or_id: str) -> str:

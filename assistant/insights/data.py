@@ -62,9 +62,9 @@ class Snapshot:
         return self.messages[-1].time if self.messages else None
 
     def now(self, at: datetime | None) -> datetime:
-        """``at``, else the newest stored message, else the wall clock (see ``insights.periods``)."""
+        """``at`` (in UTC), else the newest stored message, else the wall clock (see ``insights.periods``)."""
         if at is not None:
-            return aware(at)
+            return aware(at).astimezone(UTC)
         return self.newest or datetime.now(UTC)
 
     def channel_name(self, channel_id: str) -> str:

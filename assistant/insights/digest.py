@@ -1,5 +1,9 @@
-"""The weekly digest for a manager: per channel, this week's numbers and trend, mood, top wants, members who
+"""The weekly digest for a manager: per channel, the ISO week's numbers and trend, mood, top wants, members who
 went quiet, unanswered newcomers and people to recognise. Rendered as text by ``prompts/digest_weekly.md``.
+
+The digest covers an ISO calendar week (Monday 00:00 UTC on): this week to date, compared with the same days of
+last week; or, early in a week, the whole of last week, compared with the week before. Its labels come from the
+window (``assistant.insights.periods``).
 """
 
 from __future__ import annotations
@@ -10,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from assistant.insights import members as members_mod
 from assistant.insights.metrics import compute_metrics
-from assistant.insights.models import Digest, DigestChannel
-from assistant.insights.periods import period_start
+from assistant.insights.models import Digest, DigestChannel, WindowInfo
+from assistant.insights.periods import last, to_date
 from assistant.insights.wants import channel_wants
 
 if TYPE_CHECKING:
@@ -42,15 +46,23 @@ def build_digest(
     ids = sorted(ids, key=snap.channel_name)
     # A digest sent early in a week (say on Monday) covers the last complete week instead of a day or two.
     now = snap.now(at)
-    week_start = period_start("week", now)
-    at = now if now - week_start >= timedelta(days=3) else week_start - timedelta(microseconds=1)
-    workspace = compute_metrics(snap.restrict(ids), None, "week", at)
-    digest = Digest(manager_id=manager_id, start=workspace.start, end=workspace.end, workspace=workspace)
+    window = to_date("week", now)
+    if window.length < timedelta(days=3):
+        window = last("week", now)
+    at = window.last_instant
+    workspace = compute_metrics(snap.restrict(ids), None, window)
+    digest = Digest(
+        manager_id=manager_id,
+        start=window.start,
+        end=window.end,
+        window=WindowInfo.of(window),
+        workspace=workspace,
+    )
     # Newcomers are new to the (visible) workspace, listed under the channel of their first message.
     newcomers = members_mod.unanswered_newcomers(snap, at=at, newcomer_days=service.newcomer_days)
     for cid in ids:
         scoped = snap.restrict({cid})
-        metrics = compute_metrics(snap, cid, "week", at)
+        metrics = compute_metrics(snap, cid, window)
         wants = channel_wants(snap, cid, service.vectors, threshold=service.want_threshold, at=at)
         digest.channels.append(
             DigestChannel(

@@ -1,5 +1,6 @@
-"""Engagement metrics of a channel (or the workspace) over a calendar period, with the trend against the
-same elapsed span of the previous period.
+"""Engagement metrics of a channel (or the workspace) over a time window (``assistant.insights.periods``: the
+past N days, a calendar period to date, a whole calendar period), with the trend against the window it is
+compared with (``Window.previous()``: the previous N days, the same days of last week, the week before).
 
 Definitions (kept here so every number in an answer can be explained):
 
@@ -26,8 +27,8 @@ from scipy.stats import binomtest
 
 from assistant.domain import Message
 from assistant.insights.data import Snapshot
-from assistant.insights.models import ChannelMetrics, Mood, PeriodCounts, SentimentMix
-from assistant.insights.periods import PeriodName, Window, current_window, previous_window
+from assistant.insights.models import ChannelMetrics, Mood, PeriodCounts, SentimentMix, WindowInfo
+from assistant.insights.periods import Window
 
 #: A channel is "mixed" when both positive and negative messages are at least this common.
 MIXED_SHARE = 0.25
@@ -125,6 +126,7 @@ def _counts(snap: Snapshot, channel_id: str | None, window: Window) -> PeriodCou
     top, replied, _ = _reply_stats(snap, msgs)
     mix = sentiment_mix(snap, msgs)
     return PeriodCounts(
+        label=window.label,
         start=window.start,
         end=window.end,
         messages=len(msgs),
@@ -142,13 +144,10 @@ def _diff(now: float | None, before: float | None) -> float | None:
     return round(now - before, 3) if now is not None and before is not None else None
 
 
-def compute_metrics(
-    snap: Snapshot, channel_id: str | None, period: PeriodName = "week", at: datetime | None = None
-) -> ChannelMetrics:
-    """Metrics of one channel (``channel_id``) or of every channel in the snapshot (``None``)."""
-    now = snap.now(at)
-    window = current_window(period, now)
-    prev_window = previous_window(period, now)
+def compute_metrics(snap: Snapshot, channel_id: str | None, window: Window) -> ChannelMetrics:
+    """Metrics of one channel (``channel_id``) or of every channel in the snapshot (``None``) over ``window``,
+    with trends against ``window.previous()``."""
+    prev_window = window.previous()
     msgs = snap.in_window(window.start, window.end, channel_id)
     channel_ids = [channel_id] if channel_id else list(snap.channels)
     members: set[str] = set()
@@ -170,7 +169,7 @@ def compute_metrics(
     return ChannelMetrics(
         channel_id=channel_id,
         channel_name=snap.channel_name(channel_id) if channel_id else "workspace",
-        period=period,
+        window=WindowInfo.of(window),
         start=window.start,
         end=window.end,
         messages=len(msgs),

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from assistant.domain import Citation
+from assistant.insights.periods import TICK, CalendarUnit, Window, WindowKind
 
 Mood = Literal["positive", "negative", "neutral", "mixed", "unknown"]
 Trend = Literal["new", "rising", "steady", "fading"]
@@ -28,9 +29,31 @@ class SentimentMix(BaseModel):
     mood: Mood = "unknown"
 
 
-class PeriodCounts(BaseModel):
-    """The headline numbers of one window, kept for the previous period so trends can be shown."""
+class WindowInfo(BaseModel):
+    """Which time window numbers cover, in the words the answers, the digest and the Home tab print (made by
+    ``assistant.insights.periods``, so the words always match the window computed)."""
 
+    kind: WindowKind
+    label: str = Field(description='e.g. "the past 7 days", "this week", "last week", "in March 2019"')
+    short: str = Field(description='fits in parentheses: "7 days", "this week", "March 2019"')
+    comparison: str = Field(description='the window trends compare with: "the previous 7 days", "the week before"')
+    unit: CalendarUnit | None = Field(default=None, description="the calendar unit of a calendar window")
+
+    @classmethod
+    def of(cls, window: Window) -> WindowInfo:
+        return cls(
+            kind=window.kind,
+            label=window.label,
+            short=window.short or window.label,
+            comparison=window.comparison,
+            unit=window.unit,
+        )
+
+
+class PeriodCounts(BaseModel):
+    """The headline numbers of one window, kept for the previous window so trends can be shown."""
+
+    label: str = ""
     start: datetime
     end: datetime
     messages: int = 0
@@ -40,11 +63,11 @@ class PeriodCounts(BaseModel):
 
 
 class ChannelMetrics(BaseModel):
-    """Engagement of one channel (or the whole workspace when ``channel_id`` is None) over one period."""
+    """Engagement of one channel (or the whole workspace when ``channel_id`` is None) over one window."""
 
     channel_id: str | None
     channel_name: str
-    period: Literal["day", "week", "month"]
+    window: WindowInfo
     start: datetime
     end: datetime
     messages: int
@@ -202,12 +225,12 @@ class TopicsReport(BaseModel):
 
 
 class ChannelHealth(BaseModel):
-    """What the Slack Home tab shows for one channel."""
+    """What the Slack Home tab shows for one channel: the past 7 days (and the past 30) up to now."""
 
     channel_id: str
     channel_name: str
-    week: ChannelMetrics
-    month: ChannelMetrics
+    recent: ChannelMetrics
+    past_30_days: ChannelMetrics
     top_wants: list[str] = Field(default_factory=list)
     open_flags: int | None = None
 
@@ -235,9 +258,15 @@ class Digest(BaseModel):
 
     manager_id: str | None = None
     start: datetime
-    end: datetime
+    end: datetime = Field(description="exclusive: the digest covers [start, end)")
+    window: WindowInfo
     channels: list[DigestChannel] = Field(default_factory=list)
     workspace: ChannelMetrics | None = None
+
+    @property
+    def last_day(self) -> datetime:
+        """The last instant the digest covers (``end`` is exclusive: a whole week ends on Monday 00:00)."""
+        return self.end - TICK
 
     def text(self) -> str:
         from assistant.prompts import render_prompt

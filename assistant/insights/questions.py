@@ -1,21 +1,23 @@
 """Understanding a manager's question without an LLM: intent (rules first, then similarity to exemplars),
 channels (``#design``, "design", "each channel"), a time window ("this month", "last week", "since Monday",
-"in October", "last 10 days") and an author ("@priya", "what did priya say").
+"in October", "last 10 days"; see ``parse_time``) and an author ("@priya", "what did priya say").
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Literal
 
 import numpy as np
 
 from assistant.encoder import Encoder
 from assistant.insights.data import Snapshot
-from assistant.insights.periods import Window, current_window, full_previous_window, period_start
+from assistant.insights.periods import Window, aware, calendar_month, last, period_start, rolling, since, to_date
 
 Intent = Literal[
     "search", "quiet", "newcomers", "twins", "contributors", "wants", "mood", "guidelines", "topics", "activity"
@@ -128,6 +130,18 @@ _CHANNEL_LEAD = r"(in|on|does|did|do|of|for|from|is|was|has|have|at|about|and|,)
 _WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+#: "the last 3 months" is 90 × 24 h, and is labelled "the past 90 days".
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30}
+#: Calendar phrases, checked in this order.
+_CALENDAR_PHRASES: list[tuple[str, Callable[[datetime], Window]]] = [
+    (r"\btoday\b", partial(to_date, "day")),
+    (r"\byesterday\b", partial(last, "day")),
+    (r"\bthis week\b", partial(to_date, "week")),
+    (r"\blast week\b", partial(last, "week")),
+    (r"\bthis month\b", partial(to_date, "month")),
+    (r"\blast month\b", partial(last, "month")),
+    (r"\bthis year\b", partial(to_date, "year")),
+]
 
 
 @dataclass
@@ -142,40 +156,29 @@ class ParsedQuestion:
 
 
 def parse_time(text: str, now: datetime) -> Window | None:
+    """The window a question names, built by ``assistant.insights.periods`` so its label says what it covers:
+    "this week"/"last week" are ISO calendar weeks, "the last 10 days" the 240 hours up to ``now``, "in March
+    2019" that calendar month."""
     t = text.lower()
-    end = now + timedelta(microseconds=1)
-    if re.search(r"\btoday\b", t):
-        return current_window("day", now)
-    if re.search(r"\byesterday\b", t):
-        return full_previous_window("day", now)
-    if re.search(r"\bthis week\b", t):
-        return current_window("week", now)
-    if re.search(r"\blast week\b", t):
-        return full_previous_window("week", now)
-    if re.search(r"\bthis month\b", t):
-        return current_window("month", now)
-    if re.search(r"\blast month\b", t):
-        return full_previous_window("month", now)
-    if re.search(r"\bthis year\b", t):
-        return Window(period_start("month", now).replace(month=1), end, "this year")
+    now = aware(now).astimezone(UTC)
+    for pattern, make in _CALENDAR_PHRASES:
+        if re.search(pattern, t):
+            return make(now)
     m = re.search(r"\b(?:last|past) (\d{1,3}) (day|week|month)s?\b", t)
+    if m and int(m.group(1)) > 0:
+        return rolling(int(m.group(1)) * _UNIT_DAYS[m.group(2)], now)
+    m = re.search(r"\b(?:past|last) (day|week|month)\b", t)  # "past week": 7 × 24 h; "last week" is above
     if m:
-        n, unit = int(m.group(1)), m.group(2)
-        days = n * {"day": 1, "week": 7, "month": 30}[unit]
-        return Window(now - timedelta(days=days), end, f"the last {n} {unit}s")
-    m = re.search(r"\b(?:past|last) (day|week|month)\b", t)
-    if m:
-        days = {"day": 1, "week": 7, "month": 30}[m.group(1)]
-        return Window(now - timedelta(days=days), end, f"the past {m.group(1)}")
+        return rolling(_UNIT_DAYS[m.group(1)], now)
     m = re.search(r"\bsince (" + "|".join(_WEEKDAYS) + r")\b", t)
     if m:
         day = period_start("day", now)
         back = (day.weekday() - _WEEKDAYS[m.group(1)]) % 7 or 7
-        return Window(day - timedelta(days=back), end, f"since {m.group(1).title()}")
+        return since(day - timedelta(days=back), now, f"since {m.group(1).title()}")
     m = re.search(r"\bsince (\d{4}-\d{2}-\d{2})\b", t)
     if m:
-        start = datetime.fromisoformat(m.group(1)).replace(tzinfo=now.tzinfo)
-        return Window(start, end, f"since {m.group(1)}")
+        start = datetime.fromisoformat(m.group(1)).replace(tzinfo=UTC)
+        return since(start, now, f"since {m.group(1)}")
     m = re.search(
         r"\b(?:in|during|since) (" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b(?:,? (\d{4})\b)?", t
     )
@@ -184,14 +187,11 @@ def parse_time(text: str, now: datetime) -> Window | None:
         year = now.year if month <= now.month else now.year - 1
         if m.group(2):  # "in March 2019"; without a year, the latest March up to now
             year = int(m.group(2))
-        start = period_start("day", now).replace(year=year, month=month, day=1)
         if t[m.start() :].startswith("since"):
-            return Window(start, end, f"since {calendar.month_name[month]}")
-        last_day = calendar.monthrange(year, month)[1]
-        stop = min(start.replace(day=last_day) + timedelta(days=1), end)
-        return Window(start, stop, f"in {calendar.month_name[month]} {year}")
+            return since(datetime(year, month, 1, tzinfo=UTC), now, f"since {calendar.month_name[month]}")
+        return calendar_month(year, month, now)
     if re.search(r"\brecent(ly)?\b|\blately\b", t):
-        return Window(now - timedelta(days=14), end, "the last 14 days")
+        return rolling(14, now)
     return None
 
 

@@ -20,7 +20,7 @@ from matplotlib.ticker import MaxNLocator
 from assistant.insights import members as members_mod
 from assistant.insights.data import Snapshot
 from assistant.insights.metrics import compute_metrics
-from assistant.insights.periods import period_start
+from assistant.insights.periods import period_start, rolling, to_date
 from assistant.insights.wants import channel_wants
 
 if TYPE_CHECKING:
@@ -180,26 +180,31 @@ def write_report(
 ) -> Path:
     snap = service.snapshot(visible)
     now = snap.now(at)
+    month = to_date("month", now)
+    recognise = rolling(30, now)
     span = (snap.messages[-1].time - snap.messages[0].time) if snap.messages else timedelta(0)
     bucket = _bucket(span)
     channel_ids = sorted((c for c in snap.by_channel if snap.by_channel[c]), key=snap.channel_name)
-    monthly = [compute_metrics(snap, cid, "month", now) for cid in channel_ids]
+    monthly = [compute_metrics(snap, cid, month) for cid in channel_ids]
     monthly = [m for m in monthly if m.messages or (m.previous and m.previous.messages)]
     all_wants = [
         channel_wants(snap, cid, service.vectors, threshold=service.want_threshold, at=now) for cid in channel_ids
     ]
     theme_rows = [(w.channel_name, t.label, t.size, t.distinct_members) for w in all_wants for t in w.themes]
     context = {
-        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "generated": service.clock().astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "now": now,
+        "now_is_newest": at is None,
+        "month": month,
+        "recognise": recognise,
         "first": snap.messages[0].time if snap.messages else None,
         "bucket": bucket,
-        "workspace": compute_metrics(snap, None, "month", now),
+        "workspace": compute_metrics(snap, None, month),
         "monthly": monthly,
         "wants": [w for w in all_wants if w.themes or w.one_offs],
         "quiet": members_mod.quiet_members(snap, at=now, quiet_weeks=service.quiet_weeks),
         "newcomers": members_mod.unanswered_newcomers(snap, at=now, newcomer_days=service.newcomer_days),
-        "contributors": members_mod.top_contributors(snap, since=now - timedelta(days=30), at=now, k=8),
+        "contributors": members_mod.top_contributors(snap, since=recognise.start, at=now, k=8),
         "twins": members_mod.twins(snap, service.vectors, k=5),
         "charts": {
             "activity": activity_chart(snap, bucket),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.clock import Clock, system_clock
 from assistant.errors import NotFoundError
 from assistant.insights import members as members_mod
 from assistant.insights.data import Snapshot, load_snapshot
@@ -29,7 +30,7 @@ from assistant.insights.models import (
     TopicsReport,
     Twin,
 )
-from assistant.insights.periods import PeriodName
+from assistant.insights.periods import PeriodName, rolling, to_date
 from assistant.insights.topics import topics_report
 from assistant.insights.wants import channel_wants
 from assistant.store import Archive, Index
@@ -49,8 +50,10 @@ class InsightsService:
         quiet_weeks: int = 3,
         newcomer_days: int = 42,
         permalink_base: str | None = None,
+        clock: Clock = system_clock,
     ) -> None:
         self.archive = archive
+        self.clock = clock
         self.index = index
         self.want_threshold = want_threshold
         self.quiet_weeks = quiet_weeks
@@ -105,6 +108,8 @@ class InsightsService:
         return found.id
 
     # Metrics ----------------------------------------------------------------------------------------------------
+    # ``period`` here is a calendar period up to "now" (``at``, else the newest message): "this week" is the ISO
+    # week to date, compared with the same days of last week. Rolling windows go through ``compute_metrics``.
     def channel_metrics(
         self,
         channel: str,
@@ -113,7 +118,7 @@ class InsightsService:
         visible_channel_ids: Iterable[str] | None = None,
     ) -> ChannelMetrics:
         snap = self.snapshot(visible_channel_ids)
-        return compute_metrics(snap, self.channel_id(snap, channel), period, at)
+        return compute_metrics(snap, self.channel_id(snap, channel), to_date(period, snap.now(at)))
 
     def workspace_metrics(
         self,
@@ -121,7 +126,8 @@ class InsightsService:
         at: datetime | None = None,
         visible_channel_ids: Iterable[str] | None = None,
     ) -> ChannelMetrics:
-        return compute_metrics(self.snapshot(visible_channel_ids), None, period, at)
+        snap = self.snapshot(visible_channel_ids)
+        return compute_metrics(snap, None, to_date(period, snap.now(at)))
 
     def all_channel_metrics(
         self,
@@ -132,7 +138,8 @@ class InsightsService:
         """Channels with messages in the period or the one before (long-dead channels are left out)."""
         snap = self.snapshot(visible_channel_ids)
         ids = sorted(snap.channels, key=snap.channel_name)
-        rows = [compute_metrics(snap, cid, period, at) for cid in ids if snap.by_channel.get(cid)]
+        window = to_date(period, snap.now(at))
+        rows = [compute_metrics(snap, cid, window) for cid in ids if snap.by_channel.get(cid)]
         return [r for r in rows if r.messages or (r.previous and r.previous.messages)]
 
     # Wants ------------------------------------------------------------------------------------------------------
@@ -200,15 +207,17 @@ class InsightsService:
 
     # Home tab, digest, report -------------------------------------------------------------------------------------
     def channel_health(self, channel_id: str, at: datetime | None = None) -> ChannelHealth:
-        """Activity and mood for the Slack Home tab; open flags are added by the Slack app from moderation."""
+        """Activity and mood for the Slack Home tab over the past 7 days (and 30) up to ``at``, which the live app
+        sets to its clock's time (else the newest message); open flags are added by the Slack app."""
         snap = self.snapshot()
         cid = self.channel_id(snap, channel_id)
-        wants = channel_wants(snap, cid, self.vectors, threshold=self.want_threshold, at=at)
+        now = snap.now(at)
+        wants = channel_wants(snap, cid, self.vectors, threshold=self.want_threshold, at=now)
         return ChannelHealth(
             channel_id=cid,
             channel_name=snap.channel_name(cid),
-            week=compute_metrics(snap, cid, "week", at),
-            month=compute_metrics(snap, cid, "month", at),
+            recent=compute_metrics(snap, cid, rolling(7, now)),
+            past_30_days=compute_metrics(snap, cid, rolling(30, now)),
             top_wants=[t.label for t in wants.themes[:3]],
         )
 

@@ -3,15 +3,17 @@ with fake chat models (cited sentences kept, uncited dropped, template fallback)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import BaseMessage
 
 from assistant.context import Context
 from assistant.insights import QAService
 from assistant.insights.answers import keep_cited
+from assistant.insights.periods import TICK
 from assistant.insights.questions import IntentClassifier, parse_time
 from tests.insights.workspace import DESIGN, HARDWARE, INJECTION, NOW, SECRET
 
@@ -75,6 +77,49 @@ def test_quiet_mood_activity_newcomers_contributors_answers(ws: Context) -> None
     assert "Eli Haddad" in newcomers.answer and newcomers.citations[0].text.startswith("Hi everyone")
     top = qa.ask("Who should I recognise in #design?", at=NOW)
     assert top.facts["intent"] == "contributors" and top.facts["members"][0]["name"] == "Ana Lima"
+
+
+def test_activity_in_the_past_10_days_counts_exactly_the_last_240_hours(ws: Context) -> None:
+    """Not the calendar week or month around it: P1 (03-10 10:00) is 2 h too old, the Saturday message is in."""
+    snap = ws.insights.snapshot()
+
+    def posted(start_hours: int, end_hours: int = 0) -> list:
+        return [
+            m
+            for m in snap.by_channel[DESIGN]
+            if NOW - timedelta(hours=start_hours) < m.time <= NOW - timedelta(hours=end_hours)
+        ]
+
+    a = _qa(ws).ask("How active was #design in the past 10 days?", at=NOW)
+    assert a.facts["intent"] == "activity"
+    assert a.facts["window"]["label"] == "the past 10 days"
+    assert a.answer.startswith("Activity in the past 10 days:")
+    [row] = a.facts["per_channel"]
+    inside = posted(240)
+    assert row["messages"] == len(inside) == 10  # the calendar week to date has 7, the month to date 11
+    assert row["active_members"] == len({m.user_id for m in inside})
+    assert datetime.fromisoformat(row["end"]) - datetime.fromisoformat(row["start"]) == timedelta(hours=240)
+    assert row["window"] == {
+        "kind": "rolling",
+        "label": "the past 10 days",
+        "short": "10 days",
+        "comparison": "the previous 10 days",
+        "unit": None,
+    }
+    before = len(posted(480, 240))  # the 240 hours before: P1 only
+    assert before == 1 and row["trend"]["messages_pct"] == pytest.approx((10 - before) / before)
+    assert "10 messages from" in a.answer and "+900% messages vs the previous 10 days" in a.answer
+
+
+def test_activity_labels_name_calendar_windows(ws: Context) -> None:
+    qa = _qa(ws)
+    week = qa.ask("How active was #design last week?", at=NOW)
+    assert week.answer.startswith("Activity last week:")
+    assert week.facts["per_channel"][0]["messages"] == 4  # Mon 03-09 .. Sun 03-15: P1, P2 + reply, Saturday
+    assert week.facts["comparison_label"] == "the week before"  # nothing then, so no trend is printed
+    assert week.facts["per_channel"][0]["trend"]["messages_pct"] is None
+    this = qa.ask("How active was #design this week?", at=NOW)
+    assert "vs the same days of last week" in this.answer
 
 
 def test_search_with_author_channel_and_time_filters(ws: Context) -> None:
@@ -169,7 +214,16 @@ def test_time_phrases() -> None:
         datetime(2019, 4, 1, tzinfo=UTC),
     )
     assert march.label == "in March 2019"
-    assert parse_time("over the last 10 days", now).start == datetime(2026, 11, 10, 15, tzinfo=UTC)  # type: ignore[union-attr]
+    assert last.end == datetime(2026, 11, 16, tzinfo=UTC) and last.label == "last week"  # a whole ISO week
+    ten = parse_time("over the last 10 days", now)
+    # 240 hours up to and including now (was: ten calendar days' worth from now - 10 days, labelled "the last 10
+    # days", which the activity answer then widened to a calendar month)
+    assert ten is not None and (ten.kind, ten.label) == ("rolling", "the past 10 days")
+    assert ten.end - ten.start == timedelta(days=10) and ten.contains(now)
+    assert not ten.contains(now - timedelta(days=10)) and ten.contains(now - timedelta(days=10) + TICK)
+    assert ten.previous().label == "the previous 10 days" and ten.previous().end == ten.start
+    two_weeks = parse_time("how was the past 2 weeks?", now)
+    assert two_weeks is not None and two_weeks.label == "the past 14 days"
     assert parse_time("what does design want", now) is None
 
 

@@ -10,7 +10,7 @@ from assistant.context import Context
 from assistant.domain import Channel, Member, Message
 from assistant.insights.data import Snapshot
 from assistant.insights.metrics import compute_metrics, mood_of
-from assistant.insights.periods import current_window, full_previous_window, previous_window
+from assistant.insights.periods import last, to_date
 from tests.insights.workspace import DESIGN, NOW, SECRET
 
 
@@ -87,10 +87,10 @@ def test_mood_words() -> None:
 
 def test_periods() -> None:
     at = datetime(2026, 3, 31, 18, tzinfo=UTC)
-    assert current_window("month", at).start == datetime(2026, 3, 1, tzinfo=UTC)
-    prev = previous_window("month", at)
+    assert to_date("month", at).start == datetime(2026, 3, 1, tzinfo=UTC)
+    prev = to_date("month", at).previous()  # February is shorter than the 30 days of March gone: all of it
     assert prev.start == datetime(2026, 2, 1, tzinfo=UTC) and prev.end == datetime(2026, 3, 1, tzinfo=UTC)
-    assert full_previous_window("week", at).start == datetime(2026, 3, 23, tzinfo=UTC)
+    assert last("week", at).start == datetime(2026, 3, 23, tzinfo=UTC)
 
 
 def _flat(channel: str, user: str, when: datetime, text: str) -> Message:
@@ -112,7 +112,7 @@ def test_flat_channel_reply_detection_without_threads() -> None:
         messages=msgs,
         judgments={},
     )
-    m = compute_metrics(snap, "C9", "week", at=t0 + timedelta(hours=6))
+    m = compute_metrics(snap, "C9", to_date("week", t0 + timedelta(hours=6)))
     # 1st answered by B within 30 min; 2nd (B) answered by A? no: A's next message is 3h later -> unanswered;
     # 3rd answered by an @mention within a day; 4th unanswered.
     assert (m.top_level_messages, m.replied_messages) == (4, 2)

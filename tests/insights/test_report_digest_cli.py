@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,11 @@ def test_report_is_a_self_contained_html_file(ws: Context, tmp_path: Path) -> No
     for expected in ("#design", "dark mode", "Dora Novak", "Eli Haddad", "resin"):
         assert expected in html
     assert "&lt;/message&gt;" in html or "Ignore all previous" not in html  # message text is escaped
+    # The footer says what the windows are, from the windows used.
+    assert '"This month" is the calendar month (UTC) from 01 Mar 2026 up to "now"' in html
+    assert "trends compare it with the same days of last month" in html
+    assert '"The past 30 days" are the 720 hours up to "now"' in html
+    assert "Recognise (the past 30 days)" in html
 
 
 def test_report_hides_invisible_channels(ws: Context, tmp_path: Path) -> None:
@@ -38,7 +44,8 @@ def test_digest_text_and_structure(ws: Context) -> None:
     assert [n.user_id for n in design.newcomers] == ["U5"]
     assert [q.user_id for q in digest.channels[1].quiet] == ["U4"]
     text = digest.text()
-    assert "#design: 7 messages, 4 of 5 members active (80%)" in text
+    assert text.startswith("Weekly digest (this week), Mon 16 Mar 2026 – Fri 20 Mar 2026")
+    assert "#design: 7 messages, 4 of 5 members active (80%), +133% messages vs the same days of last week" in text
     assert 'Want: "dark mode"' in text and "Went quiet: Dora Novak" in text
 
 
@@ -46,8 +53,11 @@ def test_digest_early_in_the_week_covers_the_last_full_week(ws: Context) -> None
     from datetime import UTC, datetime
 
     digest = ws.insights.digest(channels=["design"], at=datetime(2026, 3, 17, 9, tzinfo=UTC))
-    assert digest.start == datetime(2026, 3, 9, tzinfo=UTC)
+    assert (digest.start, digest.end) == (datetime(2026, 3, 9, tzinfo=UTC), datetime(2026, 3, 16, tzinfo=UTC))
     assert digest.channels[0].metrics.messages == 4  # P1, P2 + reply, the Saturday message
+    # The whole ISO week, named as last week and compared with the whole week before.
+    assert digest.text().startswith("Weekly digest (last week), Mon 09 Mar 2026 – Sun 15 Mar 2026")
+    assert digest.channels[0].metrics.window.comparison == "the week before"
 
 
 def test_digest_for_a_manager_uses_their_channels(ws: Context) -> None:
@@ -55,9 +65,20 @@ def test_digest_for_a_manager_uses_their_channels(ws: Context) -> None:
     assert [c.channel_name for c in digest.channels] == ["hardware"]
 
 
-def test_channel_health(ws: Context) -> None:
+def _posted_within(ws: Context, hours: int) -> int:
+    """#design messages in the ``hours`` up to NOW, counted straight from the snapshot."""
+    snap = ws.insights.snapshot()
+    return sum(1 for m in snap.by_channel[DESIGN] if NOW - timedelta(hours=hours) < m.time <= NOW)
+
+
+def test_channel_health_covers_the_past_7_and_30_days(ws: Context) -> None:
     health = ws.insights.channel_health(DESIGN, at=NOW)
-    assert health.week.messages == 7 and health.month.messages == 11
+    # The past 7 × 24 h: this week's 7 and the Saturday before (the calendar week to date had only 7).
+    assert health.recent.messages == _posted_within(ws, 7 * 24) == 8
+    # The past 30 × 24 h: March's 11 and three late-February messages (the calendar month to date had 11).
+    assert health.past_30_days.messages == _posted_within(ws, 30 * 24) == 14
+    assert (health.recent.window.short, health.recent.window.comparison) == ("7 days", "the previous 7 days")
+    assert health.recent.end - health.recent.start == timedelta(days=7)
     assert health.top_wants[0] == "dark mode"
 
 
@@ -104,6 +125,11 @@ def test_cli_metrics_members_json(ws: Context, runner: CliRunner) -> None:
     assert metrics.exit_code == 0, metrics.output
     data = json.loads(metrics.stdout)
     assert {c["channel_name"] for c in data["channels"]} >= {"design", "hardware"}
+    assert all(c["window"]["label"] == "this month" for c in data["channels"])
+    table = runner.invoke(app, ["metrics", "--period", "day", "--data-dir", str(ws.settings.data_dir)])
+    assert table.exit_code == 0, table.output
+    title = " ".join(table.output.split())
+    assert "Engagement today (" in title and "UTC), Δ vs the same hours of yesterday" in title
     members = runner.invoke(app, ["members", "--data-dir", str(ws.settings.data_dir), "--json"])
     assert members.exit_code == 0, members.output
     assert {"top_contributors", "quiet", "unanswered_newcomers", "twins"} == set(json.loads(members.stdout))

@@ -78,7 +78,10 @@ def test_monday_morning_sends_one_dm_per_manager_and_only_once_a_week(managed: R
     assert set(sent) == {"D" + ANA, "D" + BEN}
     for call in posts:
         assert call.params["blocks"][0]["type"] == "header"
-        assert "Weekly digest" in call.params["blocks"][0]["text"]["text"]
+        # Sent on Monday morning, it covers the whole ISO week before, named as such.
+        assert (
+            call.params["blocks"][0]["text"]["text"] == "Weekly digest (last week), Mon 23 Nov – Sun 29 Nov 2026"
+        )
         assert "Weekly digest" in call.params["text"]
     assert "#general" in sent["D" + ANA] and "#secret-plans" in sent["D" + ANA]
 

@@ -14,12 +14,12 @@ MAX_CHANNELS = 15
 TEXT_LIMIT = 3000
 
 
-def _pct(value: float | None) -> str:
-    return "" if value is None else f" ({value:+.0%} vs last week)"
+def _pct(value: float | None, comparison: str) -> str:
+    return "" if value is None else f" ({value:+.0%} vs {comparison})"
 
 
 def digest_title(digest: Digest) -> str:
-    return f"Weekly digest, {digest.start:%a %d %b} – {digest.end:%a %d %b %Y}"
+    return f"Weekly digest ({digest.window.label}), {digest.start:%a %d %b} – {digest.last_day:%a %d %b %Y}"
 
 
 def channel_lines(ch: DigestChannel) -> list[str]:
@@ -27,7 +27,7 @@ def channel_lines(ch: DigestChannel) -> list[str]:
     mood = m.sentiment
     shares = f" ({mood.positive:.0%} positive, {mood.negative:.0%} negative)" if mood.judged else ""
     lines = [
-        f"*#{escape(ch.channel_name)}*: *{m.messages}* messages{_pct(m.trend.get('messages_pct'))}, "
+        f"*#{escape(ch.channel_name)}*: *{m.messages}* messages{_pct(m.trend.get('messages_pct'), m.window.comparison)}, "
         f"*{m.active_members}* of {m.members} members active",
         f"Mood: *{escape(mood.mood)}*{shares}",
     ]
@@ -65,11 +65,11 @@ def digest_blocks(digest: Digest) -> list[Block]:
         blocks.append(
             context(
                 f"Across your channels: *{w.messages}* messages from *{w.active_members}* active members"
-                f"{_pct(w.trend.get('messages_pct'))}"
+                f"{_pct(w.trend.get('messages_pct'), w.window.comparison)}"
             )
         )
     if not digest.channels:
-        blocks.append(section("None of the channels you can see had activity to report this week."))
+        blocks.append(section(f"None of the channels you can see had activity to report {digest.window.label}."))
     for ch in digest.channels[:MAX_CHANNELS]:
         blocks.append(DividerBlock())
         blocks.append(section("\n".join(channel_lines(ch))))

@@ -15,17 +15,25 @@ def _trend(value: float | None) -> str:
     return f" {arrow}{value:+.0%}"
 
 
+def _plural(n: int, word: str) -> str:
+    return f"*{n}* {word}" + ("" if n == 1 else "s")
+
+
 def channel_health_blocks(health: ChannelHealth) -> list[Block]:
-    week = health.week
-    mood = week.sentiment
+    """One channel: activity and mood over ``health.recent`` (the past 7 days), trends against the 7 days before;
+    every window word comes from the window itself."""
+    recent = health.recent
+    mood = recent.sentiment
     lines = [
         f"*#{escape(health.channel_name)}*",
-        f"Activity (7 days): *{week.messages}* messages{_trend(week.trend.get('messages_pct'))}, "
-        f"*{week.active_members}* of {week.members} members active{_trend(week.trend.get('active_members_pct'))}",
+        f"Activity ({escape(recent.window.short)}): {_plural(recent.messages, 'message')}"
+        f"{_trend(recent.trend.get('messages_pct'))}, "
+        f"*{recent.active_members}* of {recent.members} members active"
+        f"{_trend(recent.trend.get('active_members_pct'))}",
         f"Mood: *{escape(mood.mood)}* (net {mood.net:+.2f} over {mood.judged} judged messages)",
     ]
-    if week.reply_rate is not None:
-        lines.append(f"Questions answered: {week.reply_rate:.0%}")
+    if recent.reply_rate is not None:
+        lines.append(f"Questions answered: {recent.reply_rate:.0%}")
     flags = "n/a" if health.open_flags is None else str(health.open_flags)
     lines.append(f"Open flags: *{flags}*")
     blocks: list[Block] = [section("\n".join(lines))]
@@ -45,6 +53,11 @@ def home_blocks(healths: list[ChannelHealth], problems: list[str] | None = None)
         blocks.append(DividerBlock())
     for problem in problems or []:
         blocks.append(context(f":warning: {escape(problem)}"))
+    if healths:
+        window = healths[0].recent.window
+        blocks.append(
+            context(f"Activity and mood: {window.label} up to now; arrows compare with {window.comparison}.")
+        )
     blocks.append(
         context("Ask with `/ask`, summarise a thread with `/summarize <link>`; moderators use `/community`.")
     )

@@ -48,7 +48,7 @@ def publish_home(runtime: SlackRuntime, user_id: str) -> None:
             healths.append(health)
     except AssistantError as exc:
         problems.append(exc.message)
-    healths.sort(key=lambda h: -h.week.messages)
+    healths.sort(key=lambda h: -h.recent.messages)
     view = View(type="home", blocks=home_blocks(healths, problems))
     try:
         runtime.client.views_publish(user_id=user_id, view=view.to_dict())
