@@ -1,6 +1,7 @@
 # Two commands on a fresh machine with Python 3.11:
 #   make demo   installs the assistant into .venv and runs the main job on the embedded defaults
 #   make test   installs what the tests need into .venv and runs lint, types and tests
+#   make test-week   runs the tests on each day of one week (the wall clock moved there, see WEEK below)
 # Set TORCH_INDEX=https://download.pytorch.org/whl/cpu on machines without a local CPU torch wheel.
 
 PYTHON ?= python3.11
@@ -8,8 +9,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 TORCH_INDEX ?=
 PYTEST_ARGS ?=
+# Instants test-week moves the wall clock to (ASSISTANT_TEST_NOW, read by tests/conftest.py; it keeps ticking):
+# Monday 00:30 UTC, then one instant on each following day, to Sunday 23:30 UTC.
+WEEK ?= 2026-11-30T00:30:00Z 2026-12-01T00:30:00Z 2026-12-02T12:00:00Z 2026-12-03T18:00:00Z \
+	2026-12-04T23:45:00Z 2026-12-05T12:00:00Z 2026-12-06T23:30:00Z
 
-.PHONY: setup setup-dev demo test lint typecheck pytest clean
+.PHONY: setup setup-dev demo test test-week lint typecheck pytest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +47,13 @@ typecheck: setup-dev
 
 pytest: setup-dev
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# e.g. make test-week PYTEST_ARGS="tests/slack tests/insights"
+test-week: setup-dev
+	@for now in $(WEEK); do \
+		echo "== pytest with the wall clock at $$now"; \
+		ASSISTANT_TEST_NOW=$$now $(BIN)/pytest -q $(PYTEST_ARGS) || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) assistant-data .pytest_cache .mypy_cache .ruff_cache

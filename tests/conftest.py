@@ -1,10 +1,17 @@
-"""Shared fixtures: a fresh data directory per test, one real encoder per session (loaded from the wheel)."""
+"""Shared fixtures: a fresh data directory per test, one real encoder per session (loaded from the wheel).
+
+``ASSISTANT_TEST_NOW=2026-11-30T00:30:00Z`` (or ``pytest --now ...``) runs the whole session as if the wall clock
+had been set to that instant when it started, still ticking (``time-machine``): ``make test-week`` runs the tests
+on each day of a week to show no test depends on which day it is.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +28,50 @@ from assistant.knowledge import default_knowledge_dir
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_WORKSPACE = default_knowledge_dir() / "sample_workspace"
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+#: Where the session's wall clock was moved to (``ASSISTANT_TEST_NOW`` / ``--now``), or None.
+SESSION_NOW: datetime | None = None
+_travel: Any = None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--now",
+        default=None,
+        help="ISO 8601 instant to move the wall clock to for the whole session (ticking); "
+        "also read from ASSISTANT_TEST_NOW",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global SESSION_NOW, _travel
+    when = config.getoption("--now") or os.environ.get("ASSISTANT_TEST_NOW")
+    if not when:
+        return
+    try:
+        import time_machine
+    except ImportError:  # pragma: no cover - the dev extra installs it
+        raise pytest.UsageError("ASSISTANT_TEST_NOW needs time-machine: pip install -e '.[dev]'") from None
+    try:
+        at = datetime.fromisoformat(when.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise pytest.UsageError(f"ASSISTANT_TEST_NOW={when!r} is not an ISO 8601 instant") from None
+    SESSION_NOW = at if at.tzinfo else at.replace(tzinfo=UTC)
+    _travel = time_machine.travel(SESSION_NOW, tick=True)
+    _travel.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _travel
+    if _travel is not None:
+        _travel.stop()
+        _travel = None
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if SESSION_NOW is None:
+        return None
+    return f"wall clock moved to {SESSION_NOW.isoformat()} ({SESSION_NOW:%A}, ticking) by ASSISTANT_TEST_NOW/--now"
 
 
 @pytest.fixture(autouse=True)
