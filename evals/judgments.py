@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, recall_score, roc_auc_score
 
+from assistant.training.datasets import CHAT_SENTIMENT_SETS, INCIVILITY
 from evals import baselines
 from evals.harness import EvalResult, EvalTask, register
 
@@ -107,6 +108,23 @@ EVALS: tuple[JudgmentEval, ...] = (
         "macro_recall",
         ("tfidf_lr", "vader"),
     ),
+    *(
+        JudgmentEval(name, "sentiment", "sentiment", "sentiment", None, "macro_recall", ("tfidf_lr", "vader"))
+        for name in CHAT_SENTIMENT_SETS
+    ),
+    # conversational toxicity: ROC-AUC of the main score, F1 at the default alert threshold in ``extra``
+    *(
+        JudgmentEval(name, head, "toxicity", "toxicity", None, "roc_auc_alert", ("tfidf_lr", "profanity_check"))
+        for name, head in (
+            ("conda_game_chat", "toxic_chat"),
+            ("convabuse", "toxic_chat"),
+            ("unhealthy_comments", "unhealthy"),
+        )
+    ),
+    *(
+        JudgmentEval("unhealthy_comments", name, "toxicity", f"toxicity.{name}", None, "roc_auc", ("tfidf_lr",))
+        for name in INCIVILITY
+    ),
     JudgmentEval("semeval2019_task9_suggestions", "want", "want", "want", "want", "f1_suggestion"),
     JudgmentEval(
         "app_review_intents_panichella2015",
@@ -138,6 +156,9 @@ def score_binary(
 ) -> tuple[float, dict[str, Any]]:
     pred = (prob >= threshold).astype(int)
     extra: dict[str, Any] = {"threshold": threshold}
+    if spec.metric == "roc_auc_alert":
+        extra["f1"] = float(f1_score(y, pred, zero_division=0))
+        return _auc(y, prob), extra
     if spec.metric == "roc_auc":
         extra["macro_f1"] = float(f1_score(y, pred, average="macro"))
         return _auc(y, prob), extra
@@ -174,11 +195,18 @@ def run_eval(spec: JudgmentEval, folder: Path, split: str, ctx: Any) -> list[Eva
     extra: dict[str, Any] = {"field": spec.field}
     if spec.metric == "macro_recall":
         value = float(recall_score(y, scores.argmax(axis=1), average="macro"))
+        extra["neutral_recall"] = _class_recall(y, scores.argmax(axis=1), 1)
+        base_neutral: dict[str, float] = {}
         for name, b in base_scores.items():
             pred = b if b.ndim == 1 else b.argmax(axis=1)
             base_values[name] = float(recall_score(y, pred, average="macro"))
+            base_neutral[name] = _class_recall(y, pred, 1)
+        extra["baselines_neutral_recall"] = base_neutral
     else:
-        threshold = float(engine.heads.thresholds.get(spec.threshold_head or "", 0.5))
+        if spec.metric == "roc_auc_alert":  # the alert threshold moderators get by default
+            threshold = float(ctx.settings.threshold(spec.task))
+        else:
+            threshold = float(engine.heads.thresholds.get(spec.threshold_head or "", 0.5))
         value, extra_ours = score_binary(spec, y, scores, threshold)
         extra.update(extra_ours)
         base_f1: dict[str, float] = {}
@@ -187,8 +215,10 @@ def run_eval(spec: JudgmentEval, folder: Path, split: str, ctx: Any) -> list[Eva
             base_values[name], extra_base = score_binary(spec, y, prob, 0.5)
             if "macro_f1" in extra_base and spec.metric == "roc_auc":
                 base_f1[name] = extra_base["macro_f1"]
+            if "f1" in extra_base and spec.metric == "roc_auc_alert":
+                base_f1[name] = extra_base["f1"]
         if base_f1:
-            extra["baselines_macro_f1"] = base_f1
+            extra["baselines_f1" if spec.metric == "roc_auc_alert" else "baselines_macro_f1"] = base_f1
         if spec.dataset == "semeval2019_task9_suggestions" and 0 < y.mean() < 1:
             extra["f1_at_10pct_base_rate"] = _reweighted_f1(y, (scores >= threshold).astype(int), 0.10)
             extra["baselines_f1_at_10pct_base_rate"] = {
@@ -206,6 +236,10 @@ def run_eval(spec: JudgmentEval, folder: Path, split: str, ctx: Any) -> list[Eva
             extra=_rounded(extra),
         )
     ]
+
+
+def _class_recall(y: np.ndarray, pred: np.ndarray, label: int) -> float:
+    return float(recall_score(y, pred, labels=[label], average="macro", zero_division=0))
 
 
 def _reweighted_f1(y: np.ndarray, pred: np.ndarray, rate: float) -> float:

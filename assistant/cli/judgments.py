@@ -32,7 +32,7 @@ def finetune(
     out: Annotated[
         Path | None, typer.Option("--out", help="Where to write the adapter (default: the package's own).")
     ] = None,
-    epochs: Annotated[float, typer.Option("--epochs", help="Passes over the sampled training rows.")] = 1.5,
+    epochs: Annotated[float, typer.Option("--epochs", help="Passes over the sampled training rows.")] = 1.0,
     rows_per_source: Annotated[
         int, typer.Option("--rows-per-source", help="Fixed-seed cap of training rows per dataset.")
     ] = 3000,

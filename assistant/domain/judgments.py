@@ -48,9 +48,19 @@ class MisinformationJudgment(BaseModel):
     )
 
 
+#: A message counts as positive or negative in a mood (a channel's or a thread's) only when the judge gives
+#: that label at least this probability; a less sure label counts as neutral, as a reader would take it.
+MOOD_MIN_PROB = 0.5
+
+
 class SentimentJudgment(BaseModel):
     label: SentimentLabel
     probs: dict[str, float]
+
+    @property
+    def mood_label(self) -> SentimentLabel:
+        """The label a mood counts: ``label`` when the judge is sure of it (``MOOD_MIN_PROB``), else neutral."""
+        return self.label if self.probs.get(self.label, 0.0) >= MOOD_MIN_PROB else "neutral"
 
 
 class WantJudgment(BaseModel):

@@ -43,6 +43,10 @@ CATEGORY_HEADS = {
     "harassment": "harassment",
     "hate": "hate",
     "profanity": "profanity",
+    # incivility beyond swearing (Unhealthy Comments)
+    "hostile": "hostile",
+    "condescending": "condescending",
+    "dismissive": "dismissive",
 }
 #: Misinformation model scores by kind of text: our name -> trained head.
 MISINFO_HEADS = {
@@ -117,8 +121,7 @@ class JudgmentEngine:
         for ours, head in MISINFO_HEADS.items():
             if head in probs:
                 out[f"misinformation.{ours}"] = probs[head]
-        classes = self.heads.heads["sentiment"].classes
-        out["sentiment"] = probs["sentiment"][:, [classes.index(lab) for lab in SENTIMENT_LABELS]]
+        out["sentiment"] = self._sentiment_matrix(probs)
         for name, extra in probs.items():
             out.setdefault(f"head.{name}", extra)
         if self.swapped:
@@ -285,10 +288,27 @@ class JudgmentEngine:
             total = sum(raw[lab] for lab in SENTIMENT_LABELS) or 1.0
             dist = {lab: raw[lab] / total for lab in SENTIMENT_LABELS}
         else:
-            head = self.heads.heads["sentiment"]
-            dist = {lab: float(p) for lab, p in zip(head.classes, probs["sentiment"][i], strict=True)}
+            row = self._sentiment_matrix({k: v[i : i + 1] for k, v in probs.items()})[0]
+            dist = {lab: float(p) for lab, p in zip(SENTIMENT_LABELS, row, strict=True)}
         label = max(SENTIMENT_LABELS, key=lambda lab: dist[lab])
         return SentimentJudgment(label=label, probs={k: round(v, 4) for k, v in dist.items()})
+
+    def _sentiment_matrix(self, probs: dict[str, np.ndarray]) -> np.ndarray:
+        """[n, 3] in ``SENTIMENT_LABELS`` order: the conversation head, or the tweet head for tweet-like text.
+
+        The register gate (P(tweet)) mixes the two heads, so chat gets a head that knows neutral chat and tweets
+        keep the head trained on tweets. Artifacts without the conversation heads use the tweet head alone.
+        """
+
+        def ordered(name: str) -> np.ndarray:
+            classes = self.heads.heads[name].classes
+            return np.asarray(probs[name])[:, [classes.index(lab) for lab in SENTIMENT_LABELS]]
+
+        tweet = ordered("sentiment")
+        if "sentiment_chat" not in probs or "register_tweet" not in probs:
+            return tweet
+        gate = np.asarray(probs["register_tweet"])[:, None]
+        return gate * tweet + (1.0 - gate) * ordered("sentiment_chat")
 
     def _want(
         self, i: int, channel_id: str, probs: dict[str, np.ndarray], swapped: dict[str, list[dict[str, float]]]
@@ -299,10 +319,16 @@ class JudgmentEngine:
 
 
 def main_toxicity(probs: dict[str, np.ndarray]) -> np.ndarray:
-    """The toxicity score: the broad head (Davidson + OLID + ToxiChat) or OLID's offensive head, whichever is
-    higher, and at least ``THREAT_SCORE`` for an explicit threat (see ``judgments.cues``). The broad head leans
-    on profanity (Davidson dominates it); OLID's catches plain insults in chat."""
-    score = np.maximum(probs["toxic"], probs["offensive"]) if "offensive" in probs else probs["toxic"]
+    """The toxicity score: the broad head (Davidson + OLID + ToxiChat) or the conversation head (game chat,
+    abuse in conversation, unhealthy comments, with everyday dialogue as clean chat), whichever is higher, and at
+    least ``THREAT_SCORE`` for an explicit threat (see ``judgments.cues``).
+
+    Artifacts without the conversation head use OLID's offensive head in its place. That head scores plain
+    complaints about a product ("this update is the worst") as offensive, so it is only a category now."""
+    if "toxic_chat" in probs:
+        score = np.maximum(probs["toxic"], probs["toxic_chat"])
+    else:
+        score = np.maximum(probs["toxic"], probs["offensive"]) if "offensive" in probs else probs["toxic"]
     if "threat_cue" in probs:
         score = np.maximum(score, THREAT_SCORE * probs["threat_cue"])
     return score

@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"@\w+")
 TOKEN_PATTERN = r"(?u)\b\w+\b"
+#: The rows the heads were trained and tuned on, by dataset, scheme head and split (gzipped JSON).
+ROWS_FILE = "training_rows.json.gz"
 
 
 def normalise(text: str) -> str:
@@ -160,6 +162,8 @@ class HeadSet:
     heads: dict[str, Head]
     thresholds: dict[str, float] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
+    #: the exact training and dev rows (``Trainer.rows``), written to ``ROWS_FILE`` when known
+    rows: dict[str, Any] | None = None
 
     def probabilities(self, vectors: np.ndarray, words: sparse.csr_matrix) -> dict[str, np.ndarray]:
         """Every head at once: one fused product per feature side (the per-message cost stays tiny)."""
@@ -222,6 +226,10 @@ class HeadSet:
         manifest = dict(self.manifest)
         manifest.update({"version": self.version, "heads": meta, "thresholds": self.thresholds})
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        if self.rows is not None:
+            data = json.dumps(self.rows, sort_keys=True).encode("utf-8")
+            with gzip.GzipFile(folder / ROWS_FILE, "wb", mtime=0) as fh:  # the same rows give the same bytes
+                fh.write(data)
 
     @classmethod
     def load(cls, folder: Path) -> HeadSet:

@@ -10,7 +10,7 @@ import csv
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -22,10 +22,15 @@ Row = dict[str, str]
 
 @dataclass(frozen=True)
 class LabelledSet:
-    """Texts with integer labels (``-1`` = not labelled for this scheme, dropped on load)."""
+    """Texts with integer labels (``-1`` = not labelled for this scheme, dropped on load).
+
+    ``ids`` name each row in its file: the dataset's own ``id`` column, else ``#<row number>`` (0-based data
+    row), so a training run can record exactly which rows it read.
+    """
 
     texts: list[str]
     labels: list[int]
+    ids: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -52,23 +57,29 @@ class Scheme:
     def available(self, root: Path, split: str) -> bool:
         return self.path(root, split).exists()
 
-    def load(self, root: Path, split: str) -> LabelledSet:
+    def load(self, root: Path, split: str, *, capped: bool = True) -> LabelledSet:
+        """The split's labelled rows; ``capped`` applies ``max_train_rows`` to the training split."""
         path = self.path(root, split)
         texts: list[str] = []
         labels: list[int] = []
+        ids: list[str] = []
+        seen: set[str] = set()
         with path.open(encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
+            for n, row in enumerate(csv.DictReader(fh)):
                 y = self.label(row)
                 text = (row.get("text") or "").strip()
                 if y < 0 or not text:
                     continue
                 texts.append(text)
                 labels.append(y)
-        if split == "train" and self.max_train_rows and len(texts) > self.max_train_rows:
+                row_id = (row.get("id") or "").strip()
+                ids.append(row_id if row_id and row_id not in seen else f"#{n}")  # a repeated id: the row number
+                seen.add(row_id)
+        if capped and split == "train" and self.max_train_rows and len(texts) > self.max_train_rows:
             keep = sorted(random.Random(13).sample(range(len(texts)), self.max_train_rows))
-            texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
+            texts, labels, ids = [texts[i] for i in keep], [labels[i] for i in keep], [ids[i] for i in keep]
         logger.info("%s/%s: %d rows", self.dataset, path.name, len(texts))
-        return LabelledSet(texts, labels)
+        return LabelledSet(texts, labels, ids)
 
 
 def _binary(column: str, positive: set[str], negative: set[str] | None = None) -> Callable[[Row], int]:
@@ -95,7 +106,39 @@ def _classes(column: str, names: tuple[str, ...]) -> Callable[[Row], int]:
     return f
 
 
+def _mapped(column: str, mapping: dict[str, int]) -> Callable[[Row], int]:
+    """A column's values mapped to class indices; values not in ``mapping`` are skipped."""
+
+    def f(row: Row) -> int:
+        return mapping.get((row.get(column) or "").strip(), -1)
+
+    return f
+
+
+def _nonempty(column: str) -> Callable[[Row], int]:
+    return lambda row: 0 if (row.get(column) or "").strip() else -1
+
+
 SENTIMENT_CLASSES = ("negative", "neutral", "positive")
+#: DailyDialog's emotions as sentiment: "surprise" can go either way, so it is left out (as GoEmotions'
+#: "ambiguous" group and its "mixed" comments are).
+DAILYDIALOG_SENTIMENT = {
+    "neutral": 1,
+    "happiness": 2,
+    "anger": 0,
+    "disgust": 0,
+    "fear": 0,
+    "sadness": 0,
+}
+#: The conversational sentiment sets (chat, comments, dialogue and developer posts), read as 3-way sentiment.
+CHAT_SENTIMENT_SETS = (
+    "goemotions_reddit",
+    "meld_dialogue_sentiment",
+    "dailydialog",
+    "senti4sd_stackoverflow",
+)
+#: Incivility categories of the Unhealthy Comments corpus that moderators ask for beyond swearing.
+INCIVILITY = ("hostile", "condescending", "dismissive")
 
 #: Every (dataset, head) pair the engine is trained on. Heads sharing a name are trained on the union.
 SCHEMES: tuple[Scheme, ...] = (
@@ -159,6 +202,38 @@ SCHEMES: tuple[Scheme, ...] = (
         ("other", "feature_request"),
         _binary("label", {"feature_request"}),
     ),
+    # conversation: sentiment with a real neutral class
+    Scheme("goemotions_reddit", "sentiment", SENTIMENT_CLASSES, _classes("sentiment", SENTIMENT_CLASSES)),
+    Scheme("meld_dialogue_sentiment", "sentiment", SENTIMENT_CLASSES, _classes("label", SENTIMENT_CLASSES)),
+    Scheme(
+        "dailydialog",
+        "sentiment",
+        SENTIMENT_CLASSES,
+        _mapped("label", DAILYDIALOG_SENTIMENT),
+        max_train_rows=30000,
+    ),
+    Scheme("senti4sd_stackoverflow", "sentiment", SENTIMENT_CLASSES, _classes("label", SENTIMENT_CLASSES)),
+    # conversation: toxicity in game chat, abuse towards a chat agent, unhealthy (uncivil) comments
+    Scheme(
+        "conda_game_chat",
+        "toxic_chat",
+        ("not_toxic", "toxic"),
+        _binary("label_binary", {"toxic"}, {"not_toxic"}),
+    ),
+    Scheme("convabuse", "toxic_chat", ("not_abusive", "abusive"), _binary("label", {"abusive"}, {"not_abusive"})),
+    Scheme(
+        "unhealthy_comments", "unhealthy", ("healthy", "unhealthy"), _binary("label", {"unhealthy"}, {"healthy"})
+    ),
+    *(Scheme("unhealthy_comments", name, ("other", name), _binary(name, {"1"}, {"0"})) for name in INCIVILITY),
+    # ordinary dialogue as clean chat for the toxicity heads (weak labels: everyday and TV dialogue), and, with
+    # the tweets, for the register gate that tells tweets from conversation (which sentiment head to trust)
+    Scheme(
+        "semeval2017_task4a_twitter_sentiment", "register", ("chat", "tweet"), _constant(1), max_train_rows=24000
+    ),
+    Scheme("goemotions_reddit", "chat_negative", ("chat", "unused"), _constant(0)),
+    Scheme("dailydialog", "chat_negative", ("chat", "unused"), _constant(0), max_train_rows=12000),
+    Scheme("meld_dialogue_sentiment", "chat_negative", ("chat", "unused"), _constant(0)),
+    Scheme("senti4sd_stackoverflow", "chat_negative", ("chat", "unused"), _constant(0)),
 )
 
 
@@ -174,6 +249,10 @@ ENCODE_ROWS: dict[str, int] = {
     "hateval2019_tweeteval": 4000,
     "toxichat_reddit_threads": 3000,
     "liar_politifact": 4000,
+    "goemotions_reddit": 12000,
+    "dailydialog": 6000,
+    "meld_dialogue_sentiment": 6000,
+    "conda_game_chat": 8000,
 }
 
 

@@ -10,6 +10,7 @@ the engine's stacked heads are refitted on the adapted vectors by ``assistant tr
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import math
@@ -18,6 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -30,6 +32,10 @@ from assistant.training.datasets import SCHEMES, Scheme
 logger = logging.getLogger(__name__)
 
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
+#: The exact training rows of the adapter, by dataset and row id (gzipped JSON), written next to it.
+ROWS_FILE = "finetune_rows.json.gz"
+#: Training state written every ``FinetuneConfig.checkpoint_every`` steps; a re-run with the same config resumes.
+CHECKPOINT = ".checkpoint.pt"
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,14 @@ TASKS: tuple[Task, ...] = (
     Task("sentiment", 3, (("semeval2017_task4a_twitter_sentiment", "sentiment"),)),
     Task("suggestion", 2, (("semeval2019_task9_suggestions", "want"),)),
     Task("app_review", 2, (("app_review_intents_panichella2015", "want_review"),)),
+    # conversation: sentiment with a neutral class, toxicity in chat, incivility in comments
+    Task("goemotions", 3, (("goemotions_reddit", "sentiment"),)),
+    Task("meld", 3, (("meld_dialogue_sentiment", "sentiment"),)),
+    Task("dailydialog", 3, (("dailydialog", "sentiment"),)),
+    Task("senti4sd", 3, (("senti4sd_stackoverflow", "sentiment"),)),
+    Task("conda", 2, (("conda_game_chat", "toxic_chat"),)),
+    Task("convabuse", 2, (("convabuse", "toxic_chat"),)),
+    Task("unhealthy", 2, (("unhealthy_comments", "unhealthy"),)),
 )
 
 #: Training rows per dataset and epoch (fixed-seed sample): the tasks with published targets get more.
@@ -60,6 +74,9 @@ ROWS_PER_SOURCE: dict[str, int] = {
     "semeval2017_task4a_twitter_sentiment": 8000,
     "semeval2019_task9_suggestions": 6000,
     "constraint2021_covid_fakenews": 5000,
+    "goemotions_reddit": 5000,
+    "conda_game_chat": 4000,
+    "unhealthy_comments": 4000,
 }
 
 
@@ -68,7 +85,7 @@ class FinetuneConfig:
     """Everything that decides the result; saved next to the adapter so a run can be reproduced."""
 
     seed: int = 13
-    epochs: float = 1.5
+    epochs: float = 1.0
     batch_size: int = 32
     max_tokens: int = 64
     rows_per_source: int = 3000  # fixed-seed cap per dataset not in ROWS_PER_SOURCE, so no task drowns others
@@ -82,6 +99,7 @@ class FinetuneConfig:
     target_modules: tuple[str, ...] = ("query", "key", "value", "dense")
     layers: tuple[int, ...] = (2, 3, 4, 5)  # the lower layers stay frozen (and need no backward pass)
     tasks: tuple[str, ...] = field(default_factory=lambda: tuple(t.name for t in TASKS))
+    checkpoint_every: int = 200
 
 
 @dataclass(frozen=True)
@@ -89,6 +107,8 @@ class Example:
     text: str
     task: int
     label: int
+    dataset: str = ""
+    row_id: str = ""
 
 
 def _scheme(dataset: str, head: str) -> Scheme:
@@ -118,16 +138,52 @@ def load_examples(
             limit = caps.get(dataset, cap) if split == "train" else cap
             if limit and len(idx) > limit:
                 idx = sorted(rng.sample(idx, limit))
-            out += [Example(data.texts[i], ti, data.labels[i]) for i in idx]
+            out += [Example(data.texts[i], ti, data.labels[i], dataset, data.ids[i]) for i in idx]
+    return out
+
+
+def row_ids(examples: Sequence[Example]) -> dict[str, list[str]]:
+    """The exact training rows, as each dataset's row ids (what ``ROWS_FILE`` records)."""
+    out: dict[str, list[str]] = {}
+    for e in examples:
+        out.setdefault(e.dataset, []).append(e.row_id)
+    return {k: sorted(set(v)) for k, v in sorted(out.items())}
+
+
+def write_rows(path: Path, rows: dict[str, list[str]]) -> None:
+    with gzip.GzipFile(path, "wb", mtime=0) as fh:  # the same rows give the same bytes
+        fh.write(json.dumps(rows, sort_keys=True).encode("utf-8"))
+
+
+def read_rows(path: Path) -> dict[str, list[str]]:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        rows: dict[str, list[str]] = json.load(fh)
+    return rows
+
+
+def texts_of_rows(root: Path, rows: dict[str, list[str]]) -> set[str]:
+    """The texts of recorded training rows (looked up by id in each dataset's training file)."""
+    out: set[str] = set()
+    for dataset, ids in rows.items():
+        s = next((s for s in SCHEMES if s.dataset == dataset), None)
+        if s is None or not s.available(root, "train"):
+            logger.warning("recorded training rows of %s cannot be read; skipped", dataset)
+            continue
+        wanted = set(ids)
+        data = s.load(root, "train", capped=False)
+        out |= {t for t, i in zip(data.texts, data.ids, strict=True) if i in wanted}
     return out
 
 
 def seen_texts(root: Path, adapter: Path) -> set[str]:
-    """The training texts an adapter was fine-tuned on (rebuilt from its saved config and seed).
+    """The training texts an adapter was fine-tuned on: the rows recorded in its ``ROWS_FILE`` (an adapter
+    from before that file existed: rebuilt from its saved config and seed).
 
     Heads fitted on the adapted vectors avoid these rows: the encoder has learnt their labels, so their
     vectors separate better than a new message's would and would mislead the stacker's weights.
     """
+    if (adapter / ROWS_FILE).exists():
+        return texts_of_rows(root, read_rows(adapter / ROWS_FILE))
     report = adapter / "finetune.json"
     if not report.exists():
         return set()
@@ -225,8 +281,16 @@ def finetune(
     progress: bool = True,
     dev_rows: int = 600,
     on_eval: Callable[[dict[str, float]], None] | None = None,
+    stop_after: int | None = None,
 ) -> dict[str, object]:
-    """Train the adapter and write it (plus ``finetune.json`` with config and dev figures) to ``out_dir``."""
+    """Train the adapter and write it (plus ``finetune.json`` with config and dev figures, and ``ROWS_FILE``
+    with the exact training rows) to ``out_dir``.
+
+    Resumable: every ``cfg.checkpoint_every`` steps the training state (adapter and head weights, optimiser,
+    schedule, the position in the epoch's batches and the random generators) goes to ``out_dir/CHECKPOINT``; a
+    re-run with the same config continues from there and ends with the same weights as an uninterrupted run.
+    ``stop_after`` ends the run after that many steps, leaving the checkpoint (used by tests).
+    """
     cfg = cfg or FinetuneConfig()
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
@@ -254,12 +318,28 @@ def finetune(
         optim, lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
     )
     loss_fn = nn.CrossEntropyLoss()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    checkpoint = out_dir / CHECKPOINT
+    state = _load_checkpoint(checkpoint, cfg)
     history: list[dict[str, float]] = []
-    started = time.time()
-    step = 0
-    bar = tqdm(total=total, desc="fine-tuning", unit="batch", disable=not progress)
+    step, skip, elapsed = 0, 0, 0.0
+    if state is not None:
+        model.load_state_dict(state["model"], strict=False)
+        optim.load_state_dict(state["optim"])
+        sched.load_state_dict(state["sched"])
+        rng.setstate(state["epoch_rng"])
+        torch.set_rng_state(state["torch_rng"])
+        step, skip, elapsed = int(state["step"]), int(state["batch"]), float(state["seconds"])
+        history = list(state["history"])
+        logger.info("resuming the fine-tune at step %d of %d from %s", step, total, checkpoint)
+    started = time.time() - elapsed
+    bar = tqdm(total=total, initial=step, desc="fine-tuning", unit="batch", disable=not progress)
     while step < total:
-        for batch in _batches(train, cfg.batch_size, rng):
+        epoch_rng = rng.getstate()
+        batches = _batches(train, cfg.batch_size, rng)
+        for position, batch in enumerate(batches):
+            if position < skip:
+                continue
             if step >= total:
                 break
             enc = encoder.tokenize([e.text for e in batch], cfg.max_tokens)
@@ -287,8 +367,26 @@ def finetune(
                 logger.info("dev after step %d: %s", step, figures)
                 if on_eval:
                     on_eval(figures)
+            if step % cfg.checkpoint_every == 0 or step == stop_after:
+                _save_checkpoint(
+                    checkpoint,
+                    cfg,
+                    model,
+                    optim,
+                    sched,
+                    epoch_rng,
+                    step,
+                    position + 1,
+                    time.time() - started,
+                    history,
+                )
+            if step == stop_after:
+                bar.close()
+                return {"stopped_at": step, "checkpoint": str(checkpoint)}
+        skip = 0
     bar.close()
     save_adapter(model, out_dir)
+    write_rows(out_dir / ROWS_FILE, row_ids(train))
     report: dict[str, object] = {
         "config": asdict(cfg) | {"rows_per_dataset": dict(ROWS_PER_SOURCE)},
         "train_rows": len(train),
@@ -297,7 +395,53 @@ def finetune(
         "dev_history": history,
     }
     (out_dir / "finetune.json").write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    checkpoint.unlink(missing_ok=True)
     return report
+
+
+def _save_checkpoint(
+    path: Path,
+    cfg: FinetuneConfig,
+    model: MultiTaskModel,
+    optim: torch.optim.Optimizer,
+    sched: torch.optim.lr_scheduler.LRScheduler,
+    epoch_rng: object,
+    step: int,
+    batch: int,
+    seconds: float,
+    history: list[dict[str, float]],
+) -> None:
+    """The trainable weights and everything that decides the next batches (written atomically)."""
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    state = {
+        "config": asdict(cfg),
+        "model": {k: v for k, v in model.state_dict().items() if k in trainable},
+        "optim": optim.state_dict(),
+        "sched": sched.state_dict(),
+        "epoch_rng": epoch_rng,
+        "torch_rng": torch.get_rng_state(),
+        "step": step,
+        "batch": batch,
+        "seconds": seconds,
+        "history": history,
+    }
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+
+
+def _load_checkpoint(path: Path, cfg: FinetuneConfig) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    try:
+        state = torch.load(path, weights_only=False)
+    except (OSError, RuntimeError, EOFError) as exc:
+        logger.warning("unreadable fine-tune checkpoint %s ignored: %s", path, exc)
+        return None
+    if state.get("config") != asdict(cfg):
+        logger.warning("the checkpoint in %s was made with another config; starting afresh", path)
+        return None
+    return dict(state)
 
 
 def save_adapter(model: MultiTaskModel, out_dir: Path) -> None:

@@ -78,3 +78,32 @@ def test_heads_refuse_an_encoder_they_were_not_trained_on(tmp_path: Path) -> Non
     with pytest.raises(ModelError, match="assistant train"):
         load_judge(settings, None, encoder_version="")
     assert load_judge(settings, None, encoder_version="minilm-ft-0123456789-int8").heads.version
+
+
+def test_finetune_resumes_from_its_checkpoint_to_the_same_adapter(data_root: Path, tmp_path: Path) -> None:
+    """Stopped after 3 steps and run again, the fine-tune ends with the weights of an uninterrupted run, and
+    records the exact training rows (by dataset and row id)."""
+    from safetensors.numpy import load_file
+
+    from assistant.training.finetune import CHECKPOINT, ROWS_FILE, read_rows
+
+    cfg = FinetuneConfig(epochs=2, batch_size=4, tasks=("olid", "sentiment"), checkpoint_every=2)
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    finetune(data_root, straight, cfg, encoder=Encoder(adapter=None, max_tokens=32), progress=False)
+    stopped = finetune(
+        data_root, resumed, cfg, encoder=Encoder(adapter=None, max_tokens=32), progress=False, stop_after=3
+    )
+    assert stopped["stopped_at"] == 3 and (resumed / CHECKPOINT).exists()
+    assert not (resumed / ADAPTER_WEIGHTS).exists()
+    finetune(data_root, resumed, cfg, encoder=Encoder(adapter=None, max_tokens=32), progress=False)
+    assert not (resumed / CHECKPOINT).exists(), "a finished run removes its checkpoint"
+    a, b = load_file(str(straight / ADAPTER_WEIGHTS)), load_file(str(resumed / ADAPTER_WEIGHTS))
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_allclose(a[key].astype(np.float32), b[key].astype(np.float32), atol=2e-3)
+    rows = read_rows(straight / ROWS_FILE)
+    assert rows == read_rows(resumed / ROWS_FILE)
+    assert rows["olid_offenseval2019"] == sorted(str(i) for i in [*range(6), *range(100, 106)])
+    assert len(rows["semeval2017_task4a_twitter_sentiment"]) == 9
+    assert (straight / ROWS_FILE).read_bytes() == (resumed / ROWS_FILE).read_bytes()
+    assert seen_texts(data_root, straight) == seen_texts(data_root, resumed)

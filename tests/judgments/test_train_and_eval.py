@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.context import Context
@@ -29,6 +30,37 @@ def test_trainer_fits_heads_with_dev_thresholds(data_root: Path, jctx: Context, 
     assert again.version == heads.version  # fixed seeds: the same data gives the same heads
     assert HeadSet.load(tmp_path / "out").version == heads.version
     assert list((tmp_path / "cache" / "vectors").rglob("shard-*.npz"))
+
+
+def test_a_retrain_reproduces_the_manifest_and_the_recorded_rows(
+    data_root: Path, jctx: Context, tmp_path: Path
+) -> None:
+    """Every shipped head spec on the tiny root, twice: the same manifest (but for when and how long), the same
+    heads, and the same recorded training rows, byte for byte."""
+    import gzip
+
+    from assistant.judgments.heads import ROWS_FILE
+    from assistant.training.train import HEAD_SPECS
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    for out in (first, second):
+        Trainer(data_root, jctx.encoder, tmp_path / "cache").train(HEAD_SPECS, progress=False).save(out)
+    manifests = [json.loads((out / "manifest.json").read_text()) for out in (first, second)]
+    for m in manifests:
+        m.pop("trained_at"), m.pop("train_seconds")
+    assert manifests[0] == manifests[1]
+    with np.load(first / "heads.npz") as a, np.load(second / "heads.npz") as b:
+        assert a.files == b.files and all(np.array_equal(a[k], b[k]) for k in a.files)
+    assert (first / ROWS_FILE).read_bytes() == (second / ROWS_FILE).read_bytes()
+    rows = json.loads(gzip.decompress((first / ROWS_FILE).read_bytes()))
+    assert rows["olid_offenseval2019/offensive/train"] == {"read": ["*"], "encoded": ["*"]}, (
+        "every row, all encoded"
+    )
+    sampled = Trainer(data_root, jctx.encoder, tmp_path / "cache", max_train_rows=4)
+    sampled.load("olid_offenseval2019", "offensive", "train")  # 4 of the 12 rows get vectors
+    olid = sampled.rows()["olid_offenseval2019/offensive/train"]
+    assert olid["read"] == ["*"] and len(olid["encoded"]) == 4
+    assert set(olid["encoded"]) <= {str(i) for i in range(6)} | {str(100 + i) for i in range(6)}
 
 
 def test_eval_runs_present_datasets_and_skips_missing(
