@@ -190,7 +190,9 @@ class QAService:
             judged = [(m, j) for m in msgs if (j := snap.judgment(m)) is not None]
             refs = []
             for label in ("positive", "negative"):
-                pool = [(m, j.sentiment.probs.get(label, 0.0)) for m, j in judged if j.sentiment.label == label]
+                pool = [
+                    (m, j.sentiment.probs.get(label, 0.0)) for m, j in judged if j.sentiment.mood_label == label
+                ]
                 if pool:
                     best = max(pool, key=lambda p: (p[1], float(p[0].ts)))[0]
                     refs.append({"label": label, "ref": draft.cite(snap, best)})

@@ -13,7 +13,8 @@ Definitions (kept here so every number in an answer can be explained):
   channels without threads, another person's message within 30 minutes; or an ``@mention`` of the author within a
   day); *median time to first reply* is over those replied messages, in minutes.
 - *reactions per message*, *thread depth* (replies per thread started in the window, mean and max).
-- *sentiment mix*: label shares over judged messages; the *mood* word follows ``mood_of`` (a lean needs a
+- *sentiment mix*: label shares over judged messages, where a label the judge gives less than ``MOOD_MIN_PROB``
+  (0.5) counts as neutral; the *mood* word follows ``mood_of`` (a lean needs a
   clear margin and a significant sign test, so a few mislabelled messages do not flip a channel).
 """
 
@@ -62,7 +63,7 @@ def sentiment_mix(snap: Snapshot, messages: list[Message]) -> SentimentMix:
     for m in messages:
         j = snap.judgment(m)
         if j is not None:
-            labels[j.sentiment.label] += 1
+            labels[j.sentiment.mood_label] += 1
     judged = sum(labels.values())
     if not judged:
         return SentimentMix()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from assistant.domain import Citation
 from assistant.insights.periods import TICK, CalendarUnit, Window, WindowKind
@@ -27,6 +27,25 @@ class SentimentMix(BaseModel):
     negative: float = 0.0
     net: float = Field(default=0.0, description="positive share minus negative share")
     mood: Mood = "unknown"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def summary(self) -> str:
+        """The mix as people say it: "mostly neutral, 2 positive, one negative"."""
+        if not self.judged:
+            return "no judged messages"
+        counts = {
+            label: round(getattr(self, label) * self.judged) for label in ("neutral", "positive", "negative")
+        }
+        parts = []
+        lead = max(counts, key=lambda k: counts[k])
+        if counts[lead] * 2 > self.judged:
+            parts.append("all " + lead if counts[lead] == self.judged else "mostly " + lead)
+            counts.pop(lead)
+        for label, n in counts.items():
+            if n:
+                parts.append(f"{'one' if n == 1 else n} {label}")
+        return ", ".join(parts)
 
 
 class WindowInfo(BaseModel):

@@ -18,7 +18,7 @@ from assistant.summaries.conversation import Turn
 class Mood(BaseModel):
     """Shares of negative/neutral/positive among judged messages, and the heated verdict with its reason."""
 
-    label: str = Field(description="calm, positive, mixed, tense, heated, or unknown when nothing was judged")
+    label: str = Field(description="neutral, positive, mixed, tense, heated, or unknown when nothing was judged")
     shares: dict[str, float] = Field(default_factory=dict)
     judged: int = 0
     unjudged: int = 0
@@ -39,7 +39,7 @@ def assess_mood(
         return Mood(label="unknown", unjudged=len(turns))
     counts = {"negative": 0, "neutral": 0, "positive": 0}
     for _, j in judged:
-        counts[j.sentiment.label] = counts.get(j.sentiment.label, 0) + 1
+        counts[j.sentiment.mood_label] = counts.get(j.sentiment.mood_label, 0) + 1
     total = len(judged)
     shares = {k: round(v / total, 3) for k, v in counts.items()}
     toxic = [t.ts for t, j in judged if j.toxicity.score >= toxicity_threshold]
@@ -49,8 +49,8 @@ def assess_mood(
     elif total >= 9:
         # Negativity alone is common in help threads (people describe bugs); heated needs hostility rising too.
         third = total // 3
-        early = sum(j.sentiment.label == "negative" for _, j in judged[:third]) / third
-        late = sum(j.sentiment.label == "negative" for _, j in judged[-third:]) / third
+        early = sum(j.sentiment.mood_label == "negative" for _, j in judged[:third]) / third
+        late = sum(j.sentiment.mood_label == "negative" for _, j in judged[-third:]) / third
         late_toxicity = max(j.toxicity.score for _, j in judged[-third:])
         if late - early >= rise and late >= 0.6 and late_toxicity >= 0.75 * toxicity_threshold:
             reason = (
@@ -66,7 +66,7 @@ def assess_mood(
     elif shares["positive"] >= 0.2 and shares["negative"] >= 0.2:
         label = "mixed"
     else:
-        label = "calm"
+        label = "neutral"
     return Mood(
         label=label,
         shares=shares,

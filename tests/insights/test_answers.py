@@ -65,7 +65,8 @@ def test_quiet_mood_activity_newcomers_contributors_answers(ws: Context) -> None
     assert rows["design"]["mood"] == "neutral" and "#design: neutral" in mood.answer
     assert rows["design"]["positive"] == round(3 / 11, 3)
     line = next(x for x in mood.answer.splitlines() if x.startswith("• #design"))
-    assert "of 11 messages; positive e.g. [" in line and "], negative e.g. [" in line
+    assert "— mostly neutral, 3 positive, one negative (11 messages: 27% positive" in line
+    assert "negative); positive e.g. [" in line and "], negative e.g. [" in line
     activity = qa.ask("How active was #design this week?", at=NOW)
     row = activity.facts["per_channel"][0]
     assert (row["messages"], row["active_members"], row["members"]) == (7, 4, 5)

@@ -72,7 +72,7 @@ def test_mood_from_judgments_and_heated(service: SummaryService, store: tuple[Ar
     assert service.thread(CHANNEL, PARENT).mood["label"] == "unknown"
     archive.save_judgments(judgment(CHANNEL, ts_at(o), label="neutral") for o, _, _ in THREAD)
     calm = service.thread(CHANNEL, PARENT).mood
-    assert calm["label"] == "calm" and calm["judged"] == len(THREAD) and not calm["heated"]
+    assert calm["label"] == "neutral" and calm["judged"] == len(THREAD) and not calm["heated"]
     archive.save_judgments([judgment(CHANNEL, ts_at(240), label="negative", toxicity=0.95)])
     heated = service.thread(CHANNEL, PARENT)
     assert heated.mood["heated"] and heated.mood["heated_ts"] == [ts_at(240)]

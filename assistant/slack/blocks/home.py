@@ -30,7 +30,8 @@ def channel_health_blocks(health: ChannelHealth) -> list[Block]:
         f"{_trend(recent.trend.get('messages_pct'))}, "
         f"*{recent.active_members}* of {recent.members} members active"
         f"{_trend(recent.trend.get('active_members_pct'))}",
-        f"Mood: *{escape(mood.mood)}* (net {mood.net:+.2f} over {mood.judged} judged messages)",
+        f"Mood: *{escape(mood.mood)}* — {escape(mood.summary)} "
+        f"(net {mood.net:+.2f} over {mood.judged} judged message{'' if mood.judged == 1 else 's'})",
     ]
     if recent.reply_rate is not None:
         lines.append(f"Questions answered: {recent.reply_rate:.0%}")
