@@ -27,6 +27,9 @@ CATEGORY_QUERIES: dict[str, str] = {
     "hate": ("Demeaning or stereotyping people for their race, religion, gender, sexuality or disability; slurs."),
     "threat": "Threatening to harm someone, or intimidating them to scare them into silence.",
     "profanity": "Profanity and abusive expletive-laden language aimed at people.",
+    "hostile": "A hostile, aggressive or antagonising reply to another member; disrespect.",
+    "condescending": "Condescending or patronising another member; talking down to them, belittling.",
+    "dismissive": "Dismissing another member or their contribution out of hand; disrespect.",
 }
 JUDGMENT_QUERIES: dict[str, str] = {
     "toxicity": (

@@ -122,6 +122,9 @@ class FlagRecord(Flag):
     excerpt: str = ""
     scores: dict[str, float] = Field(default_factory=dict)
     crossed: list[str] = Field(default_factory=list, description="every judgment over its threshold")
+    categories: dict[str, float] = Field(
+        default_factory=dict, description="clear toxicity categories (insult, hostile, condescending, ...)"
+    )
     clause_ref: ClauseRef | None = None
     similar_flags: list[SimilarFlag] = Field(default_factory=list)
     alert_id: int | None = None
@@ -158,6 +161,7 @@ class Alert(BaseModel):
     excerpt: str
     judgment: str
     scores: dict[str, float]
+    categories: dict[str, float] = Field(default_factory=dict)
     span: Span | None = None
     clause: ClauseRef | None = None
     refuting_fact: Evidence | None = None

@@ -295,7 +295,16 @@ class ModerationService:
         updated.scores = scores
         if crossing is not None:
             fresh = self._build_flag(message, judgment, vector, crossing, shadow=existing.shadow)
-            for attr in ("judgment", "score", "threshold", "span", "clause", "clause_ref", "refuting_fact"):
+            for attr in (
+                "judgment",
+                "score",
+                "threshold",
+                "span",
+                "clause",
+                "clause_ref",
+                "refuting_fact",
+                "categories",
+            ):
                 setattr(updated, attr, getattr(fresh, attr))
             updated.crossed = crossing.crossed
         else:
@@ -355,6 +364,7 @@ class ModerationService:
             excerpt=excerpt(message.text),
             scores=crossing.scores,
             crossed=crossing.crossed,
+            categories=clear_categories(judgment) if crossing.judgment == "toxicity" else {},
         )
 
     def _similar(self, message: Message, vector: np.ndarray | None) -> list[SimilarFlag]:
@@ -423,6 +433,7 @@ class ModerationService:
             excerpt=primary.excerpt,
             judgment=primary.judgment,
             scores=primary.scores,
+            categories=primary.categories,
             span=primary.span,
             clause=primary.clause_ref,
             refuting_fact=primary.refuting_fact,
@@ -716,3 +727,13 @@ class ModerationService:
         if missing:
             self._vectors.update(self.index.message_vectors(missing))
         return {k: self._vectors[k] for k in keys if k in self._vectors}
+
+
+#: A toxicity category at least this likely is named on the alert.
+CLEAR_CATEGORY = 0.5
+
+
+def clear_categories(judgment: Judgment) -> dict[str, float]:
+    """The toxicity categories the judgment is clear about (hostile, insult, profanity, ...), likeliest first."""
+    cats = sorted(judgment.toxicity.categories.items(), key=lambda kv: -kv[1])
+    return {name: round(p, 2) for name, p in cats if p >= CLEAR_CATEGORY}

@@ -15,7 +15,17 @@ from assistant.moderation.models import ActionRecord, ClauseRef, FlagRecord, Sim
 from assistant.moderation.tables import ActionRow, AlertRow, FlagRow, create_tables
 from assistant.store import Archive
 
-_PAYLOAD_FIELDS = ("span", "clause", "refuting_fact", "similar", "excerpt", "scores", "crossed", "clause_ref")
+_PAYLOAD_FIELDS = (
+    "span",
+    "clause",
+    "refuting_fact",
+    "similar",
+    "excerpt",
+    "scores",
+    "crossed",
+    "clause_ref",
+    "categories",
+)
 
 
 def _aware(value: datetime) -> datetime:
@@ -50,6 +60,7 @@ def _to_record(row: FlagRow) -> FlagRecord:
         excerpt=str(p.get("excerpt", "")),
         scores=dict(p.get("scores") or {}),
         crossed=list(p.get("crossed") or []),
+        categories={str(k): float(v) for k, v in (p.get("categories") or {}).items()},
         clause_ref=ClauseRef.model_validate(p["clause_ref"]) if p.get("clause_ref") else None,
         similar_flags=[SimilarFlag.model_validate(s) for s in p.get("similar_flags") or []],
         alert_id=row.alert_id,

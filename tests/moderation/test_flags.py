@@ -18,6 +18,9 @@ def test_a_crossing_becomes_a_flag_with_evidence_and_an_alert(world: World) -> N
     assert (flag.channel_id, flag.ts, flag.user_id, flag.judgment) == (GENERAL, m.ts, BOB, "toxicity")
     assert flag.score == 0.92 and flag.threshold == 0.7 and flag.scores["toxicity"] == 0.92
     assert flag.span is not None and flag.span.text == "idiot"
+    assert flag.categories == {"insult": 0.9} and alert.categories == {"insult": 0.9}  # the clear categories
+    stored = world.service.store.flag(flag.id)
+    assert stored is not None and stored.categories == {"insult": 0.9}
     assert alert.clause is not None and alert.clause.number == 2
     clause = world.ctx.knowledge.clause(2)
     assert clause is not None and alert.clause.text == clause.text  # verbatim
@@ -138,3 +141,14 @@ def test_misinformation_without_a_matched_claim_needs_the_policy_to_allow_it(wor
     m2, _ = world.post("The new vaccine schedule is a scam, trust me!")
     flag = world.service.store.flag_for(m2.channel_id, m2.ts)
     assert flag is not None and flag.judgment == "misinformation" and flag.refuting_fact is None
+
+
+def test_the_alert_names_the_categories_beyond_swearing(world: World) -> None:
+    from assistant.slack.blocks.alerts import alert_blocks
+
+    _m, batch = world.post("You are an idiot and nobody wants you here.", user=BOB)
+    [alert] = world.service.handle(batch)
+    shown = alert.model_copy(update={"categories": {"hostile": 0.91, "condescending": 0.64}})
+    text = str([b.to_dict() for b in alert_blocks(shown)])
+    assert "Categories: hostile 0.91 · condescending 0.64" in text
+    assert "Categories:" not in str([b.to_dict() for b in alert_blocks(alert.model_copy(update={"categories": {}}))])

@@ -92,6 +92,9 @@ def alert_blocks(alert: Alert, permalink: str | None = None) -> list[Block]:
         scores.append(f"*{escape(name)}* {value:.2f}{limit}{mark}")
     if scores:
         blocks.append(section("Scores: " + " · ".join(scores)))
+    if alert.categories:
+        named = " · ".join(f"{escape(name)} {p:.2f}" for name, p in alert.categories.items())
+        blocks.append(section(f"Categories: {named}"))
 
     if alert.clause:
         blocks.append(
