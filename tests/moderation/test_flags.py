@@ -151,4 +151,6 @@ def test_the_alert_names_the_categories_beyond_swearing(world: World) -> None:
     shown = alert.model_copy(update={"categories": {"hostile": 0.91, "condescending": 0.64}})
     text = str([b.to_dict() for b in alert_blocks(shown)])
     assert "Categories: hostile 0.91 · condescending 0.64" in text
-    assert "Categories:" not in str([b.to_dict() for b in alert_blocks(alert.model_copy(update={"categories": {}}))])
+    assert "Categories:" not in str(
+        [b.to_dict() for b in alert_blocks(alert.model_copy(update={"categories": {}}))]
+    )
