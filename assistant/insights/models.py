@@ -14,6 +14,9 @@ from pydantic import BaseModel, Field, computed_field
 from assistant.domain import Citation
 from assistant.insights.periods import TICK, CalendarUnit, Window, WindowKind
 
+#: A mix is "mostly" one label when more than this share of the judged messages has it.
+MOSTLY = 0.6
+
 Mood = Literal["positive", "negative", "neutral", "mixed", "unknown"]
 Trend = Literal["new", "rising", "steady", "fading"]
 
@@ -39,10 +42,10 @@ class SentimentMix(BaseModel):
         }
         parts = []
         lead = max(counts, key=lambda k: counts[k])
-        if counts[lead] * 2 > self.judged:
+        if counts[lead] == self.judged or counts[lead] > MOSTLY * self.judged:
             parts.append("all " + lead if counts[lead] == self.judged else "mostly " + lead)
             counts.pop(lead)
-        for label, n in counts.items():
+        for label, n in sorted(counts.items(), key=lambda kv: -kv[1]):
             if n:
                 parts.append(f"{'one' if n == 1 else n} {label}")
         return ", ".join(parts)
