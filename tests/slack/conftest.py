@@ -1,8 +1,8 @@
 """Scenario fixtures: a fake Slack Web API, and the real Bolt app served over HTTP on loopback.
 
-The app's clock (``Context.clock``) is the wall clock unless a test pins it by parametrizing ``pinned`` with an
-``Instant``: then the clock is frozen there (and the process's local time zone set to the instant's) for the
-whole app. ``RunningApp.seed(..., ago_hours=...)`` is relative to that clock. Slack's request signatures stay on
+The app's clock (``Context.clock``) is frozen at ``DEFAULT_NOW`` (a Wednesday midday, UTC), so no scenario means
+something else on another day; a test that needs another instant parametrizes ``pinned`` with an ``Instant``
+(the process's local time zone is then set to the instant's too). ``RunningApp.seed(..., ago_hours=...)`` is relative to that clock. Slack's request signatures stay on
 the real wall clock: Bolt checks their timestamps against ``time.time()``.
 """
 
@@ -12,14 +12,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from assistant.clock import Clock, frozen_clock, system_clock
+from assistant.clock import Clock, frozen_clock
 from assistant.config import load_settings
 from assistant.context import Context
 from assistant.domain import Message
@@ -27,13 +26,15 @@ from assistant.encoder import Encoder
 from assistant.slack.app import build_app
 from assistant.slack.http import EVENTS_PATH, make_server
 from assistant.slack.runtime import SlackRuntime
-from tests.instants import Instant, local_timezone
+from tests.instants import INSTANTS, Instant, local_timezone
 from tests.slack.doubles import SIGNING_SECRET, KeywordJudge, MemoEncoder, SlackSender
 from tests.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
 
 GENERAL = "CGENERAL1"
 MODS = "CMODS0001"
 SECRET = "GSECRET01"
+#: "Now" of every scenario unless a test pins another instant.
+DEFAULT_NOW = next(i for i in INSTANTS if i.name == "wednesday-midday")
 ANA, BEN, MOD = "UANA00001", "UBEN00001", "UMOD00001"
 
 
@@ -59,7 +60,7 @@ def make_ctx(
     encoder: Encoder | MemoEncoder,
     *,
     real_judge: bool = False,
-    clock: Clock = system_clock,
+    clock: Clock | None = None,
     **overrides: object,
 ) -> Context:
     values: dict[str, object] = {
@@ -70,7 +71,7 @@ def make_ctx(
         "moderators_channel": "moderators",
     }
     settings = load_settings(**(values | overrides))
-    ctx = Context(settings, clock=clock)
+    ctx = Context(settings, clock=clock or frozen_clock(DEFAULT_NOW.at))
     ctx.__dict__["encoder"] = encoder
     if not real_judge:
         ctx.__dict__["judge"] = KeywordJudge()
@@ -113,18 +114,18 @@ class RunningApp:
 
 
 @pytest.fixture()
-def pinned() -> Instant | None:
-    """The instant the app's clock is frozen at; ``None`` (the default) keeps the wall clock."""
-    return None
+def pinned() -> Instant:
+    """The instant the app's clock is frozen at (parametrize it to choose another)."""
+    return DEFAULT_NOW
 
 
 @pytest.fixture()
 def running_app(
-    tmp_path: Path, fake_slack: FakeSlack, memo_encoder: MemoEncoder, pinned: Instant | None
+    tmp_path: Path, fake_slack: FakeSlack, memo_encoder: MemoEncoder, pinned: Instant
 ) -> Iterator[RunningApp]:
-    clock = frozen_clock(pinned.at) if pinned else system_clock
-    with local_timezone(pinned.tz) if pinned else nullcontext():
-        yield from _running_app(make_ctx(tmp_path, fake_slack, memo_encoder, clock=clock), fake_slack)
+    with local_timezone(pinned.tz):
+        ctx = make_ctx(tmp_path, fake_slack, memo_encoder, clock=frozen_clock(pinned.at))
+        yield from _running_app(ctx, fake_slack)
 
 
 def _running_app(ctx: Context, fake_slack: FakeSlack) -> Iterator[RunningApp]:
