@@ -173,6 +173,7 @@ class JudgmentEngine:
             if self.claims is not None
             else np.zeros(len(texts))
         )
+        sentiment = self._sentiment_matrix(probs)  # the heads mixed once for the whole batch
         out: list[Judgment] = []
         for i, (text, (channel_id, ts)) in enumerate(zip(texts, keys, strict=True)):
             out.append(
@@ -183,7 +184,7 @@ class JudgmentEngine:
                     misinformation=self._misinformation(
                         i, text, vectors[i], float(near_claim[i]), channel_id, probs, swapped
                     ),
-                    sentiment=self._sentiment(i, probs, swapped),
+                    sentiment=self._sentiment(i, sentiment, swapped),
                     want=self._want(i, channel_id, probs, swapped),
                     model_version=self.version,
                 )
@@ -281,15 +282,15 @@ class JudgmentEngine:
         )
 
     def _sentiment(
-        self, i: int, probs: dict[str, np.ndarray], swapped: dict[str, list[dict[str, float]]]
+        self, i: int, sentiment: np.ndarray, swapped: dict[str, list[dict[str, float]]]
     ) -> SentimentJudgment:
+        """Message ``i``'s judgment from the batch's ``_sentiment_matrix`` (or a swapped-in model)."""
         if "sentiment" in swapped:
             raw = swapped["sentiment"][i]
             total = sum(raw[lab] for lab in SENTIMENT_LABELS) or 1.0
             dist = {lab: raw[lab] / total for lab in SENTIMENT_LABELS}
         else:
-            row = self._sentiment_matrix({k: v[i : i + 1] for k, v in probs.items()})[0]
-            dist = {lab: float(p) for lab, p in zip(SENTIMENT_LABELS, row, strict=True)}
+            dist = {lab: float(p) for lab, p in zip(SENTIMENT_LABELS, sentiment[i], strict=True)}
         label = max(SENTIMENT_LABELS, key=lambda lab: dist[lab])
         return SentimentJudgment(label=label, probs={k: round(v, 4) for k, v in dist.items()})
 

@@ -25,7 +25,7 @@ from assistant.errors import AssistantError, NotFoundError, PermissionDeniedErro
 from assistant.knowledge import Knowledge
 from assistant.moderation import audit
 from assistant.moderation.calibration import allow_suggestions, calibrate_channel
-from assistant.moderation.evidence import ClauseFinder, similar_flags
+from assistant.moderation.evidence import CLEAR_CATEGORY, ClauseFinder, similar_flags
 from assistant.moderation.gateway import ModerationGateway
 from assistant.moderation.models import (
     POSITIVE_DECISIONS,
@@ -729,11 +729,8 @@ class ModerationService:
         return {k: self._vectors[k] for k in keys if k in self._vectors}
 
 
-#: A toxicity category at least this likely is named on the alert.
-CLEAR_CATEGORY = 0.5
-
-
 def clear_categories(judgment: Judgment) -> dict[str, float]:
-    """The toxicity categories the judgment is clear about (hostile, insult, profanity, ...), likeliest first."""
+    """The toxicity categories the judgment is clear about (hostile, insult, profanity, ...), likeliest first: the
+    same bar (``CLEAR_CATEGORY``) at which a category steers which guideline clause the alert cites."""
     cats = sorted(judgment.toxicity.categories.items(), key=lambda kv: -kv[1])
     return {name: round(p, 2) for name, p in cats if p >= CLEAR_CATEGORY}

@@ -115,10 +115,6 @@ def _mapped(column: str, mapping: dict[str, int]) -> Callable[[Row], int]:
     return f
 
 
-def _nonempty(column: str) -> Callable[[Row], int]:
-    return lambda row: 0 if (row.get(column) or "").strip() else -1
-
-
 SENTIMENT_CLASSES = ("negative", "neutral", "positive")
 #: DailyDialog's emotions as sentiment: "surprise" can go either way, so it is left out (as GoEmotions'
 #: "ambiguous" group and its "mixed" comments are).
