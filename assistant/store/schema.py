@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -21,6 +21,8 @@ class ChannelRow(Base):
     created: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     is_private: Mapped[bool] = mapped_column(Boolean, default=False)
     is_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: "channel" (public or private), "im" (a direct message) or "mpim" (a group DM): DMs are never public.
+    kind: Mapped[str] = mapped_column(String(16), default="channel", server_default="channel")
     topic: Mapped[str] = mapped_column(Text, default="")
     purpose: Mapped[str] = mapped_column(Text, default="")
 
@@ -67,6 +69,9 @@ class MessageRow(Base):
     edited: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     indexed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Moderation's own "done" mark, set after its flags (and any alert for the outbox) are written, so a
+    #: crash between indexing and moderation is finished by the next run.
+    moderated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (Index("ix_messages_thread", "channel_id", "thread_ts"),)
 
@@ -108,3 +113,37 @@ class KeyValueRow(Base):
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class InboxRow(Base):
+    """Slack events recorded before they are acknowledged, and worked from here until done (at-least-once).
+
+    A retry of an event that never finished is processed again; one that finished is a duplicate and dropped.
+    """
+
+    __tablename__ = "slack_inbox"
+
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Epoch seconds: when the next attempt may start (backoff), and until when a worker holds it.
+    next_attempt_at: Mapped[float] = mapped_column(Float, default=0.0, index=True)
+    lease_until: Mapped[float] = mapped_column(Float, default=0.0)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class OutboxRow(Base):
+    """Moderator alerts waiting to be posted (or updated) in Slack, retried until Slack accepts them."""
+
+    __tablename__ = "alert_outbox"
+
+    alert_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    is_update: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[float] = mapped_column(Float, default=0.0, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
