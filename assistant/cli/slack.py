@@ -22,8 +22,9 @@ def serve(
     """Run the Slack app: Socket Mode by default (needs SLACK_APP_TOKEN), HTTP mode with --http."""
     from assistant.slack.app import build_app
     from assistant.slack.digests import DigestTimer
-    from assistant.slack.http import serve_http
+    from assistant.slack.http import serve_http, store_readiness
     from assistant.slack.maintenance import RetentionTimer
+    from assistant.slack.redelivery import RedeliveryTimer
     from assistant.slack.socket import check_app_token, serve_socket
 
     ctx = make_context(data_dir)
@@ -34,6 +35,8 @@ def serve(
     runtime.background.submit(runtime.catch_up)  # e.g. after an encoder upgrade emptied the index
     retention = RetentionTimer(ctx, runtime.work_lock)
     retention.start()
+    redelivery = RedeliveryTimer(runtime)  # events and alerts that met an outage, retried with backoff
+    redelivery.start()
     digests = DigestTimer(runtime)
     if ctx.settings.managers:
         digests.start()
@@ -49,11 +52,12 @@ def serve(
     try:
         if http:
             announce()
-            serve_http(app, host, port)
+            serve_http(app, host, port, readiness=store_readiness(ctx))
         else:
             serve_socket(app, app_token, on_connected=announce)
     finally:
         retention.stop()
+        redelivery.stop()
         digests.stop()
         runtime.close()
         ctx.close()
