@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     retention_days: int | None = Field(
         default=None, ge=1, validation_alias=AliasChoices("ASSISTANT_RETENTION_DAYS")
     )
+    ingest_direct_messages: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("ASSISTANT_INGEST_DIRECT_MESSAGES"),
+        description="Also read direct messages and group DMs from exports (stored private, with their members).",
+    )
 
     # Slack
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))

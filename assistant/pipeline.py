@@ -73,9 +73,11 @@ class Pipeline:
         self.judge = judge
         self.listeners: list[BatchListener] = []
 
-    def ingest_export(self, path: Path | str, *, progress: bool = False) -> IngestReport:
+    def ingest_export(
+        self, path: Path | str, *, progress: bool = False, include_direct_messages: bool = False
+    ) -> IngestReport:
         started = time.perf_counter()
-        contents = read_export(path, progress=progress)
+        contents = read_export(path, progress=progress, include_direct_messages=include_direct_messages)
         return self.ingest_contents(contents, str(path), started=started, progress=progress)
 
     def ingest_contents(

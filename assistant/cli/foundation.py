@@ -11,6 +11,7 @@ from rich.table import Table
 
 from assistant.cli.common import DataDirOpt, JsonOpt, make_context
 from assistant.cli.output import console, err_console, print_json
+from assistant.config import load_settings
 from assistant.demo import DemoReport, run_demo
 from assistant.ingest import read_export
 
@@ -19,10 +20,19 @@ def ingest(
     path: Annotated[Path, typer.Argument(help="Slack export folder or .zip")],
     data_dir: DataDirOpt = None,
     json_out: JsonOpt = False,
+    include_dms: Annotated[
+        bool,
+        typer.Option(
+            "--include-dms",
+            help="Also read direct messages and group DMs (stored private; default: ASSISTANT_INGEST_DIRECT_MESSAGES).",
+        ),
+    ] = False,
 ) -> None:
     """Ingest a Slack workspace export (idempotent): archive, encode, judge and index every message."""
     started = time.perf_counter()
-    contents = read_export(path, progress=not json_out)  # a bad path fails here, before models load
+    include_dms = include_dms or load_settings().ingest_direct_messages
+    # A bad path fails here, before models load.
+    contents = read_export(path, progress=not json_out, include_direct_messages=include_dms)
     ctx = make_context(data_dir)
     report = ctx.pipeline.ingest_contents(contents, str(path), started=started, progress=not json_out)
     result = {

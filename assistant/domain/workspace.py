@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: Slack ``ts`` values are decimal seconds with a fraction, like ``1546629022.609400``: no signs, exponents,
+#: ``nan`` or ``inf``, and short enough for the archive's ``ts`` column.
+_TS_PATTERN = re.compile(r"[0-9]{1,10}(?:\.[0-9]{1,12})?")
+#: 1990-01-01 and 2100-01-01 UTC: fixed bounds (never the wall clock) for a timestamp a real export can hold.
+TS_EARLIEST = 631_152_000
+TS_LATEST = 4_102_444_800
 
 
 def ts_to_datetime(ts: str) -> datetime:
@@ -13,12 +22,34 @@ def ts_to_datetime(ts: str) -> datetime:
     return datetime.fromtimestamp(float(ts), tz=UTC)
 
 
-def _check_ts(value: str) -> str:
-    try:
-        Decimal(value)
-    except (InvalidOperation, TypeError):
-        raise ValueError(f"not a Slack timestamp: {value!r}") from None
+def check_ts(value: object, *, plausible: bool = True) -> str:
+    """``value`` if it is a Slack timestamp, else ``ValueError`` naming it.
+
+    ``plausible`` (every boundary: exports, live events, backfill) also requires 1990-01-01 .. 2100-01-01; without
+    it (records already in the domain) any finite time from 1970 up to 2100 is accepted, so ``Message.time`` and
+    every insight computed from it can never overflow.
+    """
+    if not isinstance(value, str) or not _TS_PATTERN.fullmatch(value):
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        raise ValueError(f"not a Slack timestamp: {shown}")
+    earliest = TS_EARLIEST if plausible else 0
+    if not earliest <= Decimal(value) < TS_LATEST:
+        low = "1990-01-01" if plausible else "1970-01-01"
+        raise ValueError(f"timestamp {value} is outside {low} .. 2100-01-01")
     return value
+
+
+def strip_nul(value: str) -> str:
+    """NUL characters carry no meaning and PostgreSQL refuses them in text: they are dropped at the boundary."""
+    return value.replace("\x00", "") if "\x00" in value else value
+
+
+#: Text that can be stored anywhere: NUL removed.
+CleanStr = Annotated[str, AfterValidator(strip_nul)]
+
+
+def _check_domain_ts(value: str | None) -> str | None:
+    return None if value is None else check_ts(value, plausible=False)
 
 
 class Workspace(BaseModel):
@@ -31,25 +62,33 @@ class Workspace(BaseModel):
 class Channel(BaseModel):
     """A channel is one micro-community: its own members, mood, wants and moderation policy."""
 
-    id: str
-    name: str
+    id: CleanStr
+    name: CleanStr
     created: datetime | None = None
     is_private: bool = False
     is_archived: bool = False
-    topic: str = ""
-    purpose: str = ""
-    members: list[str] = Field(default_factory=list)
+    topic: CleanStr = ""
+    purpose: CleanStr = ""
+    members: list[CleanStr] = Field(default_factory=list)
+    #: ``im`` (a direct message) and ``mpim`` (a group DM) are always private: only their members see them.
+    kind: Literal["channel", "im", "mpim"] = "channel"
+
+    @model_validator(mode="after")
+    def _direct_messages_are_private(self) -> Channel:
+        if self.kind != "channel":
+            self.is_private = True
+        return self
 
 
 class Member(BaseModel):
-    id: str
-    name: str
-    real_name: str = ""
-    display_name: str = ""
-    title: str = ""
+    id: CleanStr
+    name: CleanStr
+    real_name: CleanStr = ""
+    display_name: CleanStr = ""
+    title: CleanStr = ""
     is_bot: bool = False
     deleted: bool = False
-    tz: str | None = None
+    tz: CleanStr | None = None
 
     @property
     def label(self) -> str:
@@ -58,42 +97,42 @@ class Member(BaseModel):
 
 
 class Reaction(BaseModel):
-    name: str
-    users: list[str] = Field(default_factory=list)
+    name: CleanStr
+    users: list[CleanStr] = Field(default_factory=list)
     count: int = 0
 
 
 class FileRef(BaseModel):
-    id: str
-    name: str = ""
-    title: str = ""
-    mimetype: str = ""
+    id: CleanStr
+    name: CleanStr = ""
+    title: CleanStr = ""
+    mimetype: CleanStr = ""
 
 
 class Edit(BaseModel):
-    user: str | None = None
-    ts: str
+    user: CleanStr | None = None
+    ts: CleanStr
 
 
 class Message(BaseModel):
     """One Slack message. ``text`` is readable (markup resolved); ``raw_text`` is what Slack sent."""
 
-    channel_id: str
+    channel_id: CleanStr
     ts: str
-    user_id: str | None = None
-    text: str = ""
-    raw_text: str = ""
+    user_id: CleanStr | None = None
+    text: CleanStr = ""
+    raw_text: CleanStr = ""
     thread_ts: str | None = None
-    subtype: str | None = None
-    bot_id: str | None = None
+    subtype: CleanStr | None = None
+    bot_id: CleanStr | None = None
     reactions: list[Reaction] = Field(default_factory=list)
     reply_count: int = 0
-    reply_users: list[str] = Field(default_factory=list)
+    reply_users: list[CleanStr] = Field(default_factory=list)
     files: list[FileRef] = Field(default_factory=list)
     edited: Edit | None = None
     deleted: bool = False
 
-    _check = field_validator("ts")(classmethod(lambda cls, v: _check_ts(v)))
+    _check = field_validator("ts", "thread_ts")(classmethod(lambda cls, v: _check_domain_ts(v)))
 
     @property
     def key(self) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,7 +10,7 @@ from pydantic import ValidationError
 from assistant.domain import Channel, Member, Message
 from assistant.domain.workspace import Edit, FileRef, Reaction
 from assistant.ingest import resolve_markup
-from assistant.ingest.slack_export import MAX_TEXT_CHARS, ExportMessage
+from assistant.ingest.slack_export import MAX_RAW_TEXT_CHARS, MAX_TEXT_CHARS, ExportMessage, as_datetime
 
 #: Message subtypes that are talk by a person (a plain message has no subtype).
 HUMAN_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
@@ -23,12 +22,25 @@ def message_from_payload(
     users: Mapping[str, str] | None = None,
     channels: Mapping[str, str] | None = None,
 ) -> Message | None:
-    """A domain ``Message`` from a Slack message object (event, history or replies item); None if malformed."""
+    """A domain ``Message`` from a Slack message object (event, history or replies item); None if malformed.
+
+    Malformed includes a ``ts`` / ``thread_ts`` that is not a plausible Slack timestamp (``nan``, ``inf``,
+    ``1e300``, ...): the same check as export ingestion, so no path can store a time that breaks insights later.
+    """
     try:
         raw = ExportMessage.model_validate(dict(payload))
-    except ValidationError:
+        return _message(raw, channel_id, users, channels)
+    except (ValidationError, TypeError, ValueError, RecursionError):
         return None
-    raw_text = raw.text or ""
+
+
+def _message(
+    raw: ExportMessage,
+    channel_id: str,
+    users: Mapping[str, str] | None,
+    channels: Mapping[str, str] | None,
+) -> Message:
+    raw_text = (raw.text or "")[:MAX_RAW_TEXT_CHARS]
     files = list(raw.files) + ([raw.file] if raw.file else [])
     return Message(
         channel_id=channel_id,
@@ -43,19 +55,20 @@ def message_from_payload(
         reply_count=raw.reply_count,
         reply_users=list(raw.reply_users),
         files=[FileRef(id=f.id, name=f.name or "", title=f.title or "", mimetype=f.mimetype or "") for f in files],
-        edited=Edit(user=raw.edited.get("user"), ts=str(raw.edited.get("ts"))) if raw.edited else None,
+        edited=Edit(user=raw.edited.user, ts=str(raw.edited.ts or raw.ts)) if raw.edited else None,
         deleted=raw.subtype in ("tombstone", "message_deleted"),
     )
 
 
 def channel_from_info(info: Mapping[str, Any]) -> Channel:
     """A ``Channel`` from a ``conversations.info`` / ``users.conversations`` item."""
-    created = info.get("created")
+    kind = "im" if info.get("is_im") else "mpim" if info.get("is_mpim") else "channel"
     return Channel(
         id=str(info["id"]),
         name=str(info.get("name") or info["id"]),
-        created=datetime.fromtimestamp(float(created), tz=UTC) if created else None,
-        is_private=bool(info.get("is_private") or info.get("is_group")),
+        created=as_datetime(info.get("created")),
+        is_private=bool(info.get("is_private") or info.get("is_group") or kind != "channel"),
+        kind=kind,
         is_archived=bool(info.get("is_archived")),
         topic=str((info.get("topic") or {}).get("value", "")),
         purpose=str((info.get("purpose") or {}).get("value", "")),

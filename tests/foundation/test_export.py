@@ -83,6 +83,8 @@ def test_missing_users_and_unlisted_folder_are_reported_not_fatal(tmp_path: Path
     assert any(p.startswith("users.json: is missing") for p in problems)
     assert any(p.startswith("random/: is not listed") for p in problems)
     assert any(m.channel_id == "random" for m in contents.messages)
+    random = next(c for c in contents.channels if c.id == "random")
+    assert random.is_private and random.members == []  # kept, but nobody sees it (it was public before)
 
 
 def test_sample_workspace_reads_cleanly() -> None:
