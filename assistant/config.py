@@ -6,7 +6,9 @@ else is prefixed ``ASSISTANT_``. A bad value becomes a one-line ``ConfigError`` 
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +18,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from assistant.errors import ConfigError
+from assistant.redact import redact, register_secret
 
 JudgmentName = Literal["toxicity", "misinformation", "sentiment", "want"]
 JUDGMENT_NAMES: tuple[JudgmentName, ...] = ("toxicity", "misinformation", "sentiment", "want")
@@ -300,6 +303,27 @@ class Settings(BaseSettings):
                 raise ValueError(f"unknown judgment {name!r}; expected one of {', '.join(JUDGMENT_NAMES)}")
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        """The URL's shape (SQLAlchemy's parser, a numeric port), named with its password masked."""
+        if not value:
+            return value
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        shown = redact(value)
+        example = "e.g. postgresql://user@host:5432/dbname"
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"{shown} is not a database URL ({example})") from None
+        except ValueError:
+            raise ValueError(f"the port in {shown} is not a number ({example})") from None
+        if url.port is not None and not 1 <= url.port <= 65535:
+            raise ValueError(f"the port in {shown} must be between 1 and 65535")
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _check_api_url(cls, value: str) -> str:
@@ -332,19 +356,95 @@ _ALIASES = {
 }
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Build settings, turning a validation failure into one line that names the environment variable."""
+#: Names another file to read instead of ``./.env`` (tests point it at one that does not exist, so a
+#: developer's ``.env`` never reaches them).
+ENV_FILE_VARIABLE = "ASSISTANT_ENV_FILE"
+_SECRET_NAME = re.compile(r"TOKEN|SECRET|KEY|PASSWORD|DATABASE_URL", re.IGNORECASE)
+_NAME = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def env_file_path() -> Path:
+    """The ``.env`` file settings read besides the environment: ``ASSISTANT_ENV_FILE`` or ``./.env``."""
+    return Path(os.environ.get(ENV_FILE_VARIABLE) or ".env")
+
+
+def check_env_file(path: Path) -> None:
+    """A ``.env`` that is not UTF-8, or has a line that is not ``NAME=value``, is one ``ConfigError`` line naming
+    the line and its variable (python-dotenv would only warn and skip the line, leaving the setting off)."""
+    if not path.is_file():
+        return
     try:
-        return Settings(**overrides)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path} cannot be read: {exc.strerror or type(exc).__name__}.") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        lineno = raw.count(b"\n", 0, exc.start) + 1
+        line = raw.split(b"\n")[lineno - 1].decode("utf-8", errors="replace")
+        m = _NAME.match(line.strip())
+        what = f" ({m.group(1)})" if m else ""
+        raise ConfigError(
+            f"{path} line {lineno}{what} is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8."
+        ) from None
+    from dotenv.parser import parse_stream
+
+    for binding in parse_stream(io.StringIO(text)):
+        if not binding.error:
+            continue
+        chunk = binding.original.string
+        leading = chunk[: len(chunk) - len(chunk.lstrip("\r\n"))]
+        lineno = binding.original.line + leading.count("\n")
+        line = chunk.strip().splitlines()[0].strip() if chunk.strip() else ""
+        m = _NAME.match(line)
+        if m:
+            name, value = m.group(1), line[m.end() :].strip().lstrip(":").strip()
+            secret = bool(_SECRET_NAME.search(name))
+            shown = f"{name} ***" if secret and value else line
+            if secret or not value or '"' in value or "'" in value:
+                fix = f"write {name}=<value>"
+            else:
+                fix = f"write {name}={value}"
+        else:
+            shown, fix = line, "write NAME=value, one setting a line"
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        raise ConfigError(f'{path} line {lineno} cannot be read: "{shown}" — {fix}')
+
+
+def _register_secrets(settings: Settings) -> None:
+    """Every secret value the settings hold is masked in errors and logs from now on."""
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            register_secret(value.get_secret_value())
+    if settings.database_url:
+        from sqlalchemy.engine import make_url
+
+        register_secret(make_url(settings.database_url).password)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings, turning a validation failure into one line that names the environment variable (and a
+    ``.env`` problem into one line naming its line)."""
+    env_file = env_file_path()
+    check_env_file(env_file)
+    try:
+        settings = Settings(_env_file=env_file, **overrides)
     except ValidationError as exc:
         err = exc.errors()[0]
         field = str(err["loc"][0]) if err["loc"] else "settings"
         env_name = _ALIASES.get(field, field)
-        raise ConfigError(f"Setting {env_name} is invalid: {err['msg']}.") from None
+        message = str(err["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"Setting {env_name} is invalid: {message}.") from None
     except SettingsError as exc:
         m = re.search(r'field "([^"]+)"', str(exc))
         env_name = _ALIASES.get(m.group(1), m.group(1)) if m else "settings"
         raise ConfigError(f"Setting {env_name} is invalid: it must be valid JSON.") from None
+    except (UnicodeDecodeError, OSError) as exc:  # the file changed after the check
+        raise ConfigError(f"{env_file} cannot be read ({type(exc).__name__}).") from None
+    _register_secrets(settings)
+    return settings
 
 
 @lru_cache(maxsize=1)

@@ -1,12 +1,18 @@
-"""Typed errors: every failure a user can meet is an ``AssistantError`` with a sentence they can act on."""
+"""Typed errors: every failure a user can meet is an ``AssistantError`` with a sentence they can act on.
+
+Every message is redacted (``assistant.redact``): a token, credential or URL password never reaches a person.
+"""
 
 from __future__ import annotations
+
+from assistant.redact import redact
 
 
 class AssistantError(Exception):
     """Base of every error the assistant reports to a person (CLI, Slack) as one clear sentence."""
 
     def __init__(self, message: str) -> None:
+        message = redact(str(message))
         super().__init__(message)
         self.message = message
 

@@ -20,7 +20,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from assistant.config import Settings, load_settings
+from assistant.config import ENV_FILE_VARIABLE, Settings, load_settings
 from assistant.context import Context
 from assistant.encoder import Encoder, get_encoder
 from assistant.knowledge import default_knowledge_dir
@@ -28,6 +28,8 @@ from assistant.knowledge import default_knowledge_dir
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_WORKSPACE = default_knowledge_dir() / "sample_workspace"
 SHARED_DATA = REPO.parent / "shared" / "data"
+#: What tests read instead of ``./.env``: nothing (the file does not exist).
+NO_ENV_FILE = REPO / "tests" / "no-such-dir" / "tests-never-read.env"
 
 #: Where the session's wall clock was moved to (``ASSISTANT_TEST_NOW`` / ``--now``), or None.
 SESSION_NOW: datetime | None = None
@@ -76,13 +78,15 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never read a developer's real tokens or data directory."""
+    """Tests never read a developer's real tokens, data directory or ``.env`` (settings read the file
+    ``ASSISTANT_ENV_FILE`` names instead of ``./.env``: here one that does not exist)."""
     for name in list(os.environ):
         if name.startswith(("SLACK_", "ASSISTANT_", "CHROMA_")) or name in (
             "DATABASE_URL",
             "MODERATORS_CHANNEL",
         ):
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(ENV_FILE_VARIABLE, str(NO_ENV_FILE))
     monkeypatch.chdir(REPO)
 
 

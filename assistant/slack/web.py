@@ -4,6 +4,7 @@ to turn a Web API refusal into a sentence a person can act on."""
 from __future__ import annotations
 
 import logging
+import re
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError as SdkApiError
@@ -46,18 +47,32 @@ def make_client(token: str | None, base_url: str, *, max_retries: int = 3) -> We
     )
 
 
+#: Slack's error codes are short snake_case words; anything else (an echo of the request, an HTML page, a
+#: proxy's message) is never repeated: it may carry the request's Authorization header.
+_CODE = re.compile(r"[a-z0-9_.]{1,64}")
+_SCOPES = re.compile(r"[a-z0-9_.:,]{1,200}")
+
+
 def error_code(exc: SdkApiError) -> str:
+    """Slack's error code for a refusal, or ``unknown_error``: never any other part of the response body."""
     data = exc.response.data if exc.response is not None else None
     if isinstance(data, dict):
-        return str(data.get("error") or "unknown_error")
-    return "unknown_error"
+        code = data.get("error")
+        if isinstance(code, str) and _CODE.fullmatch(code):
+            return code
+    status = getattr(exc.response, "status_code", None)
+    return f"http_{status}" if isinstance(status, int) and status != 200 else "unknown_error"
 
 
 def explain(exc: SdkApiError, action: str = "") -> str:
-    """One sentence for a Web API refusal; unknown codes still name the code and what was being done."""
+    """One sentence for a Web API refusal; unknown codes still name the code and what was being done.
+
+    Only the error code (and a missing scope's name) is taken from the response: never its body, which an
+    endpoint that echoes the request would fill with the token."""
     code = error_code(exc)
     if code == "missing_scope":
         needed = exc.response.data.get("needed", "") if isinstance(exc.response.data, dict) else ""
+        needed = needed if isinstance(needed, str) and _SCOPES.fullmatch(needed) else ""
         return (
             f"The Slack app lacks the permission {needed or 'it needs'}; "
             "reinstall it from slack_manifest.yaml so it gets every scope."

@@ -71,6 +71,7 @@ def test_threshold_override_merges_with_defaults(monkeypatch: pytest.MonkeyPatch
 
 
 def test_dotenv_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("ASSISTANT_ENV_FILE")  # the test fixture points it away from ./.env
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text("MODERATORS_CHANNEL=C0MODS\n", encoding="utf-8")
     assert load_settings().moderators_channel == "C0MODS"
