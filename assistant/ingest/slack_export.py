@@ -573,7 +573,7 @@ def _to_message(
     files = list(raw.files) + ([raw.file] if raw.file else [])
     raw_text = _cap_raw_text(raw.text or "", raw.ts, capped)
     text = resolve_markup(raw_text[:MAX_TEXT_CHARS], users, channels)
-    edited = Edit(user=raw.edited.user, ts=str(raw.edited.ts)) if raw.edited else None
+    edited = Edit(user=raw.edited.user, ts=str(raw.edited.ts or raw.ts)) if raw.edited else None
     bot_id = raw.bot_id or ("B-" + raw.username if raw.subtype == "bot_message" and raw.username else None)
     return Message(
         channel_id=channel_id,
@@ -702,7 +702,8 @@ def _read_all(source: _Source, out: ExportContents, *, progress: bool, include_d
         out.files_read += 1
         try:
             _read_day_file(source, rel, folder_channel[folder], user_names, channel_names, state, out)
-        except (RecursionError, MemoryError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        except Exception as exc:  # one file nobody foresaw costs that file, not the export
+            logger.debug("reading %s failed", rel, exc_info=True)
             out.problems.append(ExportProblem(rel, f"could not be read ({type(exc).__name__}); skipped"))
     _apply_edits(state.messages, state.edits, state.deletions, user_names, channel_names, out.problems)
     _link_threads(state.messages)
