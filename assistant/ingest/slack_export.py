@@ -641,8 +641,9 @@ def _read_all(source: _Source, out: ExportContents, *, progress: bool, include_d
     listed = _read_listings(source, out.problems)
     user_names = {m.id: m.label for m in out.members}
     folders = source.channel_files(out.problems)
-    # A folder or id that a DM listing names is a DM even if another listing also names it: privacy wins.
-    listed.sort(key=lambda e: e.channel.kind == "channel")
+    # A folder or id that a DM (or private) listing names stays a DM (or private) even if another listing also
+    # names it as public: privacy wins, so DMs come first, then private channels.
+    listed.sort(key=lambda e: (e.channel.kind == "channel", not e.channel.is_private))
     direct_ids = {e.channel.id for e in listed if e.channel.kind != "channel"}
     by_folder: dict[str, _Listed] = {}
     stored: dict[str, Channel] = {}

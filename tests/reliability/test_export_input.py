@@ -132,6 +132,22 @@ def test_a_folder_listed_both_as_channel_and_dm_stays_a_dm(tmp_path: Path) -> No
     assert all(c.id != "D1" or c.is_private for c in contents.channels)
 
 
+def test_a_channel_listed_public_and_private_stays_private(tmp_path: Path) -> None:
+    secret = {"id": "C2", "name": "staff", "members": ["U1"]}
+    export = build(
+        tmp_path / "export",
+        {
+            "channels.json": [*CHANNELS, secret],
+            "groups.json": [secret],
+            "staff/2026-01-05.json": [msg(0, "staff only")],
+        },
+    )
+    contents = read_export(export)
+    staff = next(c for c in contents.channels if c.id == "C2")
+    assert staff.is_private and staff.members == ["U1"]
+    assert [m.channel_id for m in contents.messages] == ["C2"]
+
+
 def test_a_direct_message_channel_can_never_be_public() -> None:
     assert Channel(id="D1", name="D1", kind="im", is_private=False).is_private
     assert Channel(id="G1", name="g", kind="mpim").is_private
