@@ -1,6 +1,9 @@
-"""The one-way flow: a message is stored, encoded once, judged from that vector, and indexed.
+"""The one-way flow: a message is stored, encoded once, judged from that vector, indexed, then moderated.
 
 Used by export ingestion, live Slack events and backfill alike, so every path judges and indexes the same way.
+Each step is idempotent and the archive keeps two done marks per message (indexed, moderated), set only after
+the step's effects are written: a process killed between any two steps leaves work that the next run finishes
+(``process_pending``), never work that is silently skipped.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from assistant.encoder import Encoder
 from assistant.ingest import ExportContents, ExportProblem, read_export
 from assistant.store import Archive, Index
 from assistant.store.archive import UpsertResult
+from assistant.store.progress import is_finished, mark_moderated, unfinished
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +45,8 @@ class ProcessedBatch:
     removed: list[Message] = field(default_factory=list)
     #: What listeners made of the batch (e.g. moderation's alerts), for the adapter that started it.
     outcomes: dict[str, object] = field(default_factory=dict)
+    #: Live messages whose alerts go to moderators (export ingest and catch-up update flags silently).
+    announce: bool = False
 
 
 @dataclass
@@ -57,6 +63,9 @@ class IngestReport:
 
 #: Called after each processed batch (moderation turns crossings into flags here).
 BatchListener = Callable[[ProcessedBatch], object]
+#: Called after each step of a batch ("stored", "judged", "indexed", "moderated" (listeners ran), "done" (marks
+#: written)): progress tracing, and the seam the reliability tests use to stop a run between two steps.
+StepHook = Callable[[str, ProcessedBatch], object]
 
 
 class Pipeline:
@@ -72,6 +81,7 @@ class Pipeline:
         self.index = index
         self.judge = judge
         self.listeners: list[BatchListener] = []
+        self.on_step: StepHook | None = None
 
     def ingest_export(
         self, path: Path | str, *, progress: bool = False, include_direct_messages: bool = False
@@ -91,14 +101,15 @@ class Pipeline:
         for channel_id, user_id, at in contents.joins:
             self.archive.add_membership(channel_id, user_id, at)
         report.upserts = self.archive.upsert_messages(contents.messages)
+        self._step("stored", ProcessedBatch())
         report.processed = self.process_pending(progress=progress)
         report.seconds = time.perf_counter() - started
         return report
 
     def process_pending(self, *, progress: bool = False, limit: int | None = None) -> int:
-        """Encode, judge and index every message stored but not yet indexed (new or changed), or only the
-        ``limit`` oldest of them."""
-        pending = self.archive.unindexed(limit)
+        """Encode, judge, index and moderate every message stored but not through every step (new, changed, or
+        interrupted by a crash), or only the ``limit`` oldest of them."""
+        pending = unfinished(self.archive, limit)
         if not pending:
             return 0
         bar = None
@@ -116,11 +127,13 @@ class Pipeline:
             bar.close()
         return done
 
-    def process(self, messages: Sequence[Message]) -> ProcessedBatch:
-        """The core step for already-stored messages: one encoder pass, judgments, index, listeners."""
+    def process(self, messages: Sequence[Message], *, announce: bool = False) -> ProcessedBatch:
+        """The core step for already-stored messages: one encoder pass, judgments, index, then the listeners
+        (moderation). Each done mark is written only after its step's effects."""
         talk = [m for m in messages if m.is_human and m.text.strip()]
         gone = [m for m in messages if not (m.is_human and m.text.strip())]
-        batch = ProcessedBatch(messages=talk, removed=gone)
+        batch = ProcessedBatch(messages=talk, removed=gone, announce=announce)
+        keys = [(m.channel_id, m.ts) for m in messages]
         if gone:
             self.index.delete_messages([m.key for m in gone])
         if talk:
@@ -128,22 +141,33 @@ class Pipeline:
             if self.judge is not None:
                 batch.judgments = self.judge.judge(talk, batch.vectors)
                 self.archive.save_judgments(batch.judgments)
+                self._step("judged", batch)
             self.index.add_messages(talk, batch.vectors)
-        self.archive.mark_indexed([(m.channel_id, m.ts) for m in messages])
+        self.archive.mark_indexed(keys)
+        self._step("indexed", batch)
         for listener in self.listeners:
             listener(batch)
+        self._step("moderated", batch)
+        mark_moderated(self.archive, keys)
+        self._step("done", batch)
         return batch
 
-    def receive(self, message: Message) -> ProcessedBatch:
-        """A live message (new or edited): store it, and if it is new or changed, process it."""
+    def _step(self, name: str, batch: ProcessedBatch) -> None:
+        if self.on_step is not None:
+            self.on_step(name, batch)
+
+    def receive(self, message: Message, *, announce: bool = False) -> ProcessedBatch:
+        """A live message (new or edited): store it, and process it unless it already went through every step
+        unchanged (a redelivery of an event that finished)."""
         result = self.archive.upsert_messages([message])
-        if result.unchanged:
+        if result.unchanged and is_finished(self.archive, message.channel_id, message.ts):
             return ProcessedBatch()
         stored = self.archive.get_message(message.channel_id, message.ts)
-        return self.process([stored])
+        self._step("stored", ProcessedBatch(messages=[stored], announce=announce))
+        return self.process([stored], announce=announce)
 
     def delete(self, channel_id: str, ts: str) -> ProcessedBatch:
-        """A deleted message stays in the archive (marked) but leaves the index and answers."""
+        """A deleted message leaves the index and answers (its row stays, marked, so threads stay whole)."""
         if not self.archive.mark_deleted(channel_id, ts):
             return ProcessedBatch()
-        return self.process([self.archive.get_message(channel_id, ts)])
+        return self.process([self.archive.get_message(channel_id, ts)], announce=True)

@@ -232,6 +232,12 @@ class ModerationService:
                 flag, existed = result
                 if flag.alert_id is not None and not flag.shadow:
                     touched.setdefault(flag.alert_id, existed)
+            elif batch.announce:
+                # Judged the same as before: a live redelivery after a crash. Its alert is offered again; the
+                # adapter's outbox skips alerts it already posted, so nothing is announced twice.
+                earlier = self.store.flag_for(message.channel_id, message.ts)
+                if earlier is not None and earlier.alert_id is not None and not earlier.shadow:
+                    touched.setdefault(earlier.alert_id, False)
         return [self.alert(alert_id, is_update=update) for alert_id, update in touched.items()]
 
     def _judge_message(

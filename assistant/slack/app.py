@@ -1,7 +1,9 @@
 """The Bolt app factory: one ``App`` on a ``Context`` and a WebClient whose base URL is ``SLACK_API_URL``.
 
 Requests are verified (signature and timestamp, 401 otherwise), acknowledged at once, and worked on after the
-ack; Events API retries are dropped by event id so nothing is judged or alerted twice.
+ack. Events that change the archive are recorded in the inbox before the ack and marked done only after their
+work (``SlackRuntime.durable``): a retry of one that finished is dropped, a retry of one that did not is worked
+on. Other events are deduplicated by event id.
 """
 
 from __future__ import annotations
@@ -91,19 +93,30 @@ def build_app(
         admin_client=admin_client,
     )
     runtime.backfiller.lock = runtime.work_lock
-    app.middleware(deduplicate_events(runtime))
+    app.middleware(admit_events(runtime))
     register_listeners(app, runtime)
+    ctx.pipeline.listeners.append(runtime.queue_alerts)  # after moderation: live alerts go to the outbox
     app.error(_on_error)
     _attach_moderation(runtime)
     return app, runtime
 
 
-def deduplicate_events(runtime: SlackRuntime) -> Callable[..., Any]:
-    """Global middleware: an Events API delivery whose event id was seen before is acked and dropped."""
+def admit_events(runtime: SlackRuntime) -> Callable[..., Any]:
+    """Global middleware, before the ack: a durable event is recorded in the inbox and worked on unless it
+    finished before (or another worker holds it right now); any other event is dropped if its id was seen."""
 
     def middleware(body: dict[str, Any], next: Callable[[], BoltResponse], logger: logging.Logger) -> Any:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not runtime.ctx.archive.claim_once(EVENT_CLAIM_PREFIX + str(event_id)):
+        if not event_id:
+            return next()
+        event = body.get("event")
+        event_type = str(event.get("type") or "") if isinstance(event, dict) else ""
+        if event_type in runtime.durable_work and runtime.inbox is not None:
+            if not runtime.inbox.admit(str(event_id), event_type, body):
+                logger.info("delivery of event %s dropped: it finished before or is being worked on", event_id)
+                return BoltResponse(status=200, body="")
+            return next()
+        if not runtime.ctx.archive.claim_once(EVENT_CLAIM_PREFIX + str(event_id)):
             logger.info("duplicate delivery of event %s dropped", event_id)
             return BoltResponse(status=200, body="")
         return next()

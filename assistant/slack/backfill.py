@@ -173,9 +173,8 @@ class Backfiller:
     def _process(self) -> int:
         done = 0
         with self.lock:
-            while pending := self.archive.unindexed(limit=256):
-                self.pipeline.process(pending)  # moderation records flags as a pipeline listener
-                done += len(pending)
+            while step := self.pipeline.process_pending(limit=256):  # moderation flags as a pipeline listener
+                done += step
         return done
 
     def _pages(self, method: str, **params: Any) -> Iterator[dict[str, Any]]:

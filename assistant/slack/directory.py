@@ -110,6 +110,9 @@ class Directory:
             with self._lock:
                 self._users[user_id] = user_id
             return
+        except OSError as exc:  # Slack unreachable: shown by id for now, looked up again next time
+            logger.info("users.info for %s failed: %s", user_id, type(exc).__name__)
+            return
         member = member_from_info(user)
         self.archive.upsert_members([member])
         with self._lock:

@@ -1,11 +1,17 @@
 """Everything a listener needs besides the request: the context, Web API clients, directory, visibility,
-backfill, the one lock that serialises judging, and the alert poster. Built once by ``build_app``."""
+backfill, the one lock that serialises judging, the event inbox and the alert outbox. Built once by ``build_app``.
+
+Delivery is at-least-once with idempotent effects: an event is recorded in the inbox before Slack gets its ack
+and marked done only after its work is written; an alert goes through the outbox until Slack accepts it. When
+Slack (or the store) is unreachable, both are retried with backoff by ``redeliver``, which ``serve`` runs in the
+background.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,9 +19,10 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError as SdkApiError
 from slack_sdk.models.blocks import Block
+from sqlalchemy.exc import OperationalError
 
 from assistant.context import Context
-from assistant.errors import AssistantError, NotFoundError
+from assistant.errors import AssistantError, NotFoundError, StoreError
 from assistant.moderation.models import Alert
 from assistant.pipeline import BATCH, ProcessedBatch
 from assistant.slack.backfill import Backfiller
@@ -24,10 +31,16 @@ from assistant.slack.blocks.alerts import alert_blocks, alert_text
 from assistant.slack.directory import Directory
 from assistant.slack.visibility import Visibility
 from assistant.slack.web import error_code, to_error
+from assistant.store.queues import Inbox, Outbox
 
 logger = logging.getLogger(__name__)
 
 ALERT_STATE = "slack-alert:"
+#: Failures worth retrying later: Slack or the store unreachable (connection refused, DNS, timeouts, a restart).
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OSError, StoreError, OperationalError)
+
+#: What a durable event listener does with one event (its ``event`` payload).
+EventWork = Callable[[dict[str, Any]], None]
 
 
 @dataclass
@@ -45,7 +58,15 @@ class SlackRuntime:
     background: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="slack-background")
     )
+    inbox: Inbox | None = None
+    outbox: Outbox | None = None
+    #: Event type -> its work, for events kept in the inbox until done (see ``durable``).
+    durable_work: dict[str, EventWork] = field(default_factory=dict)
     _moderators_channel: str | None = None
+
+    def __post_init__(self) -> None:
+        self.inbox = self.inbox or Inbox(self.ctx.archive)
+        self.outbox = self.outbox or Outbox(self.ctx.archive)
 
     # Moderators' channel ----------------------------------------------------------------------------------------
     def moderators_channel(self) -> str | None:
@@ -79,26 +100,54 @@ class SlackRuntime:
         for user in members:
             self.ctx.archive.add_membership(channel, user, None)
 
-    # Judging ----------------------------------------------------------------------------------------------------
-    def after_batch(self, batch: ProcessedBatch, *, post_alerts: bool = True) -> list[Alert]:
-        """Moderation's alerts for the batch (judged once, as a pipeline listener), shown to moderators."""
-        if not (batch.judgments or batch.removed):
-            return []
-        alerts = self.ctx.moderation.handle(batch)
-        if post_alerts:
-            self.post_alerts(alerts)
-        return alerts
+    # Alerts (through the outbox) ------------------------------------------------------------------------------
+    def queue_alerts(self, batch: ProcessedBatch) -> None:
+        """Pipeline listener after moderation: a live batch's alerts go to the outbox (before the batch is marked
+        moderated, so a crash in between re-queues them). Alerts already posted are not queued again as new."""
+        if not batch.announce or self.outbox is None:
+            return
+        for alert in self.ctx.moderation.handle(batch):  # judged once: handle returns the batch's alerts
+            if not alert.is_update and self.ctx.archive.get_state(ALERT_STATE + str(alert.alert_id)):
+                continue
+            self.outbox.queue(alert.alert_id, is_update=alert.is_update)
 
-    def post_alerts(self, alerts: Sequence[Alert]) -> None:
-        channel = self.moderators_channel()
-        for alert in alerts:
+    def deliver_alerts(self) -> int:
+        """Post or update every alert due in the outbox; what Slack does not take is retried later."""
+        if self.outbox is None:
+            return 0
+        delivered = 0
+        for alert_id, is_update in self.outbox.take_due():
+            channel = self.moderators_channel()
             if channel is None:
-                logger.warning("alert %s not posted: MODERATORS_CHANNEL is not set or not found", alert.alert_id)
+                logger.warning("alert %s waits: MODERATORS_CHANNEL is not set or not found", alert_id)
+                self.outbox.retry_later(alert_id, "MODERATORS_CHANNEL is not set or not found")
                 continue
             try:
-                self.show_alert(alert, channel)
-            except AssistantError as exc:
-                logger.error("alert %s not posted: %s", alert.alert_id, exc)
+                self.show_alert(self.ctx.moderation.alert(alert_id, is_update=is_update), channel)
+            except NotFoundError:  # its flags were deleted (retention) before it could be shown
+                self.outbox.delivered(alert_id)
+                continue
+            except AssistantError as exc:  # e.g. the assistant is not in the channel yet: it can be fixed
+                logger.warning("alert %s not posted yet, will retry: %s", alert_id, exc)
+                self.outbox.retry_later(alert_id, exc.message)
+                continue
+            except TRANSIENT_ERRORS as exc:
+                logger.warning(
+                    "alert %s not posted yet (Slack unreachable), will retry: %s", alert_id, _reason(exc)
+                )
+                self.outbox.retry_later(alert_id, _reason(exc))
+                continue
+            self.outbox.delivered(alert_id)
+            delivered += 1
+        return delivered
+
+    def post_alerts(self, alerts: Sequence[Alert]) -> None:
+        """Queue alerts (e.g. an update after a deletion) and deliver what is due."""
+        if self.outbox is None:
+            return
+        for alert in alerts:
+            self.outbox.queue(alert.alert_id, is_update=alert.is_update)
+        self.deliver_alerts()
 
     def show_alert(self, alert: Alert, channel: str) -> None:
         """Post a new alert, or update the one already posted for it (grouped flags, decisions)."""
@@ -120,6 +169,62 @@ class SlackRuntime:
             ALERT_STATE + str(alert.alert_id), {"channel": str(response["channel"]), "ts": str(response["ts"])}
         )
 
+    # Durable events (through the inbox) -------------------------------------------------------------------------
+    def durable(self, event_type: str, work: EventWork) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+        """A Bolt listener for ``event_type`` whose event stays in the inbox until ``work`` finished: a failure
+        Slack or the store may recover from is retried with backoff (``redeliver``), never dropped."""
+        self.durable_work[event_type] = work
+
+        def listener(event: dict[str, Any], body: dict[str, Any]) -> None:
+            self.run_event(str(body.get("event_id") or ""), event)
+
+        return listener
+
+    def run_event(self, event_id: str, event: dict[str, Any]) -> bool:
+        """Do an admitted event's work and record the outcome in the inbox; True when it is done."""
+        work = self.durable_work.get(str(event.get("type")))
+        if work is None:
+            return True
+        try:
+            work(event)
+        except TRANSIENT_ERRORS as exc:
+            if event_id and self.inbox is not None:
+                again = self.inbox.retry_later(event_id, _reason(exc))
+                logger.warning(
+                    "%s event %s not finished (%s)%s",
+                    event.get("type"),
+                    event_id,
+                    _reason(exc),
+                    "; it will be retried" if again else "; retries exhausted",
+                )
+            return False
+        except AssistantError as exc:  # a refusal that will not change by retrying: finished, with the reason
+            logger.error("%s event %s not processed: %s", event.get("type"), event_id, exc)
+            if event_id and self.inbox is not None:
+                self.inbox.finish(event_id, error=exc.message)
+            return True
+        except Exception as exc:
+            logger.error("%s event %s failed unexpectedly (%s)", event.get("type"), event_id, type(exc).__name__)
+            if event_id and self.inbox is not None:
+                self.inbox.retry_later(event_id, type(exc).__name__)
+            return False
+        if event_id and self.inbox is not None:
+            self.inbox.finish(event_id)
+        return True
+
+    def redeliver(self) -> tuple[int, int]:
+        """Retry due events from the inbox, then due alerts from the outbox: (events done, alerts delivered)."""
+        events = 0
+        if self.inbox is not None:
+            for event_id, _type, body in self.inbox.due():
+                event = body.get("event")
+                if not isinstance(event, dict):
+                    self.inbox.finish(event_id, error="no event in the recorded body")
+                    continue
+                if self.inbox.take(event_id) and self.run_event(event_id, event):
+                    events += 1
+        return events, self.deliver_alerts()
+
     def remember_alert_message(self, alert_id: int, channel: str, ts: str) -> None:
         self.ctx.archive.set_state(ALERT_STATE + str(alert_id), {"channel": channel, "ts": ts})
 
@@ -129,6 +234,9 @@ class SlackRuntime:
             return str(self.client.chat_getPermalink(channel=channel_id, message_ts=ts)["permalink"])
         except SdkApiError as exc:
             logger.info("no permalink for %s/%s: %s", channel_id, ts, error_code(exc))
+            return None
+        except OSError as exc:  # Slack unreachable: the alert still goes out (or waits in the outbox) without it
+            logger.info("no permalink for %s/%s: %s", channel_id, ts, type(exc).__name__)
             return None
 
     def ephemeral(
@@ -184,3 +292,10 @@ class SlackRuntime:
 
     def close(self) -> None:
         self.background.shutdown(wait=False, cancel_futures=True)
+
+
+def _reason(exc: BaseException) -> str:
+    """A short cause for the inbox/outbox and the log: the sentence of our errors, else the type."""
+    if isinstance(exc, AssistantError):
+        return exc.message
+    return type(exc).__name__

@@ -1,5 +1,9 @@
 """Who sees what: answers and summaries draw only on channels the asker (and, for a public reply, everyone
-who will read it) can see, so private-channel content never reaches someone outside that channel."""
+who will read it) can see, so private-channel content never reaches someone outside that channel.
+
+Direct messages and group DMs (stored only when an operator opts in at import) are never public: each is seen
+only by its own members, as the archive records them; Slack's ``users.conversations`` is not asked about them.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,12 @@ class Visibility:
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
 
     def public_channel_ids(self) -> set[str]:
-        return {c.id for c in self.archive.channels() if not c.is_private}
+        return {c.id for c in self.archive.channels() if not c.is_private and c.kind == "channel"}
+
+    def direct_conversations_of(self, user_id: str) -> set[str]:
+        """The DMs and group DMs in the archive that ``user_id`` took part in (as the export listed them)."""
+        conversations = {c.id for c in self.archive.channels() if c.kind != "channel"}
+        return {cid for cid, uid, _ in self.archive.memberships() if uid == user_id and cid in conversations}
 
     def private_channel_ids(self) -> set[str]:
         return {c.id for c in self.archive.channels() if c.is_private}
@@ -51,14 +60,19 @@ class Visibility:
                 "users.conversations for %s failed (%s); private channels hidden", user_id, error_code(exc)
             )
             return frozenset()
+        except OSError as exc:
+            logger.warning(
+                "Slack unreachable for users.conversations (%s); private channels hidden", type(exc).__name__
+            )
+            return frozenset()
         result = frozenset(ids)
         with self._lock:
             self._cache[user_id] = (now, result)
         return result
 
     def visible_to(self, user_id: str) -> set[str]:
-        """Every public channel plus the private channels the user is a member of."""
-        return self.public_channel_ids() | set(self.member_of(user_id))
+        """Every public channel, the private channels the user is a member of, and their own DMs."""
+        return self.public_channel_ids() | set(self.member_of(user_id)) | self.direct_conversations_of(user_id)
 
     def visible_in_reply(self, user_id: str, channel_id: str) -> set[str]:
         """For an answer posted in ``channel_id`` (seen by all its members): public channels the asker sees,

@@ -10,7 +10,6 @@ from typing import Any
 
 from slack_bolt import App
 
-from assistant.errors import AssistantError
 from assistant.slack.convert import HUMAN_SUBTYPES, message_from_payload
 from assistant.slack.runtime import SlackRuntime
 
@@ -20,13 +19,8 @@ _PRIVATE_CONVERSATIONS = frozenset({"im", "mpim"})
 
 
 def register(app: App, runtime: SlackRuntime) -> None:
-    def on_message(event: dict[str, Any]) -> None:
-        try:
-            handle_message(runtime, event)
-        except AssistantError as exc:
-            logger.error("message event in %s not processed: %s", event.get("channel"), exc)
-
-    app.event("message")(on_message)
+    # Durable: the event stays in the inbox until its message is stored, judged, indexed and moderated.
+    app.event("message")(runtime.durable("message", lambda event: handle_message(runtime, event)))
 
 
 def _from_bot(runtime: SlackRuntime, payload: dict[str, Any]) -> bool:
@@ -73,19 +67,17 @@ def handle_message(runtime: SlackRuntime, event: dict[str, Any]) -> None:
         logger.info("malformed message event in %s skipped", channel_id)
         return
     with runtime.work_lock:
-        batch = ctx.pipeline.receive(message)
-        alerts = runtime.after_batch(batch, post_alerts=False)
-    runtime.post_alerts(alerts)
+        ctx.pipeline.receive(message, announce=True)  # alerts go to the outbox as part of the batch
+    runtime.deliver_alerts()
 
 
 def _deleted(runtime: SlackRuntime, channel_id: str, ts: str) -> None:
     """The message leaves the index and answers; its flag (if any) is marked and the alert updated."""
     with runtime.work_lock:
         batch = runtime.ctx.pipeline.delete(channel_id, ts)
-        alerts = runtime.after_batch(batch, post_alerts=False)
-        if not alerts:
+        if not batch.removed:  # not in the archive: a flag may still quote it
             moderation = runtime.ctx.moderation
             flag = moderation.on_deleted(channel_id, ts)
-            if flag is not None and flag.alert_id is not None and not flag.shadow:
-                alerts = [moderation.alert(flag.alert_id, is_update=True)]
-    runtime.post_alerts(alerts)
+            if flag is not None and flag.alert_id is not None and not flag.shadow and runtime.outbox is not None:
+                runtime.outbox.queue(flag.alert_id, is_update=True)
+    runtime.deliver_alerts()
