@@ -8,7 +8,6 @@ frozen one.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -126,16 +125,15 @@ class Context:
         return SummaryService(self.archive, self.index, self.encoder, self.settings, chat_model=chat_model)
 
     def apply_retention(self) -> int:
-        """Really delete messages, judgments, flags and audit rows older than ``ASSISTANT_RETENTION_DAYS``."""
+        """Really delete what is older than ``ASSISTANT_RETENTION_DAYS`` (``assistant.retention``); returns the
+        number of messages deleted."""
+        from assistant.retention import apply_retention
+
         days = self.settings.retention_days
         if not days:
             return 0
-        cutoff = self.clock() - timedelta(days=days)
-        keys = self.archive.delete_older_than(cutoff)
-        self.index.delete_messages([f"{c}:{t}" for c, t in keys])
-        flags = self.moderation.delete_older_than(cutoff)  # flags quote messages: they go too
-        logger.info("retention: deleted %d messages and %d flags older than %d days", len(keys), flags, days)
-        return len(keys)
+        report = apply_retention(self.archive, self.index, self.moderation, days=days, now=self.clock())
+        return report.messages
 
     def close(self) -> None:
         if "archive" in self.__dict__:

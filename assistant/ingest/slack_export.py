@@ -404,9 +404,7 @@ def _load_json(source: _Source, rel: str, problems: list[ExportProblem]) -> Any:
     except json.JSONDecodeError as exc:
         problems.append(ExportProblem(rel, f"is not valid JSON ({exc.msg} at line {exc.lineno})"))
     except RecursionError:
-        problems.append(
-            ExportProblem(rel, f"is nested too deeply to read (over {MAX_JSON_DEPTH} levels); skipped")
-        )
+        problems.append(ExportProblem(rel, "is nested too deeply to read; skipped"))
     except ValueError as exc:  # e.g. an integer with more digits than Python converts
         problems.append(ExportProblem(rel, f"is not valid JSON ({str(exc)[:120]})"))
     return None
@@ -429,7 +427,7 @@ def _too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
 def _first_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err["loc"]) or "record"
-    return f"{where} {err['msg']}"[:300]
+    return f"{where} {err['msg'].removeprefix('Value error, ')}"[:300]
 
 
 def _records(data: Any, rel: str, what: str, problems: list[ExportProblem]) -> Iterator[tuple[int, Any]]:

@@ -1,5 +1,5 @@
-"""Daily upkeep while the app runs: retention (really deleting old messages from the archive and the index)
-and forgetting event ids kept to deduplicate Slack's retries."""
+"""Daily upkeep while the app runs: retention (really deleting old messages from the archive and the index, see
+``assistant.retention``), the index's log sweep, and forgetting event ids kept to deduplicate Slack's retries."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from assistant.context import Context
+from assistant.retention import sweep_index
 from assistant.slack.app import EVENT_CLAIM_PREFIX
 from assistant.slack.periodic import PeriodicJob
 
@@ -37,6 +38,8 @@ class RetentionTimer(PeriodicJob):
         with self.lock:
             self.ctx.archive.forget_claims(EVENT_CLAIM_PREFIX, cutoff)
         if not self.ctx.settings.retention_days:
+            with self.lock:  # members' deletions: log rows a purge left, a vacuum deferred on a large index
+                sweep_index(self.ctx.index)
             return 0
         with self.lock:
             deleted = self.ctx.apply_retention()

@@ -362,14 +362,9 @@ class Archive:
             return [_row_to_message(r) for r in s.scalars(q.order_by(MessageRow.time)).all()]
 
     def mark_deleted(self, channel_id: str, ts: str) -> bool:
-        """Keep the row (nothing is lost) but mark it deleted so it leaves answers and the index."""
-        with self.session() as s, s.begin():
-            row = s.get(MessageRow, (channel_id, ts))
-            if row is None:
-                return False
-            row.deleted = True
-            row.indexed = False
-            return True
+        """Keep the row and its ts (threads and flags point at it), marked deleted so it leaves answers and the
+        index, with its text blanked: see ``blank_message`` (issue 14)."""
+        return self.blank_message(channel_id, ts)
 
     def unindexed(self, limit: int | None = None) -> list[Message]:
         q = select(MessageRow).where(MessageRow.indexed.is_(False)).order_by(MessageRow.time)
@@ -531,6 +526,113 @@ class Archive:
             s.execute(delete(AuditRow).where(AuditRow.at < cutoff))
         return keys
 
+    # Deletion ---------------------------------------------------------------------------------------------------
+    # Deleted content must leave the files too, not only the tables: on SQLite the connections that delete or
+    # blank it use ``secure_delete`` (freed bytes are overwritten) and the WAL is checkpointed and truncated, and
+    # retention ends with ``vacuum``. On PostgreSQL the rows go and a plain ``VACUUM`` reclaims their dead versions;
+    # PostgreSQL's own WAL archive and backups are the operator's to expire.
+    def keys_older_than(self, cutoff: datetime) -> list[tuple[str, str]]:
+        """Keys of the messages retention will delete (read first, so the index and the audit log can be cleaned
+        before the archive forgets which messages they were)."""
+        with self.session() as s:
+            rows = s.execute(
+                select(MessageRow.channel_id, MessageRow.ts).where(MessageRow.time < cutoff.timestamp())
+            ).all()
+        return [(r[0], r[1]) for r in rows]
+
+    def blank_message(self, channel_id: str, ts: str) -> bool:
+        """A member deleted the message in Slack: the row and its ts stay (threads, reply counts and flags keep
+        pointing at it), marked deleted and queued so it leaves the index, but its text, raw text and files are
+        blanked and its judgment (which quotes the text) is deleted. Moderation's flag keeps its excerpt until the
+        retention period, as evidence for moderators."""
+        with self.session() as s, s.begin():
+            self._secure(s)
+            result = s.execute(
+                update(MessageRow)
+                .where(MessageRow.channel_id == channel_id, MessageRow.ts == ts)
+                .values(deleted=True, indexed=False, text="", raw_text="", files=[])
+            )
+            if not getattr(result, "rowcount", 0):
+                return False
+            s.execute(delete(JudgmentRow).where(JudgmentRow.channel_id == channel_id, JudgmentRow.ts == ts))
+        self._checkpoint()
+        return True
+
+    def audit_for_targets(self, targets: Iterable[str]) -> list[AuditEvent]:
+        """Audit events about the given targets (e.g. ``flag:12``), oldest first."""
+        wanted = sorted(set(targets))
+        out: list[AuditRow] = []
+        with self.session() as s:
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                out.extend(s.scalars(select(AuditRow).where(AuditRow.target.in_(chunk))).all())
+        return [
+            AuditEvent(
+                id=r.id,
+                at=_aware(r.at),
+                actor=r.actor,
+                action=r.action,
+                target=r.target,
+                reason=r.reason,
+                details=r.details or {},
+            )
+            for r in sorted(out, key=lambda r: r.id)
+        ]
+
+    def redact_audit(self, events: Iterable[AuditEvent]) -> int:
+        """Overwrite the reason and details of stored audit events (the only update the log allows: retention
+        scrubbing quoted words and authors of deleted messages); returns how many rows changed."""
+        changed = 0
+        with self.session() as s, s.begin():
+            self._secure(s)
+            for e in events:
+                row = s.get(AuditRow, e.id) if e.id is not None else None
+                if row is None or (row.reason == e.reason and (row.details or {}) == e.details):
+                    continue
+                row.reason = e.reason
+                row.details = dict(e.details)
+                changed += 1
+        if changed:
+            self._checkpoint()
+        return changed
+
+    def vacuum(self) -> None:
+        """Rewrite the archive so deleted rows leave its free pages (SQLite ``VACUUM``, then the WAL is truncated),
+        or reclaim dead row versions (PostgreSQL ``VACUUM`` of the archive's tables)."""
+        if self.dialect == "sqlite":
+            self._sqlite_pragmas("PRAGMA secure_delete=ON", "VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)")
+        elif self.dialect == "postgresql":
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                present = {r[0] for r in c.exec_driver_sql("SELECT tablename FROM pg_tables")}
+                for table in Base.metadata.sorted_tables:
+                    if table.name in present:
+                        c.exec_driver_sql(f'VACUUM "{table.name}"')
+
+    def _secure(self, s: Session) -> None:
+        if self.dialect == "sqlite":
+            s.connection().exec_driver_sql("PRAGMA secure_delete=ON")
+
+    def _checkpoint(self) -> None:
+        """SQLite: copy the WAL into the file and truncate it, so earlier versions of changed pages go."""
+        if self.dialect == "sqlite":
+            busy = self._sqlite_pragmas("PRAGMA wal_checkpoint(TRUNCATE)")
+            if busy and busy[0]:
+                logger.info("archive: the WAL is in use; it is truncated at the next checkpoint")
+
+    def _sqlite_pragmas(self, *statements: str) -> Any:
+        """Run statements outside any transaction (``VACUUM`` refuses one) on a pooled DBAPI connection; returns
+        the last one's first row."""
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            row = None
+            for statement in statements:
+                cursor.execute(statement)
+                row = cursor.fetchone()
+            cursor.close()
+            return row
+        finally:
+            raw.close()
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -6,7 +6,10 @@ and collections carry ``MiniLMEmbeddingFunction`` so Chroma never falls back to 
 
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,8 +26,15 @@ from assistant.domain import Message
 from assistant.encoder import Encoder
 from assistant.errors import StoreError
 from assistant.knowledge import Clause, FactEntry, FalseClaim
+from assistant.store import chroma_log
 
 logger = logging.getLogger(__name__)
+
+#: A member's deletion rewrites ``chroma.sqlite3`` at once (``VACUUM``) up to this size; a larger file is rewritten
+#: by the daily upkeep instead (``assistant.retention.sweep_index``), so one deletion never blocks indexing for long.
+VACUUM_NOW_MAX_BYTES = 256 * 1024 * 1024
+#: How long the child process that purges and vacuums may take.
+PURGE_TIMEOUT_S = 600.0
 
 MESSAGES = "messages"
 GUIDELINES = "guidelines"
@@ -113,6 +123,11 @@ class Index:
         port: int = 8000,
     ) -> None:
         self.encoder = encoder
+        #: the embedded store's directory (``None`` for a Chroma server or an in-memory index)
+        self.path = path if not host else None
+        self.host = host
+        #: deleted records whose bytes may still be in free pages of ``chroma.sqlite3`` (a deferred vacuum)
+        self.vacuum_pending = False
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
         try:
             if host:
@@ -181,11 +196,32 @@ class Index:
             "is_reply": m.is_reply,
         }
 
-    def delete_messages(self, keys: Sequence[str]) -> None:
-        if keys:
-            col = self.collection(MESSAGES)
-            for start in range(0, len(keys), 2000):
-                col.delete(ids=list(keys[start : start + 2000]))
+    def delete_messages(self, keys: Sequence[str], *, vacuum: bool | None = None) -> int:
+        """Really delete messages from the index: from the collection, from Chroma's write-ahead log (which
+        otherwise keeps their text, author and vector) and from the file's free pages. Returns how many were
+        indexed.
+
+        ``vacuum``: rewrite ``chroma.sqlite3`` now (``True``), leave it to the caller's ``vacuum()`` (``False``,
+        retention deletes in bulk then vacuums once), or decide by size (``None``: at once up to
+        ``VACUUM_NOW_MAX_BYTES``, else at the daily upkeep). Keys never indexed (bot messages, joins) cost one
+        lookup and no purge, so ingest batches stay cheap."""
+        if not keys:
+            return 0
+        col = self.collection(MESSAGES)
+        present: list[str] = []
+        for start in range(0, len(keys), 2000):
+            chunk = list(keys[start : start + 2000])
+            present.extend(col.get(ids=chunk, include=[])["ids"])
+            col.delete(ids=chunk)
+        if present:
+            if vacuum is None:
+                vacuum = self._size() <= VACUUM_NOW_MAX_BYTES
+            try:
+                self.purge_log(present, vacuum=vacuum)
+            except StoreError as exc:  # deleted from the collection already: the daily sweep finishes the purge
+                self.vacuum_pending = True
+                logger.warning("%s; the daily upkeep will purge them", exc)
+        return len(present)
 
     def message_vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored vectors by message key: lets services reuse the one encoder pass."""
@@ -212,6 +248,68 @@ class Index:
 
     def count_messages(self) -> int:
         return int(self.collection(MESSAGES).count())
+
+    # Erasure ----------------------------------------------------------------------------------------------------
+    @property
+    def sqlite_file(self) -> Path | None:
+        """``chroma.sqlite3`` of the embedded store (``None`` for a server or in-memory index)."""
+        return self.path / "chroma.sqlite3" if self.path is not None else None
+
+    def _size(self) -> int:
+        db = self.sqlite_file
+        return db.stat().st_size if db is not None and db.exists() else 0
+
+    def purge_log(self, keys: Sequence[str] | None, *, vacuum: bool | None = True) -> int:
+        """Remove deleted messages' rows from Chroma's write-ahead log (``embeddings_queue``): of ``keys``, or of
+        every deleted message with ``None`` (the sweep); then rewrite the file (``vacuum``: always, never, or
+        ``None`` only when rows were removed or a vacuum is pending). Returns the log rows removed.
+
+        Chroma 1.5 purges its log only up to the HNSW segment's last persisted write (up to 1,000 writes behind),
+        so this removes the superseded rows of deleted ids itself; the reasons, the exact rule and why it runs
+        in a child process are in ``assistant.store.chroma_log``. A Chroma server keeps its own log: its
+        operator has to purge and vacuum it (logged)."""
+        db = self.sqlite_file
+        if db is None:
+            if self.host:
+                logger.warning(
+                    "the Chroma server at %s keeps deleted records in its log until it purges it: "
+                    "vacuum it on the server",
+                    self.host,
+                )
+            return 0
+        if vacuum is None and self.vacuum_pending:
+            vacuum = True
+        mode = {True: "always", False: "never", None: "if-removed"}[vacuum]
+        removed = self._run_purge(db, str(self.collection(MESSAGES).id), keys, mode)
+        if vacuum or (vacuum is None and removed):
+            self.vacuum_pending = False
+        elif removed:
+            self.vacuum_pending = True
+        logger.info("index: %d log rows of deleted messages purged", removed)
+        return removed
+
+    def vacuum(self) -> None:
+        """Merge the full-text index and rewrite ``chroma.sqlite3`` so deleted records leave its free pages."""
+        db = self.sqlite_file
+        if db is None or not db.exists():
+            return
+        self._run_purge(db, "", [], "always")
+        self.vacuum_pending = False
+
+    @staticmethod
+    def _run_purge(db: Path, collection_id: str, ids: Sequence[str] | None, mode: str) -> int:
+        args = [sys.executable, "-I", str(chroma_log.__file__), str(db), collection_id, mode]
+        payload = json.dumps(None if ids is None else list(ids))
+        try:
+            done = subprocess.run(
+                args, input=payload, capture_output=True, text=True, timeout=PURGE_TIMEOUT_S, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise StoreError(f"Purging deleted messages from the index at {db} failed: {exc}") from exc
+        if done.returncode != 0:
+            detail = (done.stderr.strip().splitlines() or ["no detail"])[-1]
+            raise StoreError(f"Purging deleted messages from the index at {db} failed: {detail}")
+        return int(done.stdout.strip() or 0)
 
     # Knowledge --------------------------------------------------------------------------------------------------
     def load_knowledge(
