@@ -6,12 +6,16 @@ import importlib
 import logging
 import os
 import sys
-from typing import Any
+import traceback
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
-from assistant.cli.output import err_console
+from assistant.cli.output import configure_logging, err_console
 from assistant.errors import AssistantError
+
+logger = logging.getLogger(__name__)
 
 app = typer.Typer(
     name="assistant",
@@ -29,18 +33,67 @@ COMMAND_MODULES = [
     "assistant.cli.moderation",
     "assistant.cli.judgments",
     "assistant.cli.insights",
+    "assistant.cli.db",
 ]
 
 
-def _configure_logging() -> None:
-    level = os.environ.get("ASSISTANT_LOG_LEVEL", "WARNING").upper()
-    logging.basicConfig(
-        level=getattr(logging, level, logging.WARNING),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("httpx", "chromadb", "urllib3", "transformers"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+VERBOSE = "--verbose"
+
+
+def _configure_logging(verbose: bool = False) -> None:
+    """Logs on stderr, redacted (tokens, credentials, URL passwords, configured secrets never appear); DEBUG with
+    ``--verbose``, else ``ASSISTANT_LOG_LEVEL`` (the settings apply it again once loaded, ``.env`` included)."""
+    configure_logging(verbose=verbose)
+
+
+@app.callback()
+def _options(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            VERBOSE,
+            help="Log at DEBUG level; an unexpected error also logs where it happened (files, lines, functions; "
+            "never its message).",
+        ),
+    ] = False,
+) -> None:
+    if verbose:
+        _configure_logging(verbose=True)
+
+
+def _take_verbose(args: list[str]) -> tuple[list[str], bool]:
+    """``--verbose`` anywhere before ``--`` counts (``assistant serve --verbose`` too); it is moved to the front,
+    where the option lives."""
+    end = args.index("--") if "--" in args else len(args)
+    verbose = VERBOSE in args[:end]
+    rest = [a for a in args[:end] if a != VERBOSE] + args[end:]
+    return ([VERBOSE, *rest] if verbose else rest), verbose
+
+
+def _command_name(args: list[str]) -> str:
+    return next((a for a in args if not a.startswith("-")), "assistant")
+
+
+def _log_unexpected(exc: BaseException, command: str) -> None:
+    """Where an unexpected exception happened: each exception's type and frames (file, line, function), never its
+    message or locals (they may quote a member's text or SQL parameters)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        kind = type(current)
+        frames = "\n".join(
+            f'  File "{f.filename}", line {f.lineno}, in {f.name}'
+            for f in traceback.extract_tb(current.__traceback__)
+        )
+        logger.error(
+            "unexpected %s.%s while running %s (message withheld); frames, most recent call last:\n%s",
+            kind.__module__,
+            kind.__qualname__,
+            command,
+            frames,
+        )
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
 
 
 def _register_all() -> None:
@@ -52,16 +105,19 @@ _register_all()
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point: typed errors become one sentence on stderr and exit code 1, never a traceback."""
+    """Entry point: typed errors become one sentence on stderr and exit code 1, and so does any other exception
+    (named by its type only; ``--verbose`` logs where it happened): never a traceback."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    _configure_logging()
+    args, verbose = _take_verbose(list(sys.argv[1:] if argv is None else argv))
+    command = _command_name(args)
+    _configure_logging(verbose=verbose)
     try:
-        return app(args=argv, standalone_mode=False)
+        return app(args=args, standalone_mode=False)
     except AssistantError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("aborted")
@@ -69,12 +125,20 @@ def main(argv: list[str] | None = None) -> Any:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+        # A usage error (typer vendors click: its exceptions are not ``click.ClickException``) shows itself.
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            sys.exit(exit_code)
+        if verbose:
+            _log_unexpected(exc, command)
+        err_console.print(
+            f"[bold red]error:[/] unexpected {escape(type(exc).__name__)} while running {escape(command)}; "
+            f"run again with {VERBOSE} to log the details",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

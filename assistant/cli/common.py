@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from assistant.cli.output import apply_log_level
 from assistant.config import load_settings
 from assistant.context import Context
 
@@ -19,4 +20,6 @@ DataDirOpt = Annotated[
 
 def make_context(data_dir: Path | None = None) -> Context:
     overrides = {"data_dir": data_dir} if data_dir else {}
-    return Context(load_settings(**overrides))
+    settings = load_settings(**overrides)
+    apply_log_level(settings.log_level)  # ASSISTANT_LOG_LEVEL may come from .env, which logging cannot see
+    return Context(settings)

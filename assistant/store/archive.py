@@ -634,5 +634,6 @@ class Archive:
         finally:
             raw.close()
 
+
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
