@@ -235,6 +235,7 @@ def make_server(
         host=host,
         port=port,
         log_level="warning",
+        log_config=None,  # uvicorn logs through the root handlers, which redact secrets (the CLI installs them)
         lifespan="off",
         access_log=False,
     )
