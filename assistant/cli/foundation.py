@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -31,10 +32,11 @@ def ingest(
     """Ingest a Slack workspace export (idempotent): archive, encode, judge and index every message."""
     started = time.perf_counter()
     include_dms = include_dms or load_settings().ingest_direct_messages
-    # A bad path fails here, before models load.
-    contents = read_export(path, progress=not json_out, include_direct_messages=include_dms)
     ctx = make_context(data_dir)
-    report = ctx.pipeline.ingest_contents(contents, str(path), started=started, progress=not json_out)
+    with ctx.archive.writer_lock(what="ingest"):  # one writer at a time: a second ingest stops here, at once
+        # A bad path fails here, before models load.
+        contents = read_export(path, progress=not json_out, include_direct_messages=include_dms)
+        report = ctx.pipeline.ingest_contents(contents, str(path), started=started, progress=not json_out)
     result = {
         "source": str(path),
         "channels": report.channels,
@@ -62,7 +64,10 @@ def ingest(
 def demo(data_dir: DataDirOpt = None, json_out: JsonOpt = False) -> None:
     """Run the main job on embedded defaults: the bundled sample workspace, local models, Chroma, SQLite."""
     ctx = make_context(data_dir or Path("assistant-data") / "demo")
-    report = run_demo(ctx, progress=not json_out)
+    if ctx.settings.data_dir.exists():  # a fresh data directory, as run_demo makes it, before the archive opens
+        shutil.rmtree(ctx.settings.data_dir)
+    with ctx.archive.writer_lock(what="demo"):
+        report = run_demo(ctx, fresh=False, progress=not json_out)
     if json_out:
         print_json(report)
         return

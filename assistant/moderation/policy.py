@@ -73,12 +73,13 @@ class PolicyStore:
 
     def save(self, channel_id: str, override: PolicyOverride) -> None:
         with self.archive.session() as s, s.begin():
-            s.merge(
-                PolicyRow(
-                    channel_id=channel_id,
-                    payload=override.model_dump(mode="json"),
-                    updated_at=datetime.now(UTC),
-                )
+            s.execute(
+                self.archive.upsert(PolicyRow, ["channel_id"], ["payload", "updated_at"]),
+                {
+                    "channel_id": channel_id,
+                    "payload": override.model_dump(mode="json"),
+                    "updated_at": datetime.now(UTC),
+                },
             )
 
     def resolve(

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import case, delete, or_, select, update
 
 from assistant.domain.judgments import Evidence, Span
 from assistant.domain.records import FlagStatus, ModerationActionKind
 from assistant.errors import NotFoundError
 from assistant.moderation.models import ActionRecord, ClauseRef, FlagRecord, SimilarFlag
-from assistant.moderation.tables import ActionRow, AlertRow, FlagRow, create_tables
+from assistant.moderation.tables import ActionRow, AlertRow, FlagRow
 from assistant.store import Archive
 
 _PAYLOAD_FIELDS = (
@@ -72,11 +72,10 @@ def _to_record(row: FlagRow) -> FlagRecord:
 
 
 class ModerationStore:
-    """Short transactions over the moderation tables (same engine as the archive)."""
+    """Short transactions over the moderation tables (same engine as the archive, whose migrations make them)."""
 
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
-        create_tables(archive.engine)
 
     # Flags --------------------------------------------------------------------------------------------------
     def flag_for(self, channel_id: str, ts: str) -> FlagRecord | None:
@@ -92,30 +91,34 @@ class ModerationStore:
             return _to_record(row)
 
     def insert(self, flag: FlagRecord) -> FlagRecord:
+        """Store a new flag; if the message was flagged meanwhile (another process), that flag is returned:
+        one flag per message, and never an ``IntegrityError``."""
         now = datetime.now(UTC)
+        values = {
+            "channel_id": flag.channel_id,
+            "ts": flag.ts,
+            "message_time": float(flag.ts),
+            "user_id": flag.user_id,
+            "thread_ts": flag.thread_ts,
+            "judgment": flag.judgment,
+            "score": flag.score,
+            "threshold": flag.threshold,
+            "payload": _payload(flag),
+            "status": str(flag.status),
+            "decision": flag.decision,
+            "decided_by": flag.decided_by,
+            "shadow": flag.shadow,
+            "message_deleted": flag.message_deleted,
+            "alert_id": flag.alert_id,
+            "edits": flag.edits,
+            "created_at": flag.created_at,
+            "updated_at": now,
+        }
         with self.archive.session() as s, s.begin():
-            row = FlagRow(
-                channel_id=flag.channel_id,
-                ts=flag.ts,
-                message_time=float(flag.ts),
-                user_id=flag.user_id,
-                thread_ts=flag.thread_ts,
-                judgment=flag.judgment,
-                score=flag.score,
-                threshold=flag.threshold,
-                payload=_payload(flag),
-                status=str(flag.status),
-                decision=flag.decision,
-                decided_by=flag.decided_by,
-                shadow=flag.shadow,
-                message_deleted=flag.message_deleted,
-                alert_id=flag.alert_id,
-                edits=flag.edits,
-                created_at=flag.created_at,
-                updated_at=now,
-            )
-            s.add(row)
-            s.flush()
+            s.execute(self.archive.upsert(FlagRow, ["channel_id", "ts"]), values)
+            row = s.scalars(
+                select(FlagRow).where(FlagRow.channel_id == flag.channel_id, FlagRow.ts == flag.ts)
+            ).one()
             return _to_record(row)
 
     def update(self, flag: FlagRecord) -> FlagRecord:
@@ -205,11 +208,16 @@ class ModerationStore:
             return int(row.id)
 
     def extend_alert(self, alert_id: int, at: float) -> None:
+        """Widen the alert's time span to include ``at`` (one atomic update: concurrent extends both count)."""
         with self.archive.session() as s, s.begin():
-            row = s.get(AlertRow, alert_id)
-            if row is not None:
-                row.first_time = min(row.first_time, at)
-                row.last_time = max(row.last_time, at)
+            s.execute(
+                update(AlertRow)
+                .where(AlertRow.id == alert_id)
+                .values(
+                    first_time=case((AlertRow.first_time > at, at), else_=AlertRow.first_time),
+                    last_time=case((AlertRow.last_time < at, at), else_=AlertRow.last_time),
+                )
+            )
 
     def alerts(self, channel_id: str | None = None) -> list[tuple[int, str, float]]:
         """(alert id, channel id, first message time) of every alert."""

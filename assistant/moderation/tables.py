@@ -1,5 +1,8 @@
 """Moderation tables, declared on the archive's ``Base`` so SQLite and PostgreSQL deployments get them alike.
 
+The archive's migrations (``assistant.store.migrations``) create and change them, whether or not moderation was
+imported first; a change here needs a new revision there.
+
 Flags carry a status that changes as moderators act; every change is also an append-only row in
 ``moderation_actions`` and the audit log, so no decision is ever lost.
 """
@@ -9,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Boolean, DateTime, Engine, Float, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assistant.store.schema import Base
@@ -81,7 +84,3 @@ class PolicyRow(Base):
 
 
 TABLES: list[Table] = [cast(Table, row.__table__) for row in (FlagRow, AlertRow, ActionRow, PolicyRow)]
-
-
-def create_tables(engine: Engine) -> None:
-    Base.metadata.create_all(engine, tables=TABLES)

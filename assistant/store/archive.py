@@ -2,23 +2,52 @@
 
 Writes are idempotent upserts keyed by ``(channel_id, ts)`` so re-ingesting an export or replaying a Slack
 event changes nothing; a message whose content changed is marked for re-indexing and re-judging.
+
+Safe with several writers: every insert is an atomic ``INSERT … ON CONFLICT`` (never read-then-insert), write
+transactions on SQLite start with ``BEGIN IMMEDIATE`` (they wait their turn instead of failing), and long jobs
+take ``writer_lock`` (a PostgreSQL advisory lock, or a file lock next to the SQLite file): one writer at a time.
+The schema is brought to the head revision at start-up (``assistant.store.migrations``). No NUL character is
+ever written (PostgreSQL refuses them), and SQL errors never carry the rows' values.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
-from sqlalchemy import Engine, Row, Text, cast, create_engine, delete, event, func, or_, select, update
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    Table,
+    Text,
+    case,
+    cast,
+    create_engine,
+    delete,
+    event,
+    false,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from assistant.domain import AuditEvent, Channel, Judgment, Member, Message, Thread
 from assistant.domain.workspace import NON_CONVERSATION_SUBTYPES, Edit, FileRef, Reaction
-from assistant.errors import NotFoundError, StoreError
+from assistant.errors import ConfigError, NotFoundError, StoreError
 from assistant.store.schema import (
     AuditRow,
     Base,
@@ -33,6 +62,9 @@ from assistant.store.schema import (
 logger = logging.getLogger(__name__)
 
 _CHUNK = 500
+#: Execution option marking a connection that will write: on SQLite its transaction starts ``BEGIN IMMEDIATE``.
+_WRITE = "assistant_write"
+_URL_HINT = "write it as postgresql://user:password@host:5432/database or sqlite:////path/to/archive.sqlite3"
 
 
 @dataclass
@@ -48,7 +80,43 @@ class UpsertResult:
         return self
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def strip_nul(value: Any) -> Any:
+    """``value`` without NUL characters in any string it holds (PostgreSQL text and JSON refuse them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {strip_nul(k): strip_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(strip_nul(v) for v in value)
+    return value
+
+
+def _json_dumps(value: Any) -> str:
+    return json.dumps(strip_nul(value))
+
+
+def _has_nul(params: Any) -> bool:
+    if isinstance(params, str):
+        return "\x00" in params
+    if isinstance(params, dict):
+        return any(_has_nul(v) for v in params.values())
+    if isinstance(params, list | tuple):
+        return any(_has_nul(v) for v in params)
+    return False
+
+
+def _strip_nul_params(
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _executemany: bool
+) -> tuple[str, Any]:
+    """Last line before the driver: no string parameter carries a NUL (whatever table it is written to)."""
+    if parameters and _has_nul(parameters):
+        parameters = strip_nul(parameters)
+    return statement, parameters
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # the driver's own transaction handling off: SQLAlchemy's "begin" event below says BEGIN, and how
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -57,37 +125,120 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn: Connection) -> None:
+    """Writers take SQLite's write lock up front (waiting up to the busy timeout): a transaction that read
+    first and writes later would otherwise fail at once ("database is locked") when another writer got in."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+
+
+def _without_row_values(context: ExceptionContext) -> BaseException | None:
+    """PostgreSQL's DETAIL quotes the failing row ("Failing row contains (…, the message text, …)"): errors keep
+    the server's first line only (the full diagnostics stay on ``orig.diag`` for a debugger, never in a log)."""
+    orig, wrapped = context.original_exception, context.sqlalchemy_exception
+    message = str(orig)
+    if "\nDETAIL:" not in message or not isinstance(wrapped, DBAPIError):
+        return None
+    orig.args = (message.split("\nDETAIL:", 1)[0],)
+    return type(wrapped)(
+        wrapped.statement,
+        None,
+        orig,
+        hide_parameters=True,
+        connection_invalidated=wrapped.connection_invalidated,
+    )
+
+
 def make_engine(url: str) -> Engine:
-    """Engine for SQLite (WAL, for one instance) or PostgreSQL (for several instances)."""
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    """Engine for SQLite (WAL, for one instance) or PostgreSQL (for several instances).
+
+    A URL that cannot be used is a ``ConfigError`` naming DATABASE_URL (never repeating it: it holds the
+    password); statements that fail never echo their parameters (message rows) either.
+    """
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url.removeprefix(prefix)
     try:
-        engine = create_engine(url, pool_pre_ping=True, future=True)
-    except (SQLAlchemyError, ImportError) as exc:
-        raise StoreError(f"DATABASE_URL cannot be used: {exc}") from exc
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, json_serializer=_json_dumps)
+    except ValueError:  # e.g. int("5432x") for the port
+        raise ConfigError(f"DATABASE_URL cannot be parsed (is the port a number?): {_URL_HINT}.") from None
+    except ArgumentError:
+        raise ConfigError(f"DATABASE_URL is not a database URL the archive can use: {_URL_HINT}.") from None
+    except ImportError as exc:
+        raise ConfigError(
+            f"DATABASE_URL names a database driver that is not installed ({exc.name}): use PostgreSQL or SQLite."
+        ) from None
+    except SQLAlchemyError:
+        raise ConfigError(f"DATABASE_URL cannot be used: {_URL_HINT}.") from None
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+    else:
+        event.listen(engine, "handle_error", _without_row_values)
+    event.listen(engine, "before_cursor_execute", _strip_nul_params, retval=True)
     return engine
 
 
+class _ArchiveSession(Session):
+    """A session whose explicit ``begin()`` (the archive's idiom for "this transaction writes") takes the write
+    lock at once on SQLite; reads (autobegin) stay plain ``BEGIN`` and never wait for writers (WAL)."""
+
+    def begin(self, nested: bool = False) -> SessionTransaction:
+        transaction = super().begin(nested=nested)
+        if not nested and self.bind is not None and self.bind.dialect.name == "sqlite":
+            options: dict[str, Any] = {_WRITE: True}
+            self.connection(execution_options=options)
+        return transaction
+
+
+def insert_for(dialect: str, table: Any) -> Any:
+    """The dialect's ``INSERT`` (PostgreSQL or SQLite), which has ``on_conflict_do_nothing/_do_update``."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def upsert_statement(
+    dialect: str, table: Any, keys: Sequence[str], update_columns: Sequence[str] | None = None
+) -> Any:
+    """``INSERT … ON CONFLICT (keys) DO UPDATE SET`` the given columns from the new row (``DO NOTHING`` when
+    none): one atomic statement, so two writers of the same row never raise ``IntegrityError``."""
+    stmt = insert_for(dialect, table)
+    if not update_columns:
+        return stmt.on_conflict_do_nothing(index_elements=list(keys))
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={c: stmt.excluded[c] for c in update_columns}
+    )
+
+
+def _lock_key(conn: Connection, purpose: str) -> int:
+    """A 64-bit advisory lock key for this purpose in this database and schema (schemas share locks)."""
+    database, schema = conn.execute(text("SELECT current_database(), current_schema()")).one()
+    digest = hashlib.blake2b(f"assistant:{purpose}:{database}:{schema}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _first_line(exc: BaseException | None) -> str:
+    return str(exc or "").strip().splitlines()[0] if str(exc or "").strip() else type(exc).__name__
+
+
 def _message_values(m: Message) -> dict[str, Any]:
-    return {
-        "channel_id": m.channel_id,
-        "ts": m.ts,
-        "time": float(m.ts),
-        "user_id": m.user_id,
-        "text": m.text,
-        "raw_text": m.raw_text,
-        "thread_ts": m.thread_ts,
-        "subtype": m.subtype,
-        "bot_id": m.bot_id,
-        "reactions": [r.model_dump() for r in m.reactions],
-        "reply_count": m.reply_count,
-        "reply_users": list(m.reply_users),
-        "files": [f.model_dump() for f in m.files],
-        "edited": m.edited.model_dump() if m.edited else None,
-        "deleted": m.deleted,
-    }
+    return strip_nul(
+        {
+            "channel_id": m.channel_id,
+            "ts": m.ts,
+            "time": float(m.ts),
+            "user_id": m.user_id,
+            "text": m.text,
+            "raw_text": m.raw_text,
+            "thread_ts": m.thread_ts,
+            "subtype": m.subtype,
+            "bot_id": m.bot_id,
+            "reactions": [r.model_dump() for r in m.reactions],
+            "reply_count": m.reply_count,
+            "reply_users": list(m.reply_users),
+            "files": [f.model_dump() for f in m.files],
+            "edited": m.edited.model_dump() if m.edited else None,
+            "deleted": m.deleted,
+        }
+    )
 
 
 def _row_to_message(row: MessageRow | Row[Any]) -> Message:
@@ -113,73 +264,185 @@ _CONTENT_FIELDS = ("text", "raw_text", "deleted")
 
 
 class Archive:
-    """Repository over the archive tables; every method opens and commits its own short transaction."""
+    """Repository over the archive tables; every method opens and commits its own short transaction.
 
-    def __init__(self, url: str) -> None:
+    Opening an archive brings its schema to the head revision (creating a fresh one), unless ``migrate=False``
+    (``assistant db current`` looks without changing anything).
+    """
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        try:
-            Base.metadata.create_all(self.engine)
-        except OperationalError as exc:
-            raise StoreError(f"Cannot open the archive at {self.engine.url!r}: {exc.orig}") from exc
+        self._sessions = sessionmaker(self.engine, class_=_ArchiveSession, expire_on_commit=False)
+        if migrate:
+            self.upgrade()
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     def session(self) -> Session:
+        """A session: reads as they come; ``with s.begin():`` for a transaction that writes."""
         return self._sessions()
 
     def close(self) -> None:
         self.engine.dispose()
 
+    def insert(self, table: Any) -> Any:
+        """This archive's dialect ``INSERT`` for ``table`` (with ``on_conflict_do_nothing/_do_update``)."""
+        return insert_for(self.dialect, _table(table))
+
+    def upsert(self, table: Any, keys: Sequence[str], update_columns: Sequence[str] | None = None) -> Any:
+        """An atomic upsert statement for ``table`` (see ``upsert_statement``); execute it with rows."""
+        return upsert_statement(self.dialect, _table(table), keys, update_columns)
+
+    # Schema -----------------------------------------------------------------------------------------------------
+    def schema_revision(self) -> tuple[str | None, str]:
+        """(the revision the archive is at, or None before migrations; the head this release knows)."""
+        from assistant.store import migrations
+
+        with self._opening(), self.engine.connect() as conn:
+            return migrations.current(conn), migrations.head()
+
+    def upgrade(self) -> str:
+        """Bring the schema to the head revision; says what was done: current, created, adopted, upgraded.
+
+        Runs under the schema lock (a PostgreSQL transaction advisory lock; SQLite's write lock), so processes
+        starting together on an empty database wait for the first one instead of racing its ``CREATE TABLE``.
+        """
+        from assistant.store import migrations
+
+        with self._opening():
+            with self.engine.connect() as conn:  # the usual case: one read, nothing to do
+                if migrations.current(conn) == migrations.head():
+                    return "current"
+            with self.engine.execution_options(**{_WRITE: True}).begin() as conn:
+                if self.dialect == "postgresql":
+                    conn.execute(select(func.pg_advisory_xact_lock(_lock_key(conn, "schema"))))
+                done = migrations.bring_to_head(conn)
+        if done != "current":
+            logger.info("archive schema %s to %s", done, migrations.head())
+        return done
+
+    @contextmanager
+    def _opening(self) -> Iterator[None]:
+        try:
+            yield
+        except OperationalError as exc:
+            raise StoreError(f"Cannot open the archive at {self.engine.url!r}: {_first_line(exc.orig)}") from None
+
+    # One writer at a time ---------------------------------------------------------------------------------------
+    @contextmanager
+    def writer_lock(self, what: str = "ingest") -> Iterator[None]:
+        """Hold the archive's writer lock for a long job (an ingest): another holder, in this process or any
+        other, makes this raise ``StoreError("another <what> is running on this archive")`` at once.
+
+        PostgreSQL: a session advisory lock (per database and schema) on a connection kept for the duration;
+        SQLite: a file lock next to the database file. Both end with the holder, even if it is killed.
+        """
+        busy = f"another {what} is running on this archive"
+        if self.dialect == "postgresql":
+            with self._opening():
+                conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                try:
+                    key = _lock_key(conn, "writer")
+                    got = conn.execute(select(func.pg_try_advisory_lock(key))).scalar()
+                except BaseException:
+                    conn.close()
+                    raise
+            if not got:
+                conn.close()
+                raise StoreError(busy)
+            try:
+                yield
+            finally:
+                try:
+                    conn.execute(select(func.pg_advisory_unlock(key)))
+                except SQLAlchemyError:  # the server ends a session's locks with it: drop the connection
+                    conn.invalidate()
+                finally:
+                    conn.close()
+            return
+        from filelock import FileLock, Timeout
+
+        database = self.engine.url.database
+        if not database or database == ":memory:":  # one connection, one process: nothing to share
+            yield
+            return
+        lock = FileLock(str(Path(database).resolve()) + ".lock", timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreError(busy) from None
+        except OSError as exc:
+            raise StoreError(f"Cannot lock the archive at {database}: {exc.strerror or exc}") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
     # Channels and members ---------------------------------------------------------------------------------------
     def upsert_channels(self, channels: Iterable[Channel]) -> int:
-        n = 0
+        rows: list[dict[str, Any]] = []
+        memberships: list[dict[str, Any]] = []
+        for c in channels:
+            rows.append(
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "created": c.created,
+                    "is_private": c.is_private,
+                    "is_archived": c.is_archived,
+                    "kind": getattr(c, "kind", "channel"),
+                    "topic": c.topic,
+                    "purpose": c.purpose,
+                }
+            )
+            memberships.extend({"channel_id": c.id, "user_id": uid, "joined_at": None} for uid in c.members)
+        if not rows:
+            return 0
+        rows = list({r["id"]: r for r in rows}.values())
         with self.session() as s, s.begin():
-            for c in channels:
-                s.merge(
-                    ChannelRow(
-                        id=c.id,
-                        name=c.name,
-                        created=c.created,
-                        is_private=c.is_private,
-                        is_archived=c.is_archived,
-                        topic=c.topic,
-                        purpose=c.purpose,
-                    )
-                )
-                for uid in c.members:
-                    if s.get(MembershipRow, (c.id, uid)) is None:
-                        s.add(MembershipRow(channel_id=c.id, user_id=uid, joined_at=None))
-                n += 1
-        return n
+            s.execute(self.upsert(ChannelRow, ["id"], [k for k in rows[0] if k != "id"]), rows)
+            if memberships:
+                s.execute(self.upsert(MembershipRow, ["channel_id", "user_id"]), memberships)
+        return len(rows)
 
     def upsert_members(self, members: Iterable[Member]) -> int:
-        n = 0
+        rows = list({m.id: m.model_dump() for m in members}.values())
+        if not rows:
+            return 0
         with self.session() as s, s.begin():
-            for m in members:
-                s.merge(MemberRow(**m.model_dump()))
-                n += 1
-        return n
+            s.execute(self.upsert(MemberRow, ["id"], [k for k in rows[0] if k != "id"]), rows)
+        return len(rows)
 
     def add_membership(self, channel_id: str, user_id: str, joined_at: datetime | None) -> None:
+        """Record a membership; a known join time only moves earlier (the first join seen is the join)."""
         with self.session() as s, s.begin():
-            row = s.get(MembershipRow, (channel_id, user_id))
-            if row is None:
-                s.add(MembershipRow(channel_id=channel_id, user_id=user_id, joined_at=joined_at))
-            elif joined_at and (row.joined_at is None or _aware(row.joined_at) > joined_at):
-                row.joined_at = joined_at
+            s.execute(
+                self.upsert(MembershipRow, ["channel_id", "user_id"]),
+                {"channel_id": channel_id, "user_id": user_id, "joined_at": joined_at},
+            )
+            if joined_at is not None:
+                s.execute(
+                    update(MembershipRow)
+                    .where(
+                        MembershipRow.channel_id == channel_id,
+                        MembershipRow.user_id == user_id,
+                        or_(MembershipRow.joined_at.is_(None), MembershipRow.joined_at > joined_at),
+                    )
+                    .values(joined_at=joined_at)
+                )
 
     def remove_membership(self, channel_id: str, user_id: str) -> bool:
         """Someone left a channel: membership is current state (their join stays in the message history)."""
         with self.session() as s, s.begin():
-            row = s.get(MembershipRow, (channel_id, user_id))
-            if row is None:
-                return False
-            s.delete(row)
-            return True
+            result = s.execute(
+                delete(MembershipRow).where(
+                    MembershipRow.channel_id == channel_id, MembershipRow.user_id == user_id
+                )
+            )
+            return _rowcount(result) > 0
 
     def channels(self) -> list[Channel]:
         with self.session() as s:
@@ -194,6 +457,7 @@ class Archive:
                     created=_aware(r.created) if r.created else None,
                     is_private=r.is_private,
                     is_archived=r.is_archived,
+                    kind=_kind(r.kind),
                     topic=r.topic,
                     purpose=r.purpose,
                     members=sorted(members.get(r.id, [])),
@@ -239,39 +503,64 @@ class Archive:
 
     # Messages ---------------------------------------------------------------------------------------------------
     def upsert_messages(self, messages: Sequence[Message]) -> UpsertResult:
-        """Insert new messages, update changed ones (marking them for re-indexing), skip identical ones."""
+        """Insert new messages, update changed ones (marking them for re-indexing), skip identical ones.
+
+        Safe against a concurrent writer of the same messages: a row that appeared since it was read is
+        upserted (``ON CONFLICT DO UPDATE``), and marked for re-indexing only if its content differs."""
         result = UpsertResult()
+        table = _table(MessageRow)
         with self.session() as s, s.begin():
             for start in range(0, len(messages), _CHUNK):
                 chunk = messages[start : start + _CHUNK]
                 by_channel: dict[str, list[str]] = {}
                 for m in chunk:
                     by_channel.setdefault(m.channel_id, []).append(m.ts)
-                existing: dict[tuple[str, str], MessageRow] = {}
+                existing: dict[tuple[str, str], dict[str, Any]] = {}
                 for cid, tss in by_channel.items():
-                    for row in s.scalars(
-                        select(MessageRow).where(MessageRow.channel_id == cid, MessageRow.ts.in_(tss))
-                    ):
-                        existing[(row.channel_id, row.ts)] = row
+                    for row in s.execute(select(table).where(table.c.channel_id == cid, table.c.ts.in_(tss))):
+                        existing[(row.channel_id, row.ts)] = dict(row._mapping)
+                inserts: dict[tuple[str, str], dict[str, Any]] = {}
+                updates: dict[tuple[str, str], dict[str, Any]] = {}
                 for m in chunk:
+                    key = (m.channel_id, m.ts)
                     values = _message_values(m)
-                    found = existing.get((m.channel_id, m.ts))
+                    found = existing.get(key)
                     if found is None:
-                        new = MessageRow(**values, indexed=False)
-                        s.add(new)
-                        existing[(m.channel_id, m.ts)] = new
+                        inserts[key] = values
+                        existing[key] = dict(values)
                         result.inserted += 1
                         continue
-                    changed = {k: v for k, v in values.items() if getattr(found, k) != v}
+                    changed = {k: v for k, v in values.items() if found[k] != v}
                     if not changed:
                         result.unchanged += 1
                         continue
-                    for k, v in changed.items():
-                        setattr(found, k, v)
-                    if any(k in changed for k in _CONTENT_FIELDS):
-                        found.indexed = False
+                    found.update(changed)
                     result.updated += 1
+                    if key in inserts:  # the same message twice in one batch: the last one wins
+                        inserts[key].update(changed)
+                        continue
+                    pending = updates.setdefault(key, {})
+                    pending.update(changed)
+                    if any(k in changed for k in _CONTENT_FIELDS):
+                        pending["indexed"] = False
+                if inserts:
+                    s.execute(self._message_upsert(table), [{**v, "indexed": False} for v in inserts.values()])
+                for (cid, ts), values in updates.items():
+                    s.execute(update(table).where(table.c.channel_id == cid, table.c.ts == ts).values(**values))
         return result
+
+    def _message_upsert(self, table: Table) -> Any:
+        stmt = self.insert(table)
+        new = stmt.excluded
+        content_changed = or_(*(table.c[k].is_distinct_from(new[k]) for k in _CONTENT_FIELDS))
+        columns = [c.name for c in table.columns if c.name not in ("channel_id", "ts", "indexed", "moderated")]
+        return stmt.on_conflict_do_update(
+            index_elements=["channel_id", "ts"],
+            set_={
+                **{c: new[c] for c in columns},
+                "indexed": case((content_changed, false()), else_=table.c.indexed),
+            },
+        )
 
     def get_message(self, channel_id: str, ts: str) -> Message:
         with self.session() as s:
@@ -401,29 +690,34 @@ class Archive:
 
     def set_reactions(self, channel_id: str, ts: str, reactions: list[Reaction]) -> bool:
         with self.session() as s, s.begin():
-            row = s.get(MessageRow, (channel_id, ts))
-            if row is None:
-                return False
-            row.reactions = [r.model_dump() for r in reactions]
-            return True
+            result = s.execute(
+                update(MessageRow)
+                .where(MessageRow.channel_id == channel_id, MessageRow.ts == ts)
+                .values(reactions=[r.model_dump() for r in reactions])
+            )
+            return _rowcount(result) > 0
 
     # Judgments --------------------------------------------------------------------------------------------------
     def save_judgments(self, judgments: Iterable[Judgment]) -> None:
+        rows = {
+            (j.channel_id, j.ts): {
+                "channel_id": j.channel_id,
+                "ts": j.ts,
+                "toxicity": j.toxicity.score,
+                "misinformation": j.misinformation.score,
+                "negative": j.sentiment.probs.get("negative", 0.0),
+                "want": j.want.score,
+                "sentiment": j.sentiment.label,
+                "payload": j.model_dump(mode="json"),
+                "model_version": j.model_version,
+            }
+            for j in judgments
+        }
+        if not rows:
+            return
+        columns = [k for k in next(iter(rows.values())) if k not in ("channel_id", "ts")]
         with self.session() as s, s.begin():
-            for j in judgments:
-                s.merge(
-                    JudgmentRow(
-                        channel_id=j.channel_id,
-                        ts=j.ts,
-                        toxicity=j.toxicity.score,
-                        misinformation=j.misinformation.score,
-                        negative=j.sentiment.probs.get("negative", 0.0),
-                        want=j.want.score,
-                        sentiment=j.sentiment.label,
-                        payload=j.model_dump(mode="json"),
-                        model_version=j.model_version,
-                    )
-                )
+            s.execute(self.upsert(JudgmentRow, ["channel_id", "ts"], columns), list(rows.values()))
 
     def judgment(self, channel_id: str, ts: str) -> Judgment | None:
         with self.session() as s:
@@ -484,33 +778,37 @@ class Archive:
 
     def set_state(self, key: str, value: dict[str, Any]) -> None:
         with self.session() as s, s.begin():
-            s.merge(KeyValueRow(key=key, value=value))
+            s.execute(self.upsert(KeyValueRow, ["key"], ["value"]), {"key": key, "value": value})
 
     def claim_once(self, key: str) -> bool:
-        """Record ``key`` (e.g. a Slack event id) and say whether it was new: deduplicates retries."""
+        """Record ``key`` (e.g. a Slack event id) and say whether it was new: deduplicates retries. Atomic, so
+        of two processes claiming the same key exactly one gets True; a database that cannot be written is a
+        ``StoreError`` (the event is retried later), never a silent "already seen"."""
         try:
             with self.session() as s, s.begin():
-                if s.get(KeyValueRow, key) is not None:
-                    return False
-                s.add(KeyValueRow(key=key, value={"at": datetime.now(UTC).isoformat()}))
-            return True
-        except SQLAlchemyError:
-            return False
+                claim = self.upsert(KeyValueRow, ["key"]).returning(_table(KeyValueRow).c.key)
+                new = s.execute(claim, {"key": key, "value": {"at": datetime.now(UTC).isoformat()}}).first()
+                return new is not None
+        except OperationalError as exc:
+            raise StoreError(f"The archive cannot record an event right now: {_first_line(exc.orig)}") from None
 
     def forget_claims(self, prefix: str, before: datetime) -> int:
         """Drop dedup claims (``claim_once`` keys under ``prefix``) recorded before ``before``: retries of an
         event arrive within minutes, so old claims only grow the table."""
-        removed = 0
         with self.session() as s, s.begin():
-            for row in s.scalars(select(KeyValueRow).where(KeyValueRow.key.startswith(prefix))).all():
+            old: list[str] = []
+            for key, value in s.execute(
+                select(KeyValueRow.key, KeyValueRow.value).where(KeyValueRow.key.startswith(prefix))
+            ):
                 try:
-                    at = datetime.fromisoformat(str((row.value or {}).get("at")))
+                    at = datetime.fromisoformat(str((value or {}).get("at")))
                 except ValueError:
                     continue
                 if _aware(at) < before:
-                    s.delete(row)
-                    removed += 1
-        return removed
+                    old.append(key)
+            for start in range(0, len(old), _CHUNK):
+                s.execute(delete(KeyValueRow).where(KeyValueRow.key.in_(old[start : start + _CHUNK])))
+        return len(old)
 
     # Retention --------------------------------------------------------------------------------------------------
     def delete_older_than(self, cutoff: datetime) -> list[tuple[str, str]]:
@@ -637,3 +935,20 @@ class Archive:
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _kind(value: str | None) -> Literal["channel", "im", "mpim"]:
+    if value == "im":
+        return "im"
+    if value == "mpim":
+        return "mpim"
+    return "channel"
+
+
+def _table(entity: Any) -> Table:
+    """The ``Table`` of a mapped class (or the table itself)."""
+    return entity if isinstance(entity, Table) else entity.__table__
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,11 +1,15 @@
-"""Archive tables. One metadata object; services that add tables (moderation) declare them on ``Base`` too."""
+"""Archive tables. One metadata object; services that add tables (moderation) declare them on ``Base`` too.
+
+The database is brought to this shape by the Alembic migrations in ``assistant.store.migrations``; a change here
+needs a new revision there (``tests/reliability/test_store_migrations.py`` checks the two agree).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text, false
+from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, MetaData, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -140,10 +144,17 @@ class OutboxRow(Base):
 
     __tablename__ = "alert_outbox"
 
-    alert_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     is_update: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[float] = mapped_column(Float, default=0.0, index=True)
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+def all_metadata() -> MetaData:
+    """Every table of the archive, moderation's included whether or not moderation was imported yet."""
+    import assistant.moderation.tables  # noqa: F401  (declares its tables on ``Base``; imported late: it imports us)
+
+    return Base.metadata
