@@ -17,6 +17,8 @@ MASK = "***"
 
 #: Secrets shorter than this are not masked by value (too likely to match ordinary words).
 MIN_SECRET_LENGTH = 6
+#: Secrets shorter than this are masked only where they stand alone (not inside a longer word).
+WHOLE_WORD_BELOW = 16
 
 
 def _auth(match: re.Match[str]) -> str:
@@ -62,8 +64,12 @@ def redact(text: str) -> str:
     with _lock:
         secrets = sorted(_secrets, key=len, reverse=True)
     for value in secrets:
-        if value in text:
+        if value not in text:
+            continue
+        if len(value) >= WHOLE_WORD_BELOW:
             text = text.replace(value, MASK)
+        else:  # a short secret ("postgres") is masked where it stands alone, not inside "postgresql"
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", MASK, text)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from slack_sdk.errors import SlackApiError as SdkApiError
 
+from assistant import redact as redact_module
 from assistant.cli import output
 from assistant.cli.app import main
 from assistant.cli.common import make_context
@@ -109,11 +110,14 @@ def test_redact_masks_tokens_credentials_and_url_passwords(text: str, hidden: st
 
 
 def test_configured_secret_values_are_masked_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(redact_module, "_secrets", set())  # what this test registers is forgotten after it
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
     load_settings()
     assert SIGNING_SECRET not in str(StoreError(f"could not verify with {SIGNING_SECRET}"))
     register_secret("short")  # too short to mask by value: would hit ordinary words
     assert redact("a short note") == "a short note"
+    register_secret("postgres")  # a short password is masked alone, not inside a longer word
+    assert redact("postgresql+psycopg refused password postgres") == "postgresql+psycopg refused password ***"
 
 
 def test_every_assistant_error_message_is_redacted() -> None:
