@@ -20,6 +20,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+import chromadb.config
+
 from assistant.config import ENV_FILE_VARIABLE, Settings, load_settings
 from assistant.context import Context
 from assistant.encoder import Encoder, get_encoder
@@ -87,6 +89,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
         ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv(ENV_FILE_VARIABLE, str(NO_ENV_FILE))
+    # chromadb's own settings read ./.env (here the checkout's) each time an index is opened: not in tests.
+    monkeypatch.setitem(chromadb.config.Settings.model_config, "env_file", None)
     monkeypatch.chdir(REPO)
 
 

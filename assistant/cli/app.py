@@ -7,13 +7,15 @@ import logging
 import os
 import sys
 import traceback
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from assistant.cli.output import configure_logging, err_console
-from assistant.errors import AssistantError
+from assistant.config import check_env_file, env_file_path
+from assistant.errors import AssistantError, ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -96,12 +98,38 @@ def _log_unexpected(exc: BaseException, command: str) -> None:
         current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
 
 
+#: Set when the command modules could not be imported: chromadb's own settings read ``./.env`` when chromadb is
+#: imported, and raise on a file that is not UTF-8 (``main`` then names the file's problem in one line).
+_IMPORT_ERROR: Exception | None = None
+
+
 def _register_all() -> None:
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(app)
+    global _IMPORT_ERROR
+    dotenv_warnings = logging.getLogger("dotenv.main")
+    was_disabled = dotenv_warnings.disabled
+    # python-dotenv only warns about a line it cannot parse (once per reader); ``load_settings`` reports it as
+    # one ConfigError line instead.
+    dotenv_warnings.disabled = True
+    try:
+        for name in COMMAND_MODULES:
+            importlib.import_module(name).register(app)
+    except UnicodeDecodeError as exc:
+        _IMPORT_ERROR = exc
+    finally:
+        dotenv_warnings.disabled = was_disabled
 
 
 _register_all()
+
+
+def _import_problem() -> str:
+    """The one line for a failed import of the commands: the ``.env`` problem that caused it, when there is one."""
+    try:
+        check_env_file(env_file_path())
+        check_env_file(Path(".env"))  # chromadb reads ./.env whatever ASSISTANT_ENV_FILE says
+    except ConfigError as exc:
+        return exc.message
+    return f"unexpected {type(_IMPORT_ERROR).__name__} while starting; run again with {VERBOSE} to log the details"
 
 
 def main(argv: list[str] | None = None) -> Any:
@@ -114,6 +142,11 @@ def main(argv: list[str] | None = None) -> Any:
     args, verbose = _take_verbose(list(sys.argv[1:] if argv is None else argv))
     command = _command_name(args)
     _configure_logging(verbose=verbose)
+    if _IMPORT_ERROR is not None:
+        if verbose:
+            _log_unexpected(_IMPORT_ERROR, command)
+        err_console.print(f"[bold red]error:[/] {escape(_import_problem())}", highlight=False, soft_wrap=True)
+        sys.exit(1)
     try:
         return app(args=args, standalone_mode=False)
     except AssistantError as exc:

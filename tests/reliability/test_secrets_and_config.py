@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -327,3 +329,36 @@ def test_assistant_error_with_brackets_is_printed_verbatim(
     with pytest.raises(SystemExit):
         main(["retention", "--data-dir", str(tmp_path)])
     assert _one_line(capsys.readouterr().err) == "error: channel [/bold] cannot be read"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            b"A=1\n\nASSISTANT_RETENTION_DAYS 7\n",
+            'error: .env line 3 cannot be read: "ASSISTANT_RETENTION_DAYS 7" — write ASSISTANT_RETENTION_DAYS=7',
+        ),
+        (
+            b"A=1\nASSISTANT_MODERATORS=U0CAF\xe9\n",
+            "error: .env line 2 (ASSISTANT_MODERATORS) is not UTF-8 text (byte 0xe9); save the file as UTF-8.",
+        ),
+    ],
+)
+def test_the_installed_command_with_a_broken_dotenv_prints_one_line(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    """A fresh process, as a user runs it: chromadb's own settings read ./.env when it is imported (a non-UTF-8
+    file used to be a traceback there, a garbled line a python-dotenv warning per settings object)."""
+    (tmp_path / ".env").write_bytes(content)
+    env = {k: v for k, v in os.environ.items() if k != ENV_FILE_VARIABLE}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    run = subprocess.run(
+        [sys.executable, "-c", "from assistant.cli.app import main; main()", "retention", "--data-dir", "d"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 1
+    assert run.stderr.strip() == expected
