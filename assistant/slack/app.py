@@ -72,14 +72,6 @@ def build_app(
 
     _ = ctx.pipeline  # load the encoder, index and judge now: a model problem stops start-up with one sentence
     logging.getLogger("slack_bolt.App").addFilter(_DropClientTokenWarning())
-    app = App(
-        client=client,
-        signing_secret=signing_secret,
-        process_before_response=False,
-        token_verification_enabled=False,
-        raise_error_for_unhandled_request=False,
-        name="community-assistant",
-    )
     directory = Directory(client, ctx.archive)
     runtime = SlackRuntime(
         ctx=ctx,
@@ -93,7 +85,18 @@ def build_app(
         admin_client=admin_client,
     )
     runtime.backfiller.lock = runtime.work_lock
-    app.middleware(admit_events(runtime))
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=False,
+        # Bolt checks the token once now and keeps the answer: requests never wait on auth.test, so events are
+        # still recorded and acked while Slack's Web API is unreachable.
+        token_verification_enabled=True,
+        # Right after the signature check, before anything that could call Slack: the inbox records the event.
+        before_authorize=admit_events(runtime),
+        raise_error_for_unhandled_request=False,
+        name="community-assistant",
+    )
     register_listeners(app, runtime)
     ctx.pipeline.listeners.append(runtime.queue_alerts)  # after moderation: live alerts go to the outbox
     app.error(_on_error)
@@ -111,7 +114,11 @@ def admit_events(runtime: SlackRuntime) -> Callable[..., Any]:
             return next()
         event = body.get("event")
         event_type = str(event.get("type") or "") if isinstance(event, dict) else ""
-        if event_type in runtime.durable_work and runtime.inbox is not None:
+        own = isinstance(event, dict) and (
+            (runtime.bot_user_id and event.get("user") == runtime.bot_user_id)
+            or (runtime.bot_id and event.get("bot_id") == runtime.bot_id)
+        )  # Bolt drops the app's own events before any listener: they have no work to wait for
+        if event_type in runtime.durable_work and runtime.inbox is not None and not own:
             if not runtime.inbox.admit(str(event_id), event_type, body):
                 logger.info("delivery of event %s dropped: it finished before or is being worked on", event_id)
                 return BoltResponse(status=200, body="")

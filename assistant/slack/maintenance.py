@@ -11,6 +11,7 @@ from assistant.context import Context
 from assistant.retention import sweep_index
 from assistant.slack.app import EVENT_CLAIM_PREFIX
 from assistant.slack.periodic import PeriodicJob
+from assistant.store.queues import Inbox
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class RetentionTimer(PeriodicJob):
         cutoff = datetime.now(UTC) - timedelta(days=EVENT_CLAIM_DAYS)
         with self.lock:
             self.ctx.archive.forget_claims(EVENT_CLAIM_PREFIX, cutoff)
+            Inbox(self.ctx.archive).forget_done(cutoff)  # finished events; unfinished ones stay until done
         if not self.ctx.settings.retention_days:
             with self.lock:  # members' deletions: log rows a purge left, a vacuum deferred on a large index
                 sweep_index(self.ctx.index)

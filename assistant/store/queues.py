@@ -102,7 +102,8 @@ class Inbox:
             s.execute(
                 update(InboxRow)
                 .where(InboxRow.event_id == event_id)
-                .values(done_at=_moment(now), lease_until=0.0, last_error=error[:2000])
+                # The body (message text) is not kept once the work is done: the id alone deduplicates retries.
+                .values(done_at=_moment(now), lease_until=0.0, last_error=error[:2000], body={})
             )
 
     def retry_later(self, event_id: str, error: str) -> bool:
@@ -113,6 +114,7 @@ class Inbox:
             if row is None or row.done_at is not None:
                 return False
             if row.attempts >= self.backoff.max_attempts:
+                logger.error("event %s given up after %d attempts: %s", event_id, row.attempts, error)
                 row.done_at = _moment(now)
                 row.lease_until = 0.0
                 row.last_error = f"gave up after {row.attempts} attempts: {error}"[:2000]

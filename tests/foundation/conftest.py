@@ -34,6 +34,8 @@ def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]
         return
     reason = _postgres_reason()
     if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must test PostgreSQL: {reason}")
         pytest.skip(reason)
     import psycopg
 

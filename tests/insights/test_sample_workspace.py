@@ -28,7 +28,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterat
     try:
         ctx.judge  # noqa: B018 - the judgment engine must exist for wants and mood
     except ModelError as exc:
-        pytest.skip(f"judgment engine not available: {exc}")
+        pytest.fail(f"the shipped judgment heads did not load: {exc}")  # fail, never skip: they ship with us
     ctx.pipeline.ingest_export(SAMPLE_WORKSPACE)
     yield ctx
     ctx.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.foundation.conftest import PG_URL, _postgres_reason
+from tests.slack.conftest import fake_slack, memo_encoder, pinned, running_app  # noqa: F401  (Slack scenarios)
 
 
 def _postgres_url() -> Iterator[str]:

@@ -101,16 +101,16 @@ class RunningApp:
             )
         return ts
 
-    def settle(self, seconds: float = 0.3) -> None:
-        """Let work that runs after the ack finish."""
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.runtime.work_lock.acquire(timeout=0.05):
-                self.runtime.work_lock.release()
-                time.sleep(seconds)
-                if self.runtime.work_lock.acquire(timeout=0.05):
-                    self.runtime.work_lock.release()
-                    return
+    def finished(self, *event_ids: str, timeout: float = 15.0) -> None:
+        """Wait until the app recorded each event as done in its inbox: all its work (store, judge, index,
+        moderate, alert) is over, so a test can then assert what did or did not happen."""
+        inbox = self.runtime.inbox
+        assert inbox is not None
+        deadline = time.monotonic() + timeout
+        for event_id in event_ids:
+            while not (inbox.state(event_id) or {}).get("done"):
+                assert time.monotonic() < deadline, f"event {event_id} did not finish"
+                time.sleep(0.02)
 
 
 @pytest.fixture()

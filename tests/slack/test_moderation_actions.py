@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from tests.slack.conftest import ANA, BEN, GENERAL, MOD, MODS, RunningApp
@@ -94,11 +93,8 @@ def test_community_policy_shadow_and_replay(running_app: RunningApp) -> None:
 def test_shadow_mode_flags_without_alerting(running_app: RunningApp) -> None:
     app = running_app
     app.ctx.moderation.set_policy(GENERAL, "cli:test", shadow=True)
-    app.sender.event(message_event(TOXIC, "1700003100.000100", user=ANA))
-    deadline = time.monotonic() + 10
-    while app.ctx.archive.judgment(GENERAL, "1700003100.000100") is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    app.settle()
+    app.sender.event(message_event(TOXIC, "1700003100.000100", user=ANA), event_id="EvSHADOW1")
+    app.finished("EvSHADOW1")
     assert app.ctx.archive.judgment(GENERAL, "1700003100.000100") is not None
     assert [f.shadow for f in app.ctx.moderation.flags(GENERAL)] == [True]
     assert not [c for c in app.slack.calls_to("chat.postMessage") if c.params.get("channel") == MODS]
