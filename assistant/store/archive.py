@@ -118,10 +118,10 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # the driver's own transaction handling off: SQLAlchemy's "begin" event below says BEGIN, and how
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=10000")  # first: switching to WAL below must wait for other openers too
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
