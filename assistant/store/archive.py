@@ -503,7 +503,8 @@ class Archive:
 
     # Messages ---------------------------------------------------------------------------------------------------
     def upsert_messages(self, messages: Sequence[Message]) -> UpsertResult:
-        """Insert new messages, update changed ones (marking them for re-indexing), skip identical ones.
+        """Insert new messages, update changed ones (marking them for re-indexing), skip identical ones and
+        deleted ones (a member's deletion is final, whatever an older export still holds).
 
         Safe against a concurrent writer of the same messages: a row that appeared since it was read is
         upserted (``ON CONFLICT DO UPDATE``), and marked for re-indexing only if its content differs."""
@@ -529,6 +530,9 @@ class Archive:
                         inserts[key] = values
                         existing[key] = dict(values)
                         result.inserted += 1
+                        continue
+                    if found["deleted"]:  # a deletion is final: re-importing an old export does not bring it back
+                        result.unchanged += 1
                         continue
                     changed = {k: v for k, v in values.items() if found[k] != v}
                     if not changed:

@@ -220,3 +220,18 @@ def test_archive_blanks_scrubs_and_vacuums_on_both_backends(archive_url: str) ->
     if archive_url.startswith("sqlite"):  # the row keeps its author (it stays for the thread), not the words
         root = Path(archive_url.removeprefix("sqlite:///")).parent
         assert _files_holding(root, GONE_MARK) == {}
+
+
+def test_reimporting_an_export_does_not_bring_a_deleted_message_back(retention_ctx: Context) -> None:
+    ctx = retention_ctx
+    ts = _ts(timedelta(hours=3))
+    original = Message(channel_id=CHANNEL, ts=ts, user_id=GONE_AUTHOR, text=f"my {GONE_MARK} address")
+    ctx.pipeline.receive(original)
+    ctx.pipeline.delete(CHANNEL, ts)
+    # an export taken before the deletion still holds the message, word for word
+    result = ctx.archive.upsert_messages([original])
+    ctx.pipeline.process_pending()
+    assert result.updated == 0 and result.inserted == 0
+    row = ctx.archive.get_message(CHANNEL, ts)
+    assert row.deleted and row.text == ""
+    assert _files_holding(ctx.settings.data_dir, GONE_MARK) == {}
