@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.domain import Channel, Member, Message
 from assistant.domain.workspace import Edit, FileRef, Reaction
@@ -14,6 +14,31 @@ from assistant.ingest.slack_export import MAX_RAW_TEXT_CHARS, MAX_TEXT_CHARS, Ex
 
 #: Message subtypes that are talk by a person (a plain message has no subtype).
 HUMAN_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
+
+
+class MessageEvent(BaseModel):
+    """The envelope of a ``message`` event: the fields routing needs, typed (the message itself is validated
+    by ``message_from_payload``). Anything of the wrong shape is a malformed event, skipped by name."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    channel: str = ""
+    channel_type: str | None = None
+    subtype: str | None = None
+    user: str | None = None
+    ts: str | None = None
+    deleted_ts: str | None = None
+    bot_id: str | None = None
+    message: dict[str, Any] | None = None
+    previous_message: dict[str, Any] | None = None
+
+
+def message_event(event: Mapping[str, Any]) -> MessageEvent | None:
+    """The typed envelope of a ``message`` event, or None when it is malformed."""
+    try:
+        return MessageEvent.model_validate(dict(event))
+    except (ValidationError, TypeError, ValueError, RecursionError):
+        return None
 
 
 def message_from_payload(

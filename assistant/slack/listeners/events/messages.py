@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from assistant.slack.convert import HUMAN_SUBTYPES, message_from_payload
+from assistant.slack.convert import HUMAN_SUBTYPES, message_event, message_from_payload
 from assistant.slack.runtime import SlackRuntime
 
 logger = logging.getLogger(__name__)
@@ -32,34 +32,44 @@ def _from_bot(runtime: SlackRuntime, payload: dict[str, Any]) -> bool:
 
 
 def handle_message(runtime: SlackRuntime, event: dict[str, Any]) -> None:
-    channel_id = str(event.get("channel") or "")
-    if not channel_id or event.get("channel_type") in _PRIVATE_CONVERSATIONS:
+    envelope = message_event(event)
+    if envelope is None or not envelope.channel:
+        logger.info("malformed message event skipped")
         return
-    subtype = event.get("subtype")
+    channel_id = envelope.channel
+    if envelope.channel_type in _PRIVATE_CONVERSATIONS:
+        return
+    subtype = envelope.subtype
     ctx = runtime.ctx
     if subtype == "message_deleted":
-        ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
-        if ts:
-            _deleted(runtime, channel_id, str(ts))
+        ts = envelope.deleted_ts or (envelope.previous_message or {}).get("ts")
+        if isinstance(ts, str) and ts:
+            _deleted(runtime, channel_id, ts)
         return
     if subtype in ("channel_join", "group_join"):
-        if event.get("user"):
+        if envelope.user:
             runtime.directory.channel(channel_id)
-            ctx.archive.add_membership(channel_id, str(event["user"]), None)
+            ctx.archive.add_membership(channel_id, envelope.user, None)
         return
     if subtype == "message_changed":
-        payload = dict(event.get("message") or {})
+        payload = dict(envelope.message or {})
         if payload.get("subtype") == "tombstone":  # a deleted thread parent that still has replies
-            _deleted(runtime, channel_id, str(payload.get("ts")))
+            ts = payload.get("ts")
+            if isinstance(ts, str) and ts:
+                _deleted(runtime, channel_id, ts)
             return
     elif subtype in HUMAN_SUBTYPES:
         payload = dict(event)
     else:
         return
-    if _from_bot(runtime, payload) or not payload.get("user") or not payload.get("ts"):
+    if _from_bot(runtime, payload):
+        return
+    draft = message_from_payload(payload, channel_id)  # checked before any Slack call is spent on it
+    if draft is None or not draft.user_id:
+        logger.info("malformed message event in %s skipped", channel_id)
         return
     runtime.directory.channel(channel_id)
-    runtime.directory.ensure_member(str(payload["user"]))
+    runtime.directory.ensure_member(draft.user_id)
     message = message_from_payload(
         payload, channel_id, runtime.directory.user_names(), runtime.directory.channel_names()
     )
