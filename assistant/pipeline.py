@@ -22,7 +22,6 @@ from assistant.encoder import Encoder
 from assistant.ingest import ExportContents, ExportProblem, read_export
 from assistant.store import Archive, Index
 from assistant.store.archive import UpsertResult
-from assistant.store.progress import is_finished, mark_moderated, unfinished
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +108,7 @@ class Pipeline:
     def process_pending(self, *, progress: bool = False, limit: int | None = None) -> int:
         """Encode, judge, index and moderate every message stored but not through every step (new, changed, or
         interrupted by a crash), or only the ``limit`` oldest of them."""
-        pending = unfinished(self.archive, limit)
+        pending = self.archive.unfinished(limit)
         if not pending:
             return 0
         bar = None
@@ -148,7 +147,7 @@ class Pipeline:
         for listener in self.listeners:
             listener(batch)
         self._step("moderated", batch)
-        mark_moderated(self.archive, keys)
+        self.archive.mark_moderated(keys)
         self._step("done", batch)
         return batch
 
@@ -160,7 +159,7 @@ class Pipeline:
         """A live message (new or edited): store it, and process it unless it already went through every step
         unchanged (a redelivery of an event that finished)."""
         result = self.archive.upsert_messages([message])
-        if result.unchanged and is_finished(self.archive, message.channel_id, message.ts):
+        if result.unchanged and self.archive.is_finished(message.channel_id, message.ts):
             return ProcessedBatch()
         stored = self.archive.get_message(message.channel_id, message.ts)
         self._step("stored", ProcessedBatch(messages=[stored], announce=announce))

@@ -666,7 +666,34 @@ class Archive:
         with self.session() as s:
             return [_row_to_message(r) for r in s.scalars(q).all()]
 
+    def unfinished(self, limit: int | None = None) -> list[Message]:
+        """Messages not yet through every step of the pipeline (not indexed, or not moderated), oldest first:
+        new, changed, or interrupted by a crash between two steps."""
+        q = (
+            select(MessageRow)
+            .where(or_(MessageRow.indexed.is_(False), MessageRow.moderated.is_(False)))
+            .order_by(MessageRow.time)
+        )
+        if limit:
+            q = q.limit(limit)
+        with self.session() as s:
+            return [_row_to_message(r) for r in s.scalars(q).all()]
+
+    def is_finished(self, channel_id: str, ts: str) -> bool:
+        """Whether the message went through every step (a redelivered event for it has nothing left to do)."""
+        with self.session() as s:
+            row = s.get(MessageRow, (channel_id, ts))
+            return bool(row is not None and row.indexed and row.moderated)
+
     def mark_indexed(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Encoded, judged and in the index."""
+        self._mark(keys, indexed=True)
+
+    def mark_moderated(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Moderation's own done mark, set after its flags (and any alert for the outbox) were written."""
+        self._mark(keys, moderated=True)
+
+    def _mark(self, keys: Iterable[tuple[str, str]], **values: bool) -> None:
         with self.session() as s, s.begin():
             by_channel: dict[str, list[str]] = {}
             for cid, ts in keys:
@@ -676,7 +703,7 @@ class Archive:
                     s.execute(
                         update(MessageRow)
                         .where(MessageRow.channel_id == cid, MessageRow.ts.in_(tss[start : start + _CHUNK]))
-                        .values(indexed=True)
+                        .values(**values)
                     )
 
     def mark_all_unindexed(self) -> int:
@@ -761,18 +788,7 @@ class Archive:
         if action:
             q = q.where(AuditRow.action == action)
         with self.session() as s:
-            return [
-                AuditEvent(
-                    id=r.id,
-                    at=_aware(r.at),
-                    actor=r.actor,
-                    action=r.action,
-                    target=r.target,
-                    reason=r.reason,
-                    details=r.details or {},
-                )
-                for r in s.scalars(q).all()
-            ]
+            return [_audit_event(r) for r in s.scalars(q).all()]
 
     # Small state ------------------------------------------------------------------------------------------------
     def get_state(self, key: str) -> dict[str, Any] | None:
@@ -868,18 +884,7 @@ class Archive:
             for start in range(0, len(wanted), _CHUNK):
                 chunk = wanted[start : start + _CHUNK]
                 out.extend(s.scalars(select(AuditRow).where(AuditRow.target.in_(chunk))).all())
-        return [
-            AuditEvent(
-                id=r.id,
-                at=_aware(r.at),
-                actor=r.actor,
-                action=r.action,
-                target=r.target,
-                reason=r.reason,
-                details=r.details or {},
-            )
-            for r in sorted(out, key=lambda r: r.id)
-        ]
+        return [_audit_event(r) for r in sorted(out, key=lambda r: r.id)]
 
     def redact_audit(self, events: Iterable[AuditEvent]) -> int:
         """Overwrite the reason and details of stored audit events (the only update the log allows: retention
@@ -935,6 +940,18 @@ class Archive:
             return row
         finally:
             raw.close()
+
+
+def _audit_event(r: AuditRow) -> AuditEvent:
+    return AuditEvent(
+        id=r.id,
+        at=_aware(r.at),
+        actor=r.actor,
+        action=r.action,
+        target=r.target,
+        reason=r.reason,
+        details=r.details or {},
+    )
 
 
 def _aware(value: datetime) -> datetime:

@@ -21,7 +21,6 @@ from assistant.context import Context
 from assistant.encoder import Encoder
 from assistant.pipeline import ProcessedBatch
 from assistant.slack.app import build_app
-from assistant.store.progress import unfinished
 from tests.slack.conftest import DEFAULT_NOW, GENERAL, MODS
 from tests.slack.doubles import SIGNING_SECRET, KeywordJudge, MemoEncoder
 from tests.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
@@ -101,7 +100,7 @@ def test_an_ingest_killed_after_any_step_is_finished_by_the_next_run(
         again.pipeline.ingest_export(export)  # the operator runs the same command again
         flags = _flags(again)
         assert len(flags) == len(TOXIC) == len(set(flags)), f"killed after {step}: every flag, once"
-        assert not unfinished(again.archive), "every message went through every step"
+        assert not again.archive.unfinished(), "every message went through every step"
         assert again.index.count_messages() == len(TOXIC) + len(FINE)
         assert len(again.archive.judgments()) == len(TOXIC) + len(FINE)
         created = again.archive.audit(action="flag_created")
