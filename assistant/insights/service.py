@@ -60,25 +60,16 @@ class InsightsService:
         self.newcomer_days = newcomer_days
         self.permalink_base = permalink_base
         self._snapshot: Snapshot | None = None
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: str | None = None
         self._lock = threading.Lock()
         self._keywords: tuple[int, KeywordIndex] | None = None
 
     # Snapshot ---------------------------------------------------------------------------------------------------
-    def _archive_stamp(self) -> tuple[int, int]:
-        from sqlalchemy import func, select
-
-        from assistant.store.schema import JudgmentRow, MessageRow
-
-        with self.archive.session() as s:
-            messages = int(s.scalar(select(func.count()).select_from(MessageRow)) or 0)
-            judged = int(s.scalar(select(func.count()).select_from(JudgmentRow)) or 0)
-        return messages, judged
-
     def snapshot(self, visible_channel_ids: Iterable[str] | None = None) -> Snapshot:
-        """The current snapshot, reloaded when messages or judgments were added, restricted to visible channels."""
+        """The current snapshot, reloaded whenever the archive's content changed (added, edited or deleted, by
+        this process or another: ``Archive.data_version``), restricted to visible channels."""
         with self._lock:
-            stamp = self._archive_stamp()
+            stamp = self.archive.data_version()
             if self._snapshot is None or stamp != self._stamp:
                 self._snapshot = load_snapshot(self.archive, permalink_base=self.permalink_base)
                 self._stamp = stamp

@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -175,7 +177,42 @@ def make_engine(url: str) -> Engine:
     else:
         event.listen(engine, "handle_error", _without_row_values)
     event.listen(engine, "before_cursor_execute", _strip_nul_params, retval=True)
+    event.listen(engine, "before_cursor_execute", _note_content_write)
+    event.listen(engine, "rollback", _forget_content_write)
     return engine
+
+
+#: Tables whose rows answers are computed from: a committed write to one of them changes ``DATA_VERSION``.
+CONTENT_TABLES = frozenset({"messages", "judgments", "members", "channels", "memberships", "moderation_flags"})
+#: State key holding a token that changes with every committed write to the content tables (any process).
+DATA_VERSION = "data-version"
+_WRITTEN = "assistant_content_written"
+_DML = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+def _note_content_write(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+    found = _DML.match(statement)
+    if found and found.group(1).lower() in CONTENT_TABLES:
+        conn.info[_WRITTEN] = True
+
+
+def _forget_content_write(conn: Connection) -> None:
+    conn.info.pop(_WRITTEN, None)
+
+
+def _bump_data_version(session: Session) -> None:
+    """Before a session commits a write to the content tables, give the data a new version token in the same
+    transaction: caches of computed answers (in this process or another) see the change on their next look,
+    edits and deletions included, which row counts alone would miss."""
+    if not session.in_transaction():
+        return
+    conn = session.connection()
+    if not conn.info.pop(_WRITTEN, False):
+        return
+    table = _table(KeyValueRow)
+    stmt = upsert_statement(conn.dialect.name, table, ["key"], ["value"])
+    conn.execute(stmt, [{"key": DATA_VERSION, "value": {"token": uuid.uuid4().hex}}])
+    conn.info.pop(_WRITTEN, None)
 
 
 class _ArchiveSession(Session):
@@ -188,6 +225,9 @@ class _ArchiveSession(Session):
             options: dict[str, Any] = {_WRITE: True}
             self.connection(execution_options=options)
         return transaction
+
+
+event.listen(_ArchiveSession, "before_commit", lambda session: _bump_data_version(session))
 
 
 def insert_for(dialect: str, table: Any) -> Any:
@@ -791,6 +831,10 @@ class Archive:
             return [_audit_event(r) for r in s.scalars(q).all()]
 
     # Small state ------------------------------------------------------------------------------------------------
+    def data_version(self) -> str:
+        """A token that changes whenever messages, judgments, members, channels or flags change (any process)."""
+        return str((self.get_state(DATA_VERSION) or {}).get("token", ""))
+
     def get_state(self, key: str) -> dict[str, Any] | None:
         with self.session() as s:
             row = s.get(KeyValueRow, key)
