@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING
 
 from assistant.clock import Clock, system_clock
 from assistant.config import Settings
-from assistant.encoder import Encoder, get_encoder
 from assistant.knowledge import Knowledge, load_knowledge
-from assistant.pipeline import Pipeline
-from assistant.store import Archive, Index
-from assistant.store.index import MESSAGES
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the heavy parts (torch, transformers, Chroma) are imported when first used, not at start-up
+    from assistant.encoder import Encoder
     from assistant.insights import InsightsService, QAService
     from assistant.judgments import JudgmentEngine
     from assistant.moderation import ModerationService
+    from assistant.pipeline import Pipeline
+    from assistant.store.archive import Archive
+    from assistant.store.index import Index
     from assistant.summaries import SummaryService
 
 logger = logging.getLogger(__name__)
@@ -35,11 +35,15 @@ class Context:
 
     @cached_property
     def archive(self) -> Archive:
+        from assistant.store.archive import Archive
+
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         return Archive(self.settings.archive_url)
 
     @cached_property
     def encoder(self) -> Encoder:
+        from assistant.encoder import get_encoder
+
         return get_encoder(
             self.settings.encoder_model,
             batch_size=self.settings.encoder_batch_size,
@@ -53,6 +57,8 @@ class Context:
 
     @cached_property
     def index(self) -> Index:
+        from assistant.store.index import MESSAGES, Index
+
         index = Index(
             self.encoder,
             path=None if self.settings.chroma_host else self.settings.chroma_path,
@@ -77,6 +83,8 @@ class Context:
 
     @cached_property
     def pipeline(self) -> Pipeline:
+        from assistant.pipeline import Pipeline
+
         pipeline = Pipeline(self.archive, self.encoder, self.index, self.judge)
         pipeline.listeners.append(self.moderation.handle)  # flags for every batch (ingest, backfill, live)
         return pipeline
@@ -99,7 +107,7 @@ class Context:
 
         return InsightsService(
             self.archive,
-            self.index,
+            lambda: self.index,  # loaded (with the encoder) only when an answer needs vectors
             want_threshold=self.settings.threshold("want"),
             quiet_weeks=self.settings.insights_quiet_weeks,
             newcomer_days=self.settings.insights_newcomer_days,

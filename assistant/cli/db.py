@@ -6,18 +6,22 @@ look before, or upgrade a PostgreSQL archive ahead of starting several instances
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from assistant.cli.common import DataDirOpt, JsonOpt, make_context
 from assistant.cli.output import console, print_json
-from assistant.store.archive import Archive
+
+if TYPE_CHECKING:
+    from assistant.store.archive import Archive
 
 db_app = typer.Typer(help="The archive's schema: which revision it is at, and upgrading it.", no_args_is_help=True)
 
 
 def _archive(data_dir: Any) -> Archive:
+    from assistant.store.archive import Archive  # SQLAlchemy is imported when a command runs, not for --help
+
     settings = make_context(data_dir).settings
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return Archive(settings.archive_url, migrate=False)

@@ -13,9 +13,7 @@ from rich.table import Table
 from assistant.cli.common import DataDirOpt, JsonOpt, make_context
 from assistant.cli.output import console, err_console, print_json
 from assistant.errors import ConfigError
-from assistant.moderation import audit as audit_export
 from assistant.moderation.models import CalibrationReport, ChannelPolicy, ReplayReport
-from assistant.moderation.policy import parse_assignments
 
 
 def _operator() -> str:
@@ -39,7 +37,7 @@ def replay(
     json_out: JsonOpt = False,
 ) -> None:
     """Re-judge stored history under a proposed policy: what it would flag, and agreement with past decisions."""
-    overrides = {k: v for k, v in parse_assignments(set_ or []).items() if v is not None}
+    overrides = {k: v for k, v in _assignments(set_ or []).items() if v is not None}
     ctx = make_context(data_dir)
     report = ctx.moderation.replay(channel, since_days=since, overrides=overrides)
     if json_out:
@@ -92,6 +90,8 @@ def audit(
         raise ConfigError(f"Unknown format {fmt!r}: use csv or jsonl.")
     ctx = make_context(data_dir)
     events = ctx.moderation.audit_log(since_days=since, action=action)
+    from assistant.moderation import audit as audit_export
+
     text = audit_export.export(events, "csv" if fmt == "csv" else "jsonl")
     if out is None:
         typer.echo(text, nl=False)
@@ -127,7 +127,7 @@ def policy(
     ctx = make_context(data_dir)
     service = ctx.moderation
     changes = {
-        "thresholds": parse_assignments(set_) if set_ else None,
+        "thresholds": _assignments(set_) if set_ else None,
         "enabled": enable,
         "shadow": shadow,
         "exempt": exempt,
@@ -188,3 +188,9 @@ def register(app: typer.Typer) -> None:
     app.command()(replay)
     app.command()(audit)
     app.command()(policy)
+
+
+def _assignments(values: list[str]) -> dict[str, float | None]:
+    from assistant.moderation.policy import parse_assignments  # imports the archive: only when asked
+
+    return parse_assignments(values)

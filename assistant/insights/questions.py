@@ -11,13 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from assistant.encoder import Encoder
 from assistant.insights.data import Snapshot
 from assistant.insights.periods import Window, aware, calendar_month, last, period_start, rolling, since, to_date
+
+if TYPE_CHECKING:
+    from assistant.encoder import Encoder
 
 Intent = Literal[
     "search", "quiet", "newcomers", "twins", "contributors", "wants", "mood", "guidelines", "topics", "activity"

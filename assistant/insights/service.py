@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,7 +34,10 @@ from assistant.insights.models import (
 from assistant.insights.periods import PeriodName, rolling, to_date
 from assistant.insights.topics import topics_report
 from assistant.insights.wants import channel_wants
-from assistant.store import Archive, Index
+from assistant.store import Archive
+
+if TYPE_CHECKING:
+    from assistant.store.index import Index
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +48,7 @@ class InsightsService:
     def __init__(
         self,
         archive: Archive,
-        index: Index,
+        index: Index | Callable[[], Index],
         *,
         want_threshold: float = 0.5,
         quiet_weeks: int = 3,
@@ -54,7 +58,9 @@ class InsightsService:
     ) -> None:
         self.archive = archive
         self.clock = clock
-        self.index = index
+        # The index itself, or how to get it: metrics, members and digests never need vectors (nor the encoder).
+        self._index: Index | None = None
+        self._index_source = index
         self.want_threshold = want_threshold
         self.quiet_weeks = quiet_weeks
         self.newcomer_days = newcomer_days
@@ -87,6 +93,13 @@ class InsightsService:
     def refresh(self) -> None:
         with self._lock:
             self._snapshot = None
+
+    @property
+    def index(self) -> Index:
+        if self._index is None:
+            source = self._index_source
+            self._index = source() if callable(source) else source
+        return self._index
 
     def vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         return self.index.message_vectors(keys)

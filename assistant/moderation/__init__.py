@@ -1,4 +1,12 @@
-"""Moderation core (no Slack imports): policy, flags with evidence, actions, audit, calibration, replay."""
+"""Moderation core (no Slack imports): policy, flags with evidence, actions, audit, calibration, replay.
+
+``ModerationService`` (which needs the index and the judgment engine) is imported on first use, so the CLI's
+policy and audit commands start without loading models.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from assistant.moderation.gateway import ModerationGateway
 from assistant.moderation.models import (
@@ -11,7 +19,9 @@ from assistant.moderation.models import (
     FlagRecord,
     ReplayReport,
 )
-from assistant.moderation.service import ModerationService
+
+if TYPE_CHECKING:
+    from assistant.moderation.service import ModerationService
 
 __all__ = [
     "ActionOutcome",
@@ -25,3 +35,11 @@ __all__ = [
     "ModerationService",
     "ReplayReport",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ModerationService":
+        from assistant.moderation.service import ModerationService
+
+        return ModerationService
+    raise AttributeError(f"module 'assistant.moderation' has no attribute {name!r}")

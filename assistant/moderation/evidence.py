@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant.domain import Judgment
 from assistant.knowledge import Knowledge
 from assistant.moderation.models import ClauseRef, FlagRecord, SimilarFlag
-from assistant.store import Index
+
+if TYPE_CHECKING:
+    from assistant.store.index import Index
 
 logger = logging.getLogger(__name__)
 

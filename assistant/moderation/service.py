@@ -46,10 +46,11 @@ from assistant.moderation.replay import run_replay
 from assistant.moderation.rules import Crossing, evaluate
 from assistant.moderation.store import ModerationStore
 from assistant.prompts import render_prompt
-from assistant.store import Archive, Index
+from assistant.store import Archive
 
 if TYPE_CHECKING:
     from assistant.pipeline import Judge, ProcessedBatch
+    from assistant.store.index import Index
 
 logger = logging.getLogger(__name__)
 

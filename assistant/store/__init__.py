@@ -1,6 +1,24 @@
-"""Persistence: the archive (SQLAlchemy over SQLite or PostgreSQL) and the index (Chroma collections)."""
+"""Persistence: the archive (SQLAlchemy over SQLite or PostgreSQL) and the index (Chroma collections).
+
+``Index`` is imported on first use: commands that never touch vectors (``--help``, metrics, audit, policy) do
+not pay for importing Chroma.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from assistant.store.archive import Archive
-from assistant.store.index import Index, MessageFilter
+
+if TYPE_CHECKING:
+    from assistant.store.index import Index, MessageFilter
 
 __all__ = ["Archive", "Index", "MessageFilter"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("Index", "MessageFilter"):
+        from assistant.store import index
+
+        return getattr(index, name)
+    raise AttributeError(f"module 'assistant.store' has no attribute {name!r}")
