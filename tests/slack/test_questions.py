@@ -26,11 +26,13 @@ def test_mention_gets_a_threaded_answer_with_citations(running_app: RunningApp) 
     event["type"] = "app_mention"
     reply = app.sender.event(event)
     assert reply.status == 200 and reply.seconds < 3.0
-    (post,) = app.slack.wait_for(
+    (placeholder,) = app.slack.wait_for(
         "chat.postMessage", where=lambda c: c.params.get("channel") == GENERAL and c.params.get("thread_ts") == ts
     )
+    assert "Reading" in placeholder.params["text"], "the question is acknowledged in the thread at once"
+    (post,) = app.slack.wait_for("chat.update", where=lambda c: c.params.get("channel") == GENERAL)
     text = json.dumps(post.params["blocks"], ensure_ascii=False)
-    assert "Sources" in text and "[1]" in text
+    assert "Sources" in text and "[1]" in text, "the answer replaces the placeholder in place"
     assert f"p{public.replace('.', '')}" in text, "the public message is cited with a link"
     # Ana is in #secret-plans, but the answer is posted in #general where others read it.
     assert "zebra" not in text and SECRET not in text and "secret-plans" not in text
@@ -39,7 +41,8 @@ def test_mention_gets_a_threaded_answer_with_citations(running_app: RunningApp) 
 def test_ask_is_ephemeral_and_respects_private_channels(running_app: RunningApp) -> None:
     app = running_app
     seed_discussion(app)
-    app.sender.command("/ask", "what did people say about dark mode?", BEN, GENERAL)
+    heard = app.sender.command("/ask", "what did people say about dark mode?", BEN, GENERAL)
+    assert heard.status == 200 and heard.seconds < 3.0 and "Reading" in heard.body, "acknowledged at once"
     (ben,) = app.slack.wait_for("chat.postEphemeral", where=lambda c: c.params.get("user") == BEN)
     assert ben.params["channel"] == GENERAL
     ben_text = json.dumps(ben.params["blocks"], ensure_ascii=False)

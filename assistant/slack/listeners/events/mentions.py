@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 MAX_QUESTION = 1000
 
+READING = "Reading the channels everyone here can see…"
 HELP = "Ask me about your communities, e.g. “@Community Assistant what do people in #design want most?”"
 
 
@@ -49,18 +50,33 @@ def answer_mention(runtime: SlackRuntime, event: dict[str, Any]) -> None:
         str(event.get("text") or ""), runtime.directory.user_names(), runtime.directory.channel_names()
     )
     if not question:
-        blocks, text = error_blocks(HELP), HELP
-    else:
-        try:
-            visible = runtime.visibility.visible_in_reply(user_id, channel_id)
-            answer = runtime.ctx.qa.ask(question, channel=None, visible_channel_ids=visible)
-            answer = answer.model_copy(update={"citations": visible_citations(runtime, answer.citations, visible)})
-            blocks, text = answer_blocks(question, answer), answer_text(answer)
-        except AssistantError as exc:
-            blocks, text = error_blocks(exc.message), exc.message
+        _reply(runtime, channel_id, thread_ts, error_blocks(HELP), HELP)
+        return
+    # Say at once that the question was heard; the answer replaces this line when it is ready.
+    placeholder = _reply(runtime, channel_id, thread_ts, [], READING)
     try:
-        runtime.client.chat_postMessage(
+        visible = runtime.visibility.visible_in_reply(user_id, channel_id)
+        answer = runtime.ctx.qa.ask(question, channel=None, visible_channel_ids=visible)
+        answer = answer.model_copy(update={"citations": visible_citations(runtime, answer.citations, visible)})
+        blocks, text = answer_blocks(question, answer), answer_text(answer)
+    except AssistantError as exc:
+        blocks, text = error_blocks(exc.message), exc.message
+    if placeholder is not None:
+        try:
+            runtime.client.chat_update(channel=channel_id, ts=placeholder, text=text, blocks=as_payload(blocks))
+            return
+        except SdkApiError as exc:
+            logger.warning("answer could not replace its placeholder in %s: %s", channel_id, error_code(exc))
+    _reply(runtime, channel_id, thread_ts, blocks, text)
+
+
+def _reply(runtime: SlackRuntime, channel_id: str, thread_ts: str, blocks: list[Any], text: str) -> str | None:
+    """Post in the thread; returns the new message's ts (None when Slack refused)."""
+    try:
+        response = runtime.client.chat_postMessage(
             channel=channel_id, thread_ts=thread_ts, text=text, blocks=as_payload(blocks), unfurl_links=False
         )
     except SdkApiError as exc:
-        logger.error("answer to %s in %s not posted: %s", user_id, channel_id, error_code(exc))
+        logger.error("reply in %s not posted: %s", channel_id, error_code(exc))
+        return None
+    return str(response.get("ts") or "") or None
