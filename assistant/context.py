@@ -16,6 +16,7 @@ from assistant.config import Settings
 from assistant.knowledge import Knowledge, load_knowledge
 
 if TYPE_CHECKING:  # the heavy parts (torch, transformers, Chroma) are imported when first used, not at start-up
+    from assistant.claims import ClaimsService
     from assistant.encoder import Encoder
     from assistant.insights import InsightsService, QAService
     from assistant.judgments import JudgmentEngine
@@ -79,7 +80,19 @@ class Context:
         from assistant.judgments import load_judge
 
         version = None if self.settings.encoder_model else str(getattr(self.encoder, "version", ""))
-        return load_judge(self.settings, self.index, self.knowledge, encoder_version=version)
+        judge = load_judge(self.settings, self.index, self.knowledge, encoder_version=version)
+        if judge.claims is not None:
+            judge.claims.attach(self.claims.matrix)  # claims come from the archive's claims store
+        return judge
+
+    @cached_property
+    def claims(self) -> ClaimsService:
+        """The claims store (``assistant.claims``), seeded once from the knowledge folder's false claims."""
+        from assistant.claims import ClaimsService
+
+        service = ClaimsService(self.archive, self.encoder, clock=self.clock)
+        service.seed(self.knowledge)
+        return service
 
     @cached_property
     def pipeline(self) -> Pipeline:
@@ -96,8 +109,13 @@ class Context:
         """Policy, flags with evidence, actions, audit, calibration and replay (see ``assistant.moderation``)."""
         from assistant.moderation import ModerationService
 
-        return ModerationService(
-            self.archive, self.index, self.knowledge, self.settings, judge=self.judge, clock=self.clock
+        return ModerationService(  # the index and judge load on first use: policy and audit need neither
+            self.archive,
+            lambda: self.index,
+            self.knowledge,
+            self.settings,
+            judge=lambda: self.judge,
+            clock=self.clock,
         )
 
     @cached_property

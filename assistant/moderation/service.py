@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -83,29 +84,45 @@ class ModerationService:
     def __init__(
         self,
         archive: Archive,
-        index: Index,
+        index: Index | Callable[[], Index],
         knowledge: Knowledge,
         settings: Settings,
         gateway: ModerationGateway | None = None,
         *,
-        judge: Judge | None = None,
+        judge: Judge | Callable[[], Judge | None] | None = None,
         auto_calibrate: bool = True,
         clock: Clock = system_clock,
     ) -> None:
         self.archive = archive
         #: "now" for "the last N days" (flags, audit, replay)
         self.clock = clock
-        self.index = index
+        # The index and the judge, or how to get them: policy, audit and flag reads never load a model.
+        self._index_source = index
+        self._judge_source = judge
         self.knowledge = knowledge
         self.settings = settings
         self.gateway = gateway
-        self.judge = judge
         self.auto_calibrate = auto_calibrate
         self.store = ModerationStore(archive)
         self.policies = PolicyStore(archive, settings)
-        self.clauses = ClauseFinder(index, knowledge)
         self._lock = threading.RLock()
         self._vectors: dict[str, np.ndarray] = {}
+
+    @cached_property
+    def index(self) -> Index:
+        source = self._index_source
+        return source() if callable(source) else source
+
+    @cached_property
+    def judge(self) -> Judge | None:
+        source = self._judge_source
+        if source is None or hasattr(source, "judge"):  # a judge (its class may be callable: test doubles)
+            return cast("Judge | None", source)
+        return cast("Callable[[], Judge | None]", source)()
+
+    @cached_property
+    def clauses(self) -> ClauseFinder:
+        return ClauseFinder(self.index, self.knowledge)
 
     def attach_gateway(self, gateway: ModerationGateway | None) -> None:
         """The Slack app connects its side effects here once it has a client."""

@@ -40,3 +40,9 @@ def test_metrics_on_an_empty_archive_imports_no_model_or_index_library(tmp_path:
     result = _probe("metrics", "--json", "--data-dir", str(tmp_path / "data"))
     assert result["heavy"] == [], "a metric needs the archive, not the encoder or Chroma"
     assert json.loads(str(result["out"])) is not None
+
+
+def test_policy_and_audit_import_no_model_or_index_library(tmp_path: Path) -> None:
+    for argv in (["policy", "--json"], ["audit", "--format", "jsonl"]):
+        result = _probe(*argv, "--data-dir", str(tmp_path / "data"))
+        assert result["heavy"] == [], f"{argv[0]} reads policies and the audit log, never a model"
