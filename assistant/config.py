@@ -7,10 +7,8 @@ else is prefixed ``ASSISTANT_``. A bad value becomes a one-line ``ConfigError`` 
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -445,16 +443,3 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(f"{env_file} cannot be read ({type(exc).__name__}).") from None
     _register_secrets(settings)
     return settings
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """Process-wide settings for adapters; core code receives a ``Settings`` explicitly."""
-    return load_settings()
-
-
-def parse_json_setting(name: str, raw: str) -> Any:
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"Setting {name} is not valid JSON: {exc.msg}.") from None

@@ -236,11 +236,6 @@ def since(start: datetime, now: datetime, label: str) -> Window:
     return Window(start, end, label=label, kind="span", short=label, comparison=f"the previous {length}")
 
 
-def week_key(when: datetime) -> tuple[int, int]:
-    iso = _utc(when).isocalendar()
-    return (iso[0], iso[1])
-
-
 def week_index(when: datetime) -> int:
     """Weeks since an epoch Monday: consecutive weeks differ by exactly one."""
     monday = period_start("week", when)

@@ -8,7 +8,7 @@ Keeping them here (not in the service) lets adapters import them without pulling
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -251,6 +251,3 @@ class DailyVolume(BaseModel):
     day: str
     alerts: int
     flags: int
-
-
-Direction = Literal["raise", "lower", "keep"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
@@ -29,7 +29,6 @@ from assistant.moderation.calibration import allow_suggestions, calibrate_channe
 from assistant.moderation.evidence import CLEAR_CATEGORY, ClauseFinder, similar_flags
 from assistant.moderation.gateway import ModerationGateway
 from assistant.moderation.models import (
-    POSITIVE_DECISIONS,
     WORKSPACE,
     ActionOutcome,
     ActionRecord,
@@ -717,9 +716,6 @@ class ModerationService:
     def audit_log(self, since_days: float | None = None, action: str | None = None) -> list[AuditEvent]:
         since = self.clock() - timedelta(days=since_days) if since_days else None
         return self.archive.audit(since=since, action=action)
-
-    def decided_positive(self, flags: Iterable[FlagRecord]) -> list[FlagRecord]:
-        return [f for f in flags if f.decision in {str(k) for k in POSITIVE_DECISIONS}]
 
     def judged_history(
         self, channel_id: str | None, since: datetime | None

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError as SdkApiError
 
 from assistant.domain import Channel
-from assistant.errors import ConfigError, NotFoundError
+from assistant.errors import NotFoundError
 from assistant.slack.convert import channel_from_info, member_from_info
 from assistant.slack.web import error_code, to_error
 from assistant.store import Archive
@@ -117,13 +117,3 @@ class Directory:
         self.archive.upsert_members([member])
         with self._lock:
             self._users[member.id] = member.label
-
-
-def require_channel_setting(directory: Directory, ref: str | None, name: str) -> str | None:
-    """Resolve a channel named by a setting such as ``MODERATORS_CHANNEL``, with a sentence on failure."""
-    if not ref:
-        return None
-    try:
-        return directory.resolve_channel(ref)
-    except NotFoundError as exc:
-        raise ConfigError(f"{name} is set to {ref!r}, but {exc.message[0].lower()}{exc.message[1:]}") from None

@@ -38,9 +38,6 @@ class Visibility:
         conversations = {c.id for c in self.archive.channels() if c.kind != "channel"}
         return {cid for cid, uid, _ in self.archive.memberships() if uid == user_id and cid in conversations}
 
-    def private_channel_ids(self) -> set[str]:
-        return {c.id for c in self.archive.channels() if c.is_private}
-
     def member_of(self, user_id: str) -> frozenset[str]:
         """Channels (public and private) ``user_id`` belongs to; empty when Slack cannot tell us."""
         now = time.monotonic()
@@ -82,9 +79,6 @@ class Visibility:
         if channel_id in self.member_of(user_id) or channel_id in public:
             allowed.add(channel_id)
         return allowed
-
-    def can_see(self, user_id: str, channel_id: str) -> bool:
-        return channel_id in self.visible_to(user_id)
 
     def forget(self, user_id: str | None = None) -> None:
         with self._lock:
