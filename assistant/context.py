@@ -139,7 +139,7 @@ class Context:
         from assistant.insights import QAService
         from assistant.llm import make_chat_model
 
-        return QAService(self.insights, self.index, make_chat_model(self.settings))
+        return QAService(self.insights, lambda: self.index, make_chat_model(self.settings))  # index on first use
 
     @cached_property
     def summaries(self) -> SummaryService:

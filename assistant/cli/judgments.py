@@ -163,10 +163,38 @@ def bench(
     threads: Annotated[
         int | None, typer.Option("--threads", help="torch threads for all three models (default: torch's).")
     ] = None,
+    insights: Annotated[
+        bool,
+        typer.Option(
+            "--insights",
+            help="Instead: write --messages synthetic messages into a fresh archive under --data-dir and time "
+            "each kind of insight answer (cold CLI and warm service) and its peak RSS.",
+        ),
+    ] = False,
+    messages: Annotated[int, typer.Option("--messages", min=100, help="--insights: archive size.")] = 10_000,
     data_dir: DataDirOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Throughput and batch-1 latency of the judgment pass, the encoder alone, and a RoBERTa-base classifier."""
+    """Throughput and batch-1 latency of the judgment pass, the encoder alone, and a RoBERTa-base classifier;
+    or, with --insights, how insight answers scale with the archive."""
+    if insights:
+        from assistant.insights.bench import run_insights_bench
+
+        where = data_dir or Path("bench-insights")
+        report = run_insights_bench(Path(where) / f"n{messages}", messages)
+        if json_out:
+            print_json(report.model_dump(mode="json"))
+            return
+        console.print(
+            f"{report.messages} messages written in {report.write_seconds}s; CLI start-up "
+            f"{report.cli_startup_seconds}s"
+        )
+        for a in report.answers:
+            console.print(
+                f"{a.kind:>9}: cold {a.cold_seconds}s ({a.beyond_startup_seconds}s beyond start-up, "
+                f"peak RSS {a.cold_peak_rss_mb} MB); warm p50 {a.warm_p50_seconds}s, p95 {a.warm_p95_seconds}s"
+            )
+        return
     import torch
 
     from assistant.judgments.bench import run_bench

@@ -15,9 +15,11 @@ import json
 import logging
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -34,8 +36,9 @@ from assistant.insights.service import InsightsService
 from assistant.insights.topics import topics_report
 from assistant.insights.wants import channel_wants
 from assistant.prompts import render_prompt
-from assistant.store import Index
-from assistant.store.index import MessageFilter
+
+if TYPE_CHECKING:  # Chroma is imported only when an answer searches the index
+    from assistant.store.index import Index
 
 logger = logging.getLogger(__name__)
 
@@ -71,11 +74,19 @@ class _Draft:
 
 
 class QAService:
-    def __init__(self, insights: InsightsService, index: Index, llm: BaseChatModel | None = None) -> None:
+    def __init__(
+        self, insights: InsightsService, index: Index | Callable[[], Index], llm: BaseChatModel | None = None
+    ) -> None:
         self.insights = insights
-        self.index = index
+        # The index, or how to get it: answers from metrics (activity, mood, quiet...) never load it.
+        self._index_source = index
         self.llm = llm
-        self.classifier = IntentClassifier(index.encoder)
+        self.classifier = IntentClassifier(lambda: self.index.encoder)
+
+    @cached_property
+    def index(self) -> Index:
+        source = self._index_source
+        return source() if callable(source) and not hasattr(source, "search_messages") else source  # type: ignore[return-value]
 
     # Public -----------------------------------------------------------------------------------------------------
     def ask(
@@ -343,6 +354,8 @@ class QAService:
         if not channel_ids:
             return []
         window = parsed.window
+        from assistant.store.index import MessageFilter
+
         filters = MessageFilter(
             channel_ids=channel_ids,
             user_id=parsed.author_id,

@@ -260,10 +260,19 @@ def extract_topic(text: str, snap: Snapshot) -> str:
 class IntentClassifier:
     """Rules, then the nearest exemplar by embedding; ``search`` when nothing is close enough."""
 
-    def __init__(self, encoder: Encoder | None) -> None:
-        self.encoder = encoder
+    def __init__(self, encoder: Encoder | Callable[[], Encoder] | None) -> None:
+        # The encoder, or how to get it: a question the rules recognise never loads it.
+        self._encoder_source = encoder
+        self._encoder: Encoder | None = None
         self._labels: list[Intent] = []
         self._matrix: np.ndarray | None = None
+
+    @property
+    def encoder(self) -> Encoder | None:
+        if self._encoder is None and self._encoder_source is not None:
+            source = self._encoder_source
+            self._encoder = source() if callable(source) and not hasattr(source, "encode") else source  # type: ignore[assignment]
+        return self._encoder
 
     def _exemplars(self) -> np.ndarray | None:
         if self._matrix is None and self.encoder is not None:

@@ -1,0 +1,240 @@
+"""How insight answers scale with the archive: ``assistant bench --insights``.
+
+A synthetic workspace of N messages (24 channels, 2,500 members, one year, about a third of the messages in
+threads, every message judged) is written straight into the store, without the encoder. Then each kind of answer
+is timed two ways, side by side in one run:
+
+- *cold*: the CLI in a fresh process (``assistant ask … --json``), with the CLI's bare start-up (``--help``) in the
+  same run, so "beyond start-up" is their difference; the peak RSS of each process is reported too;
+- *warm*: the service in this process, answered again right after a new message arrived (so no cache helps).
+
+Texts are generated from a small vocabulary: the numbers measure the store and the insight code, not the models.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from assistant.clock import frozen_clock
+from assistant.domain import Channel, Judgment, Member, Message
+from assistant.domain.judgments import MisinformationJudgment, SentimentJudgment, ToxicityJudgment, WantJudgment
+
+logger = logging.getLogger(__name__)
+
+CHANNELS = 24
+MEMBERS = 2500
+DAYS = 365
+THREAD_SHARE = 0.33
+#: "Now" of the synthetic workspace: its newest messages are from the day before.
+NOW = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
+SEED = 7
+_WORDS = [
+    "release",
+    "deploy",
+    "figma",
+    "header",
+    "palette",
+    "docs",
+    "review",
+    "build",
+    "test",
+    "merge",
+    "branch",
+    "docs",
+    "api",
+    "schema",
+    "dark",
+    "mode",
+    "search",
+    "onboarding",
+    "meetup",
+    "slides",
+    "budget",
+    "roadmap",
+    "bug",
+    "crash",
+    "login",
+    "cache",
+    "latency",
+    "chart",
+    "survey",
+    "feedback",
+    "design",
+]
+#: The questions timed, one per kind of answer (the CLI's ``ask``; ``metrics`` for the table of every channel).
+QUESTIONS: dict[str, list[str]] = {
+    "activity": ["ask", "How active was #c01 in the past 10 days?"],
+    "mood": ["ask", "How did #c02 feel this month?"],
+    "quiet": ["ask", "Who went quiet?"],
+    "metrics": ["metrics"],
+}
+
+
+class AnswerTiming(BaseModel):
+    kind: str
+    cold_seconds: float
+    beyond_startup_seconds: float
+    cold_peak_rss_mb: float
+    warm_p50_seconds: float
+    warm_p95_seconds: float
+
+
+class InsightsBench(BaseModel):
+    messages: int
+    write_seconds: float
+    cli_startup_seconds: float
+    answers: list[AnswerTiming]
+
+
+def synthetic_workspace(n: int, seed: int = SEED) -> tuple[list[Channel], list[Member], list[Message]]:
+    """``n`` messages over a year before ``NOW``, in ``CHANNELS`` channels by ``MEMBERS`` members."""
+    rng = random.Random(seed)
+    channels = [Channel(id=f"CB{i:07d}", name=f"c{i:02d}") for i in range(1, CHANNELS + 1)]
+    members = [Member(id=f"UB{i:07d}", name=f"member{i}") for i in range(MEMBERS)]
+    start = (NOW - timedelta(days=DAYS)).timestamp()
+    span = DAYS * 86400.0 - 3600.0
+    times = sorted(start + rng.random() * span for _ in range(n))
+    messages: list[Message] = []
+    parents: dict[str, list[str]] = {c.id: [] for c in channels}
+    for i, t in enumerate(times):
+        channel = channels[int(rng.paretovariate(1.2)) % CHANNELS].id
+        user = members[int(rng.paretovariate(0.8)) % MEMBERS].id
+        ts = f"{t:.6f}"
+        text = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(4, 14)))
+        thread_ts = None
+        recent = parents[channel]
+        if recent and rng.random() < THREAD_SHARE:
+            thread_ts = rng.choice(recent[-20:])
+        elif rng.random() < 0.2:
+            recent.append(ts)
+            thread_ts = ts
+        if i % 97 == 0:
+            text = "could we please add " + text
+        messages.append(
+            Message(channel_id=channel, ts=ts, user_id=user, text=text, raw_text=text, thread_ts=thread_ts)
+        )
+    return channels, members, messages
+
+
+def _judgment(m: Message, rng: random.Random) -> Judgment:
+    negative = rng.random() * 0.6
+    positive = rng.random() * (1 - negative)
+    probs = {"negative": negative, "positive": positive, "neutral": 1 - negative - positive}
+    label = max(probs, key=lambda k: probs[k])
+    is_want = m.text.startswith("could we please add")
+    return Judgment(
+        channel_id=m.channel_id,
+        ts=m.ts,
+        toxicity=ToxicityJudgment(score=rng.random() * 0.3),
+        misinformation=MisinformationJudgment(score=0.0, model_score=0.0),
+        sentiment=SentimentJudgment(label=label, probs=probs),
+        want=WantJudgment(score=0.8 if is_want else 0.05, is_want=is_want),
+        model_version="bench",
+    )
+
+
+def write_workspace(archive_url: str, n: int) -> float:
+    """Write the synthetic workspace into the archive at ``archive_url``; returns the seconds it took."""
+    from assistant.store.archive import Archive
+
+    started = time.perf_counter()
+    channels, members, messages = synthetic_workspace(n)
+    archive = Archive(archive_url)
+    try:
+        archive.upsert_members(members)
+        archive.upsert_channels(channels)
+        rng = random.Random(SEED + 1)
+        for i in range(0, len(messages), 5000):
+            chunk = messages[i : i + 5000]
+            archive.upsert_messages(chunk)
+            archive.save_judgments([_judgment(m, rng) for m in chunk])
+            archive.mark_indexed([(m.channel_id, m.ts) for m in chunk])
+            archive.mark_moderated([(m.channel_id, m.ts) for m in chunk])
+    finally:
+        archive.close()
+    return time.perf_counter() - started
+
+
+def _cold(argv: list[str], data_dir: Path) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of one CLI call in a fresh process."""
+    probe = (
+        "import resource, sys\n"
+        "from assistant.cli.app import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "sys.stderr.write('\\nPEAK_RSS_KB %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    extra = ["--data-dir", str(data_dir), "--json"] if argv != ["--help"] else []
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *argv, *extra], capture_output=True, text=True, timeout=1800, check=False
+    )
+    seconds = time.perf_counter() - started
+    rss = next((int(x.split()[1]) for x in done.stderr.splitlines() if x.startswith("PEAK_RSS_KB")), 0)
+    return seconds, rss / 1024.0
+
+
+def _warm(answer: Callable[[], object], arrive: Callable[[int], None], rounds: int) -> list[float]:
+    times = []
+    for i in range(rounds):
+        arrive(i)  # a new message: whatever the service cached is stale now
+        started = time.perf_counter()
+        answer()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5) -> InsightsBench:
+    """Write ``n`` synthetic messages into a fresh archive under ``data_dir`` and time every kind of answer."""
+    from assistant.config import load_settings
+    from assistant.context import Context
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = load_settings(data_dir=data_dir, llm_provider="none")
+    write_seconds = write_workspace(settings.archive_url, n)
+    startup, _ = _cold(["--help"], data_dir)
+    ctx = Context(settings, clock=frozen_clock(NOW))
+    answers: list[AnswerTiming] = []
+    try:
+        qa_answers: dict[str, Callable[[], object]] = {
+            "activity": lambda: ctx.qa.ask(QUESTIONS["activity"][1], at=NOW),
+            "mood": lambda: ctx.qa.ask(QUESTIONS["mood"][1], at=NOW),
+            "quiet": lambda: ctx.qa.ask(QUESTIONS["quiet"][1], at=NOW),
+            "metrics": lambda: ctx.insights.all_channel_metrics("week", at=NOW),
+        }
+
+        def arrive(i: int) -> None:
+            ts = f"{NOW.timestamp() - 60 + i:.6f}"
+            ctx.archive.upsert_messages(
+                [Message(channel_id="CB0000001", ts=ts, user_id="UB0000001", text=f"new message {i}")]
+            )
+
+        for kind, argv in QUESTIONS.items():
+            cold, rss = _cold(argv, data_dir)
+            warm = _warm(qa_answers[kind], arrive, rounds)
+            answers.append(
+                AnswerTiming(
+                    kind=kind,
+                    cold_seconds=round(cold, 3),
+                    beyond_startup_seconds=round(cold - startup, 3),
+                    cold_peak_rss_mb=round(rss, 1),
+                    warm_p50_seconds=round(statistics.median(warm), 3),
+                    warm_p95_seconds=round(sorted(warm)[max(0, int(len(warm) * 0.95 + 0.5) - 1)], 3),
+                )
+            )
+            logger.info("%s: %s", kind, json.dumps(answers[-1].model_dump()))
+    finally:
+        ctx.close()
+    return InsightsBench(
+        messages=n, write_seconds=round(write_seconds, 2), cli_startup_seconds=round(startup, 3), answers=answers
+    )

@@ -1,0 +1,33 @@
+"""The insights benchmark's synthetic workspace: the shape it claims (channels, members, a year, about a third of
+messages in threads, every message judged and through the pipeline), written straight into the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.insights.bench import CHANNELS, MEMBERS, NOW, synthetic_workspace, write_workspace
+from assistant.store import Archive
+
+
+def test_synthetic_workspace_has_the_stated_shape() -> None:
+    channels, members, messages = synthetic_workspace(3000)
+    assert len({m.id for m in members}) == MEMBERS
+    assert len(channels) == CHANNELS and len(messages) == 3000
+    assert len({m.channel_id for m in messages}) > CHANNELS // 2
+    in_threads = sum(1 for m in messages if m.thread_ts) / len(messages)
+    assert 0.2 < in_threads < 0.6
+    assert max(m.time for m in messages) < NOW
+    assert (NOW - min(m.time for m in messages)).days <= 366
+    assert synthetic_workspace(3000)[2] == messages, "the same seed gives the same workspace"
+
+
+def test_the_workspace_is_written_judged_and_marked_done(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    write_workspace(url, 1200)
+    archive = Archive(url)
+    try:
+        assert archive.count_messages() == 1200
+        assert len(archive.judgments()) == 1200
+        assert archive.unfinished() == []
+    finally:
+        archive.close()
