@@ -213,10 +213,13 @@ def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5) -> InsightsBe
             "metrics": lambda: ctx.insights.all_channel_metrics("week", at=NOW),
         }
 
-        def arrive(i: int) -> None:
-            ts = f"{NOW.timestamp() - 60 + i:.6f}"
+        arrived = [0]
+
+        def arrive(_round: int) -> None:
+            arrived[0] += 1  # a message never seen before, whichever answer is being timed
+            ts = f"{NOW.timestamp() - 3600 + arrived[0]:.6f}"
             ctx.archive.upsert_messages(
-                [Message(channel_id="CB0000001", ts=ts, user_id="UB0000001", text=f"new message {i}")]
+                [Message(channel_id="CB0000001", ts=ts, user_id="UB0000001", text=f"new message {arrived[0]}")]
             )
 
         for kind, argv in QUESTIONS.items():
