@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, MetaData, String, Text, false
+from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, LargeBinary, MetaData, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -153,8 +153,40 @@ class OutboxRow(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
 
 
+class ClaimRow(Base):
+    """A fact-checked claim the assistant matches messages against (``assistant.claims``).
+
+    Vectors are the encoder's float32 bytes (``encoder`` names which encoder made them); a removed claim keeps its
+    row (who removed it and when) so the knowledge seed does not bring it back.
+    """
+
+    __tablename__ = "claims"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text, default="")
+    #: "false", "misleading", "true" or "unproven": only the first two raise alerts.
+    verdict: Mapped[str] = mapped_column(String(16), index=True)
+    correction: Mapped[str] = mapped_column(Text, default="")
+    source_url: Mapped[str] = mapped_column(Text, default="")
+    #: The fact sheet entry that refutes it (claims seeded from the knowledge folder).
+    refuted_by: Mapped[str] = mapped_column(String(128), default="")
+    #: Where it came from: "knowledge", "cli", "import" or "slack" (with the message in ``origin_ref``).
+    origin: Mapped[str] = mapped_column(String(32), default="cli")
+    origin_ref: Mapped[str] = mapped_column(String(255), default="")
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    removed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    encoder: Mapped[str] = mapped_column(String(128), default="")
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    title_vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    correction_vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
 def all_metadata() -> MetaData:
-    """Every table of the archive, moderation's included whether or not moderation was imported yet."""
+    """Every table of the archive, moderation's and the surveys' included whether or not they were imported yet."""
     import assistant.moderation.tables  # noqa: F401  (declares its tables on ``Base``; imported late: it imports us)
+    from assistant.surveys import tables as _surveys  # noqa: F401  (the same, for the surveys' tables)
 
     return Base.metadata
