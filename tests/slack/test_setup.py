@@ -15,6 +15,7 @@ from assistant.domain import Message
 from assistant.slack.app import build_app
 from assistant.slack.blocks.alerts import ACTION_PREFIX
 from assistant.slack.listeners.shortcuts import SUMMARIZE_THREAD
+from assistant.slack.listeners.shortcuts.claims import MARK_FALSE_CLAIM
 from assistant.slack.maintenance import RetentionTimer
 from tests.conftest import REPO
 from tests.slack.conftest import ANA, GENERAL, MOD, make_ctx
@@ -27,7 +28,7 @@ def test_manifest_declares_what_the_app_listens_to() -> None:
     features = manifest["features"]
     assert {c["command"] for c in features["slash_commands"]} == {"/summarize", "/ask", "/community"}
     assert all(c["should_escape"] for c in features["slash_commands"])
-    assert [s["callback_id"] for s in features["shortcuts"]] == [SUMMARIZE_THREAD]
+    assert [s["callback_id"] for s in features["shortcuts"]] == [SUMMARIZE_THREAD, MARK_FALSE_CLAIM]
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert events == {
         "message.channels",

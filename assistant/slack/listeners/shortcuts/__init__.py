@@ -1,4 +1,4 @@
-"""Shortcuts: the “Summarize thread” message shortcut."""
+"""Shortcuts: the “Summarize thread” and “Mark as false claim” message shortcuts."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from assistant.slack.listeners.commands.summarize import summarize_for
+from assistant.slack.listeners.shortcuts import claims
 from assistant.slack.runtime import SlackRuntime
 
 SUMMARIZE_THREAD = "summarize_thread"
@@ -31,3 +32,4 @@ def register(app: App, runtime: SlackRuntime) -> None:
         )
 
     app.shortcut(SUMMARIZE_THREAD)(on_summarize_thread)
+    claims.register(app, runtime)
