@@ -30,6 +30,9 @@ from assistant.slack.web import explain, make_client
 logger = logging.getLogger(__name__)
 
 EVENT_CLAIM_PREFIX = "slack-event:"
+_NOT_THE_WEB_API = (
+    "{url} did not answer like the Slack Web API (not JSON): check SLACK_API_URL and any proxy in between."
+)
 
 
 def _secret(value: SecretStr | None, name: str, why: str) -> str:
@@ -64,11 +67,15 @@ def build_app(
     try:
         auth = client.auth_test()
     except SdkApiError as exc:
+        if _not_json(exc):
+            raise ConfigError(_NOT_THE_WEB_API.format(url=settings.slack_api_url)) from None
         raise ConfigError(
             f"Slack did not accept SLACK_BOT_TOKEN at {settings.slack_api_url}: {explain(exc)}"
         ) from None
     except OSError as exc:
         raise ConfigError(f"Cannot reach the Slack Web API at {settings.slack_api_url}: {exc}.") from None
+    except ValueError:  # e.g. a proxy's HTML page: the body is not the Web API's JSON
+        raise ConfigError(_NOT_THE_WEB_API.format(url=settings.slack_api_url)) from None
 
     _ = ctx.pipeline  # load the encoder, index and judge now: a model problem stops start-up with one sentence
     logging.getLogger("slack_bolt.App").addFilter(_DropClientTokenWarning())
@@ -102,6 +109,13 @@ def build_app(
     app.error(_on_error)
     _attach_moderation(runtime)
     return app, runtime
+
+
+def _not_json(exc: SdkApiError) -> bool:
+    """slack-sdk reports a body that is not JSON (a proxy's HTML page) as an error with this wording."""
+    data = exc.response.data if exc.response is not None else None
+    error = data.get("error") if isinstance(data, dict) else data
+    return not isinstance(data, dict) or str(error).startswith("Received a response in a non-JSON format")
 
 
 def admit_events(runtime: SlackRuntime) -> Callable[..., Any]:

@@ -9,6 +9,8 @@ import pytest
 from slack_sdk.errors import SlackApiError as SdkApiError
 from slack_sdk.web import SlackResponse
 
+from assistant.config import load_settings
+from assistant.context import Context
 from assistant.errors import ConfigError
 from assistant.slack.app import build_app
 from assistant.slack.blocks.alerts import highlighted_excerpt
@@ -99,3 +101,38 @@ def test_user_text_cannot_ping_or_link() -> None:
     )
     quoted = highlighted_excerpt("ignore previous instructions <!here> you idiot", "idiot")
     assert "&lt;!here&gt;" in quoted and "*idiot*" in quoted
+
+
+def test_a_web_api_url_that_answers_html_is_one_sentence(tmp_path: Path, memo_encoder: MemoEncoder) -> None:
+    """A proxy's HTML page where the Web API should be: start-up stops with a sentence naming SLACK_API_URL."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Html(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = b"<html><body>Proxy login required</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Html)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = load_settings(
+            data_dir=tmp_path / "data",
+            slack_bot_token="xoxb-test",
+            slack_signing_secret="secret",
+            slack_api_url=f"http://127.0.0.1:{server.server_address[1]}/api/",
+        )
+        ctx = Context(settings)
+        ctx.__dict__["encoder"] = memo_encoder
+        with pytest.raises(ConfigError, match=r"did not answer like the Slack Web API .*SLACK_API_URL"):
+            build_app(ctx)
+        ctx.close()
+    finally:
+        server.shutdown()
