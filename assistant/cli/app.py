@@ -36,6 +36,7 @@ COMMAND_MODULES = [
     "assistant.cli.judgments",
     "assistant.cli.insights",
     "assistant.cli.db",
+    "assistant.cli.surveys",
     "assistant.cli.claims",
 ]
 

@@ -26,7 +26,7 @@ from tests.slack.fake_slack import ADMIN_TOKEN, FakeSlack
 def test_manifest_declares_what_the_app_listens_to() -> None:
     manifest = yaml.safe_load((REPO / "slack_manifest.yaml").read_text())
     features = manifest["features"]
-    assert {c["command"] for c in features["slash_commands"]} == {"/summarize", "/ask", "/community"}
+    assert {c["command"] for c in features["slash_commands"]} == {"/summarize", "/ask", "/community", "/survey"}
     assert all(c["should_escape"] for c in features["slash_commands"])
     assert [s["callback_id"] for s in features["shortcuts"]] == [SUMMARIZE_THREAD, MARK_FALSE_CLAIM]
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])

@@ -1,12 +1,13 @@
-"""Block actions: the moderation buttons on alerts."""
+"""Block actions: the moderation buttons on alerts, and members answering surveys."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from assistant.slack.listeners.actions import moderation
+from assistant.slack.listeners.actions import moderation, survey
 from assistant.slack.runtime import SlackRuntime
 
 
 def register(app: App, runtime: SlackRuntime) -> None:
     moderation.register(app, runtime)
+    survey.register(app, runtime)

@@ -1,0 +1,393 @@
+"""``SurveyService``: create a survey, record answers (one per member, a change replaces the old one), close it
+on time or on request, and compute its results (counts per option and per micro-community, free-text answers
+clustered into themes the way wants are).
+
+Anonymous surveys never store who answered what: an answer is keyed by a keyed hash of the survey and the member
+whose key (``secret``) is not kept in the archive. The audit log records who created and who closed a survey,
+never an answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+from sqlalchemy import func, select
+
+from assistant.clock import Clock, system_clock
+from assistant.domain import AuditEvent
+from assistant.errors import AssistantError, NotFoundError
+from assistant.store import Archive
+from assistant.surveys.models import (
+    MAX_ANSWER,
+    AnswerTheme,
+    ChannelCounts,
+    OptionCount,
+    Survey,
+    SurveyAnswer,
+    SurveyResults,
+    SurveySpec,
+)
+from assistant.surveys.tables import SurveyAnswerRow, SurveyRow
+
+logger = logging.getLogger(__name__)
+
+#: ``encode(texts)`` -> one vector per text (the encoder the index uses).
+Encode = Callable[[Sequence[str]], np.ndarray]
+
+CREATED = "survey.create"
+CLOSED = "survey.close"
+
+
+class SurveyClosedError(AssistantError):
+    """An answer came after the survey closed."""
+
+
+class SurveyService:
+    def __init__(
+        self,
+        archive: Archive,
+        *,
+        encode: Encode | None = None,
+        secret: bytes | None = None,
+        clock: Clock = system_clock,
+    ) -> None:
+        self.archive = archive
+        self.clock = clock
+        self._encode = encode
+        if not secret:
+            logger.warning("no survey secret (SLACK_SIGNING_SECRET): anonymous answers are kept apart per process")
+            secret = secrets.token_bytes(32)
+        self._secret = secret
+
+    # Creating and closing ---------------------------------------------------------------------------------------
+    def create(self, spec: SurveySpec, created_by: str) -> Survey:
+        now = self.clock()
+        if spec.closes_at <= now:
+            raise AssistantError("The closing time is in the past; choose a later one.")
+        row = SurveyRow(
+            id="S" + secrets.token_hex(5).upper(),
+            question=spec.question,
+            kind=spec.kind,
+            options=list(spec.options),
+            channels=list(dict.fromkeys(spec.channels)),
+            anonymous=spec.anonymous,
+            template=spec.template,
+            created_by=created_by,
+            created_at=now,
+            closes_at=spec.closes_at.astimezone(UTC),
+            posts={},
+        )
+        with self.archive.session() as s, s.begin():
+            s.add(row)
+            survey = _survey(row, 0)
+        self.archive.append_audit(
+            AuditEvent(
+                at=now,
+                actor=created_by,
+                action=CREATED,
+                target=survey.id,
+                details={
+                    "question": survey.question,
+                    "kind": survey.kind,
+                    "channels": survey.channels,
+                    "anonymous": survey.anonymous,
+                    "closes_at": survey.closes_at.isoformat(),
+                    "template": survey.template,
+                },
+            )
+        )
+        return survey
+
+    def record_post(self, survey_id: str, channel_id: str, ts: str) -> None:
+        """Remember the message a survey was posted as in a channel (updated when it closes)."""
+        with self.archive.session() as s, s.begin():
+            row = self._row(s, survey_id)
+            row.posts = {**(row.posts or {}), channel_id: ts}
+
+    def close(self, survey_id: str, closed_by: str) -> Survey:
+        """Close a survey (idempotent: closing a closed survey changes nothing and is not audited again)."""
+        now = self.clock()
+        with self.archive.session() as s, s.begin():
+            row = self._row(s, survey_id)
+            if row.closed_at is not None:
+                return _survey(row, self._count(s, survey_id))
+            row.closed_at = now
+            row.closed_by = closed_by
+            survey = _survey(row, self._count(s, survey_id))
+        self.archive.append_audit(
+            AuditEvent(
+                at=now,
+                actor=closed_by,
+                action=CLOSED,
+                target=survey_id,
+                reason="closing time reached" if closed_by == "assistant" else "",
+                details={"respondents": survey.answers},
+            )
+        )
+        return survey
+
+    def due(self, now: datetime | None = None) -> list[Survey]:
+        """Open surveys whose closing time has come."""
+        now = now or self.clock()
+        with self.archive.session() as s:
+            rows = s.scalars(
+                select(SurveyRow).where(SurveyRow.closed_at.is_(None), SurveyRow.closes_at <= now)
+            ).all()
+            return [_survey(r, 0) for r in sorted(rows, key=lambda r: r.closes_at)]
+
+    def close_due(self, now: datetime | None = None) -> list[Survey]:
+        return [self.close(s.id, "assistant") for s in self.due(now)]
+
+    # Answers ----------------------------------------------------------------------------------------------------
+    def respondent_key(self, survey: Survey, user_id: str) -> str:
+        if not survey.anonymous:
+            return user_id
+        digest = hmac.new(self._secret, f"{survey.id}:{user_id}".encode(), hashlib.sha256).hexdigest()
+        return "anon:" + digest[:48]
+
+    def answer(
+        self,
+        survey_id: str,
+        user_id: str,
+        *,
+        channel_id: str,
+        choices: Sequence[str] = (),
+        text: str = "",
+    ) -> str:
+        """Record a member's answer: "recorded", "replaced" (they had answered before) or "withdrawn" (a choice
+        survey answered with nothing ticked)."""
+        survey = self.get(survey_id)
+        now = self.clock()
+        if survey.closed_at is not None or survey.closes_at <= now:  # the closing itself is the caller's
+            raise SurveyClosedError("This survey is closed; answers are no longer recorded.")
+        picked: list[str] = []
+        if survey.kind == "text":
+            text = " ".join(text.split())[:MAX_ANSWER]
+            if not text:
+                raise AssistantError("Write an answer first.")
+        else:
+            unknown = [c for c in choices if c not in survey.options]
+            if unknown:
+                raise AssistantError("That option is not part of this survey (it may have changed).")
+            picked = [o for o in survey.options if o in set(choices)]
+            if survey.kind == "single" and len(picked) > 1:
+                raise AssistantError("Pick one option.")
+            text = ""
+        where = channel_id if channel_id in survey.channels else (survey.channels[0] if survey.channels else "")
+        key = self.respondent_key(survey, user_id)
+        with self.archive.session() as s, s.begin():
+            existing = s.get(SurveyAnswerRow, (survey_id, key))
+            if survey.kind != "text" and not picked:
+                if existing is not None:
+                    s.delete(existing)
+                return "withdrawn"
+            values = {
+                "survey_id": survey_id,
+                "respondent": key,
+                "channel_id": where,
+                "choices": picked,
+                "text": text,
+                "answered_at": None if survey.anonymous else now,
+            }
+            s.execute(
+                self.archive.upsert(
+                    SurveyAnswerRow, ["survey_id", "respondent"], ["channel_id", "choices", "text", "answered_at"]
+                ),
+                [values],
+            )
+        return "replaced" if existing is not None else "recorded"
+
+    def answer_of(self, survey_id: str, user_id: str) -> SurveyAnswer | None:
+        """A member's own current answer (to show them what they answered)."""
+        survey = self.get(survey_id)
+        with self.archive.session() as s:
+            row = s.get(SurveyAnswerRow, (survey_id, self.respondent_key(survey, user_id)))
+            return _answer(row, survey) if row else None
+
+    # Reading ----------------------------------------------------------------------------------------------------
+    def get(self, survey_id: str) -> Survey:
+        with self.archive.session() as s:
+            return _survey(self._row(s, survey_id), self._count(s, survey_id))
+
+    def list_surveys(self, *, open_only: bool = False) -> list[Survey]:
+        with self.archive.session() as s:
+            counts: dict[str, int] = {
+                str(sid): int(n)
+                for sid, n in s.execute(
+                    select(SurveyAnswerRow.survey_id, func.count()).group_by(SurveyAnswerRow.survey_id)
+                ).all()
+            }
+            q = select(SurveyRow).order_by(SurveyRow.created_at.desc(), SurveyRow.id)
+            if open_only:
+                q = q.where(SurveyRow.closed_at.is_(None))
+            return [_survey(r, int(counts.get(r.id, 0))) for r in s.scalars(q).all()]
+
+    def answers(self, survey_id: str) -> list[SurveyAnswer]:
+        survey = self.get(survey_id)
+        with self.archive.session() as s:
+            rows = s.scalars(select(SurveyAnswerRow).where(SurveyAnswerRow.survey_id == survey_id)).all()
+            out = [_answer(r, survey) for r in rows]
+        # Named: in the order given. Anonymous: by the hash (no order that could tell who answered when).
+        if survey.anonymous:
+            return out
+        return sorted(out, key=lambda a: (a.answered_at or survey.created_at, a.user_id or ""))
+
+    def results(self, survey_id: str, channel_names: dict[str, str] | None = None) -> SurveyResults:
+        survey = self.get(survey_id)
+        answers = self.answers(survey_id)
+        names = channel_names if channel_names is not None else {c.id: c.name for c in self.archive.channels()}
+        result = SurveyResults(survey=survey, respondents=len(answers))
+        if survey.kind != "text":
+            result.options = _counts(survey.options, answers)
+            by_channel: dict[str, list[SurveyAnswer]] = defaultdict(list)
+            for a in answers:
+                by_channel[a.channel_id].append(a)
+            result.per_channel = [
+                ChannelCounts(
+                    channel_id=cid,
+                    channel_name=names.get(cid, cid),
+                    respondents=len(group),
+                    options=_counts(survey.options, group),
+                )
+                for cid, group in sorted(by_channel.items(), key=lambda kv: (-len(kv[1]), names.get(kv[0], kv[0])))
+            ]
+        else:
+            by_channel_text: Counter[str] = Counter(a.channel_id for a in answers)
+            result.per_channel = [
+                ChannelCounts(channel_id=cid, channel_name=names.get(cid, cid), respondents=n)
+                for cid, n in sorted(by_channel_text.items(), key=lambda kv: (-kv[1], names.get(kv[0], kv[0])))
+            ]
+            result.themes, result.one_offs = self._themes([a.text for a in answers if a.text])
+        if not survey.anonymous:
+            result.answers = answers
+        return result
+
+    def _themes(self, texts: list[str]) -> tuple[list[AnswerTheme], list[str]]:
+        """The wants clustering (``insights.wants.cluster_vectors``) and labels (c-TF-IDF) over the answers."""
+        if not texts:
+            return [], []
+        if self._encode is None or len(texts) < 2:
+            return [], sorted(texts)
+        from assistant.insights.labels import distinctive_terms, label_from_terms
+        from assistant.insights.wants import cluster_vectors
+
+        texts = sorted(texts)  # same answers, same themes, whatever order they are stored in
+        vectors = np.asarray(self._encode(texts), dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        vectors = (vectors / np.where(norms == 0, 1.0, norms)).astype(np.float32)
+        labels = cluster_vectors(vectors)
+        groups: dict[int, list[int]] = defaultdict(list)
+        for i, lab in enumerate(labels):
+            groups[int(lab)].append(i)
+        themed = [idx for idx in groups.values() if len(idx) >= 2]
+        singles: list[str] = sorted(texts[idx[0]] for idx in groups.values() if len(idx) < 2)
+        docs: dict[str, list[str]] = {str(n): [texts[i] for i in idx] for n, idx in enumerate(themed)}
+        if singles:
+            docs["_other"] = singles
+        terms = distinctive_terms(docs, top=5)
+        themes = []
+        for n, idx in enumerate(themed):
+            centroid = vectors[idx].mean(axis=0)
+            order = sorted(idx, key=lambda i: (-float(vectors[i] @ centroid), texts[i]))
+            theme_terms = terms.get(str(n), [])
+            themes.append(
+                AnswerTheme(
+                    label=label_from_terms(theme_terms, fallback=texts[order[0]][:40]),
+                    terms=theme_terms,
+                    size=len(idx),
+                    answers=[texts[i] for i in order],
+                )
+            )
+        themes.sort(key=lambda t: (-t.size, t.label))
+        return themes, singles
+
+    def export(self, survey_id: str) -> dict[str, object]:
+        """Everything about a survey as JSON-able data: the survey, its results and (named) its answers."""
+        results = self.results(survey_id)
+        data: dict[str, object] = results.model_dump(mode="json")
+        if results.survey.anonymous:
+            data["answers"] = [
+                a.model_dump(mode="json", exclude={"user_id", "answered_at"}) for a in self.answers(survey_id)
+            ]
+        return data
+
+    def solicited_wants(self, channel_id: str) -> list[tuple[Survey, SurveyAnswer]]:
+        """Free-text answers given from a channel: wants the community was asked for."""
+        out: list[tuple[Survey, SurveyAnswer]] = []
+        for survey in self.list_surveys():
+            if survey.kind != "text" or channel_id not in survey.channels:
+                continue
+            out.extend((survey, a) for a in self.answers(survey.id) if a.channel_id == channel_id and a.text)
+        return out
+
+    # Internals --------------------------------------------------------------------------------------------------
+    def _row(self, s: object, survey_id: str) -> SurveyRow:
+        from sqlalchemy.orm import Session
+
+        assert isinstance(s, Session)
+        row = s.get(SurveyRow, survey_id.strip().upper())
+        if row is None:
+            raise NotFoundError(f"No survey {survey_id!r}; `assistant survey list` shows them.")
+        return row
+
+    def _count(self, s: object, survey_id: str) -> int:
+        from sqlalchemy.orm import Session
+
+        assert isinstance(s, Session)
+        return int(
+            s.scalar(
+                select(func.count()).select_from(SurveyAnswerRow).where(SurveyAnswerRow.survey_id == survey_id)
+            )
+            or 0
+        )
+
+
+def _aware(when: datetime | None) -> datetime | None:
+    if when is None:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _survey(row: SurveyRow, answers: int) -> Survey:
+    return Survey(
+        id=row.id,
+        question=row.question,
+        kind=row.kind,
+        options=list(row.options or []),
+        channels=list(row.channels or []),
+        anonymous=bool(row.anonymous),
+        template=row.template or "",
+        created_by=row.created_by,
+        created_at=_aware(row.created_at) or row.created_at,
+        closes_at=_aware(row.closes_at) or row.closes_at,
+        closed_at=_aware(row.closed_at),
+        closed_by=row.closed_by,
+        posts={str(k): str(v) for k, v in (row.posts or {}).items()},
+        answers=answers,
+    )
+
+
+def _answer(row: SurveyAnswerRow, survey: Survey) -> SurveyAnswer:
+    return SurveyAnswer(
+        channel_id=row.channel_id,
+        choices=list(row.choices or []),
+        text=row.text or "",
+        user_id=None if survey.anonymous else row.respondent,
+        answered_at=_aware(row.answered_at),
+    )
+
+
+def _counts(options: list[str], answers: list[SurveyAnswer]) -> list[OptionCount]:
+    counts = Counter(c for a in answers for c in a.choices)
+    total = len(answers)
+    return [
+        OptionCount(option=o, count=counts[o], share=round(counts[o] / total, 3) if total else 0.0)
+        for o in options
+    ]
