@@ -42,7 +42,7 @@ class SparseBM25:
     """BM25 Okapi as a [claims x vocabulary] matrix: a query's scores are one sparse product with its counts."""
 
     vocabulary: dict[str, int]
-    weights: sparse.csr_matrix  # [n_docs, vocab]
+    weights: sparse.csc_matrix  # [n_docs, vocab], by column: a query reads only its words' columns
 
     @classmethod
     def build(cls, docs: Sequence[Sequence[str]]) -> SparseBM25:
@@ -73,7 +73,7 @@ class SparseBM25:
         tf_arr = np.asarray(tfs, dtype=np.float64)
         norm = K1 * (1 - B + B * lengths[r_arr] / max(avgdl, 1e-9))
         values = idf[c_arr] * tf_arr * (K1 + 1) / (tf_arr + norm)
-        weights = sparse.csr_matrix(
+        weights = sparse.csc_matrix(
             (values.astype(np.float32), (r_arr, c_arr)), shape=(len(docs), max(1, len(vocabulary)))
         )
         return cls(vocabulary=vocabulary, weights=weights)

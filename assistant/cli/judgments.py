@@ -172,6 +172,10 @@ def bench(
         ),
     ] = False,
     messages: Annotated[int, typer.Option("--messages", min=100, help="--insights: archive size.")] = 10_000,
+    claims: Annotated[
+        int,
+        typer.Option("--claims", help="Add this many synthetic claims to the matcher for the run (e.g. 10000)."),
+    ] = 0,
     data_dir: DataDirOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -202,7 +206,7 @@ def bench(
     if threads:
         torch.set_num_threads(threads)
     ctx = make_context(data_dir)
-    result = run_bench(ctx, n=n)
+    result = run_bench(ctx, n=n, claims=claims)
     if json_out:
         print_json(result.model_dump(mode="json"))
     else:

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from pydantic import BaseModel
 
+from assistant.claims.matrix import ClaimMatrix
 from assistant.domain import Message
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class BenchResult(BaseModel):
     judgment_batch32_msgs_per_s: float
     peak_rss_mb: float
     torch_threads: int
+    claims: int = 0
 
 
 def _timed(fn: Callable[[int], object], n: int, warmup: int = 5) -> np.ndarray:
@@ -101,13 +103,46 @@ def _peak_rss_mb() -> float:
     return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)
 
 
-def run_bench(ctx: object, n: int = 200, roberta_n: int | None = None) -> BenchResult:
+def with_extra_claims(matrix: ClaimMatrix, extra: int, seed: int = 0) -> ClaimMatrix:
+    """``matrix`` plus ``extra`` synthetic claims: random unit vectors and texts of random everyday words, so the
+    matching cost (one dense product over every claim, the sparse BM25 product, z-scores) is that of a store of
+    that size. The real claims stay, so the message that repeats one still goes through the whole match."""
+    if extra <= 0:
+        return matrix
+    rng = np.random.default_rng(seed)
+    dim = matrix.claims.shape[1]
+    vectors = rng.normal(size=(extra, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    words = sorted({w for t in CHAT_MESSAGES for w in t.lower().split()})
+    texts = [" ".join(rng.choice(words, size=12)) for _ in range(extra)]
+    blank = [""] * extra
+    return ClaimMatrix.build(
+        ids=[*matrix.ids, *(f"bench-{i}" for i in range(extra))],
+        texts=[*matrix.texts, *texts],
+        titles=[*(matrix.titles or [""] * len(matrix)), *blank],
+        verdicts=[*matrix.verdicts, *(["false"] * extra)],
+        corrections=[*matrix.corrections, *blank],
+        source_urls=[*matrix.source_urls, *blank],
+        refuted_by=[*matrix.refuted_by, *blank],
+        claims=np.vstack([matrix.claims, vectors]),
+        title_vectors=np.zeros((len(matrix) + extra, dim), dtype=np.float32),
+        correction_vectors=np.vstack([matrix.corrections_m, np.zeros((extra, dim), dtype=np.float32)]),
+    )
+
+
+def run_bench(ctx: object, n: int = 200, roberta_n: int | None = None, claims: int = 0) -> BenchResult:
     """Batch-1 timings of encoder, encoder + judgments, and RoBERTa-base, interleaved in one run; then
-    batch-32 throughput of the encoder alone and with judgments (the ingest path)."""
+    batch-32 throughput of the encoder alone and with judgments (the ingest path). ``claims`` adds that many
+    synthetic claims to the matcher's cached matrix for the run (see ``with_extra_claims``)."""
     from transformers import RobertaConfig, RobertaForSequenceClassification
 
     encoder = ctx.encoder  # type: ignore[attr-defined]
     judge = ctx.judge  # type: ignore[attr-defined]
+    total_claims = 0
+    if judge.claims is not None:
+        loaded = with_extra_claims(judge.claims.matrix(), claims)
+        judge.claims.attach(lambda: loaded)
+        total_claims = len(loaded)
     texts = [CHAT_MESSAGES[i % len(CHAT_MESSAGES)] for i in range(n)]
     messages = [Message(channel_id="CBENCH", ts=f"{1700000000 + i}.000100", text=t) for i, t in enumerate(texts)]
 
@@ -173,4 +208,5 @@ def run_bench(ctx: object, n: int = 200, roberta_n: int | None = None) -> BenchR
         judgment_batch32_msgs_per_s=round(judge32_rate, 1),
         peak_rss_mb=_peak_rss_mb(),
         torch_threads=torch.get_num_threads(),
+        claims=total_claims,
     )
