@@ -287,7 +287,10 @@ class QAService:
         return draft
 
     def _twins(self, parsed: ParsedQuestion, snap: Snapshot, now: datetime) -> _Draft:
-        pairs = members_mod.twins(snap, self.insights.vectors, k=5)
+        from assistant.insights.twinning import open_flag_members
+
+        flagged = open_flag_members(self.insights.archive)
+        pairs = members_mod.twins(snap, self.insights.vectors, k=5, flagged=flagged)
         draft = _Draft("twins", {"pairs": []})
         for t in pairs:
             refs = [draft.cite_existing(x, _channel_id_of(snap, x.channel)) for x in t.citations]

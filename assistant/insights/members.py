@@ -1,5 +1,5 @@
-"""Members worth a manager's attention: who to recognise, who went quiet, which newcomers nobody answered,
-and who should meet whom (twinning/mentoring across channels, from message embeddings).
+"""Members worth a manager's attention: who to recognise, who went quiet, which newcomers nobody answered.
+Who should meet whom (twinning and mentoring across channels) lives in ``assistant.insights.twinning``.
 
 All functions take a ``Snapshot`` (already restricted to what the caller may see) and an injectable ``now``.
 """
@@ -9,22 +9,19 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-
-import numpy as np
 
 from assistant.domain import Message
 from assistant.insights.data import Snapshot
-from assistant.insights.labels import distinctive_terms
-from assistant.insights.models import Contributor, Newcomer, QuietMember, Twin
+from assistant.insights.models import Contributor, Newcomer, QuietMember
 from assistant.insights.periods import week_index
+from assistant.insights.twinning import twins
+
+__all__ = ["home_channels", "quiet_members", "top_contributors", "twins", "unanswered_newcomers"]
 
 logger = logging.getLogger(__name__)
 
 _THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|solved|worked|works now|fixed it|perfect)\b", re.I)
-
-VectorLookup = Callable[[Sequence[str]], dict[str, np.ndarray]]
 
 
 def _streaks(weeks: set[int], now_week: int) -> tuple[int, int]:
@@ -213,136 +210,3 @@ def home_channels(snap: Snapshot) -> dict[str, str]:
         if m.user_id:
             per[m.user_id][m.channel_id] += 1
     return {uid: c.most_common(1)[0][0] for uid, c in per.items()}
-
-
-def twins(
-    snap: Snapshot,
-    vectors: VectorLookup,
-    *,
-    k: int = 5,
-    min_similarity: float = 0.5,
-    min_messages: int = 3,
-    max_messages_per_member: int = 150,
-    max_members: int = 200,
-    candidates_per_member: int = 10,
-) -> list[Twin]:
-    """Pairs of members whose main channels differ but whose messages are about similar things.
-
-    A member's profile is the mean of their (stored) message vectors. A pair's score is the mean of the profile
-    similarity (what they talk about overall) and of their three closest message pairs (a specific shared
-    interest even when they also talk about other things). Pairs are ranked by score, each member appears at most
-    twice, and the reason names the topics both talk about (terms
-    distinctive of both members' messages) with one message of each as evidence.
-    """
-    home = home_channels(snap)
-    by_user: dict[str, list[Message]] = defaultdict(list)
-    for m in snap.messages:
-        if m.user_id and len(m.text) >= 15:
-            by_user[m.user_id].append(m)
-    users = sorted(
-        (
-            u
-            for u, ms in by_user.items()
-            if len(ms) >= min_messages and not (snap.members.get(u) and snap.members[u].is_bot)
-        ),
-        key=lambda u: (-len(by_user[u]), u),
-    )[:max_members]
-    if len(users) < 2:
-        return []
-    keys: list[str] = []
-    for u in users:
-        keys.extend(m.key for m in by_user[u][-max_messages_per_member:])
-    stored = vectors(keys)
-    profiles: dict[str, np.ndarray] = {}
-    per_msg: dict[str, list[tuple[Message, np.ndarray]]] = {}
-    for u in users:
-        pairs = [(m, stored[m.key]) for m in by_user[u][-max_messages_per_member:] if m.key in stored]
-        if len(pairs) < min_messages:
-            continue
-        mean = np.mean([v for _, v in pairs], axis=0)
-        norm = float(np.linalg.norm(mean))
-        if norm > 0:
-            profiles[u] = mean / norm
-            per_msg[u] = pairs
-    ids = sorted(profiles)
-    if len(ids) < 2:
-        return []
-    mat = np.stack([profiles[u] for u in ids])
-    sims = mat @ mat.T
-    candidates = []
-    for i in range(len(ids)):
-        others = [j for j in np.argsort(-sims[i]) if j > i and home.get(ids[i]) != home.get(ids[int(j)])]
-        for j in others[:candidates_per_member]:
-            match = _top_match(per_msg[ids[i]], per_msg[ids[int(j)]])
-            score = (float(sims[i, j]) + match) / 2
-            if score >= min_similarity:
-                candidates.append((score, ids[i], ids[int(j)]))
-    terms = distinctive_terms({u: [snap.plain_text(m) for m in by_user[u]] for u in ids}, top=25)
-    used: Counter[str] = Counter()
-    out: list[Twin] = []
-    for sim, a, b in candidates:
-        if len(out) >= k:
-            break
-        if used[a] >= 2 or used[b] >= 2:
-            continue
-        shared = _shared_topics(snap, terms.get(a, []), terms.get(b, []), by_user[a], by_user[b])
-        if not shared:
-            continue
-        used[a] += 1
-        used[b] += 1
-        ma, mb = _closest_pair(per_msg[a], per_msg[b])
-        a_ch, b_ch = snap.channel_name(home[a]), snap.channel_name(home[b])
-        reason = (
-            f"{snap.member_name(a)} (mostly #{a_ch}) and {snap.member_name(b)} (mostly #{b_ch}) both talk about "
-            f"{', '.join(shared[:3])}; their messages are {sim:.0%} similar."
-        )
-        out.append(
-            Twin(
-                a=a,
-                a_name=snap.member_name(a),
-                a_channel=a_ch,
-                b=b,
-                b_name=snap.member_name(b),
-                b_channel=b_ch,
-                similarity=round(sim, 3),
-                shared_topics=shared,
-                reason=reason,
-                citations=[snap.cite(ma), snap.cite(mb)],
-            )
-        )
-    return out
-
-
-def _words(snap: Snapshot, messages: list[Message]) -> str:
-    return " ".join(snap.plain_text(m).lower() for m in messages)
-
-
-def _shared_topics(
-    snap: Snapshot, a_terms: list[str], b_terms: list[str], a_msgs: list[Message], b_msgs: list[Message]
-) -> list[str]:
-    """Terms distinctive of one member that the other also uses (both directions, best first)."""
-    a_text, b_text = _words(snap, a_msgs), _words(snap, b_msgs)
-    shared: list[str] = []
-    for term in [t for pair in zip(a_terms, b_terms, strict=False) for t in pair] + a_terms + b_terms:
-        if term in shared:
-            continue
-        pattern = re.compile(rf"\b{re.escape(term)}\b")
-        if pattern.search(a_text) and pattern.search(b_text):
-            shared.append(term)
-    return shared[:5]
-
-
-def _top_match(a: list[tuple[Message, np.ndarray]], b: list[tuple[Message, np.ndarray]], n: int = 3) -> float:
-    sims = np.stack([v for _, v in a]) @ np.stack([v for _, v in b]).T
-    best = np.sort(sims.ravel())[::-1][:n]
-    return float(best.mean())
-
-
-def _closest_pair(
-    a: list[tuple[Message, np.ndarray]], b: list[tuple[Message, np.ndarray]]
-) -> tuple[Message, Message]:
-    am = np.stack([v for _, v in a])
-    bm = np.stack([v for _, v in b])
-    sims = am @ bm.T
-    i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
-    return a[int(i)][0], b[int(j)][0]

@@ -21,6 +21,7 @@ from assistant.insights import members as members_mod
 from assistant.insights.data import Snapshot
 from assistant.insights.metrics import compute_metrics
 from assistant.insights.periods import period_start, rolling, to_date
+from assistant.insights.twinning import open_flag_members
 from assistant.insights.wants import channel_wants
 
 if TYPE_CHECKING:
@@ -205,7 +206,7 @@ def write_report(
         "quiet": members_mod.quiet_members(snap, at=now, quiet_weeks=service.quiet_weeks),
         "newcomers": members_mod.unanswered_newcomers(snap, at=now, newcomer_days=service.newcomer_days),
         "contributors": members_mod.top_contributors(snap, since=recognise.start, at=now, k=8),
-        "twins": members_mod.twins(snap, service.vectors, k=5),
+        "twins": members_mod.twins(snap, service.vectors, k=5, flagged=open_flag_members(service.archive)),
         "charts": {
             "activity": activity_chart(snap, bucket),
             "sentiment": sentiment_chart(snap, bucket),

@@ -201,7 +201,10 @@ class InsightsService:
         return found
 
     def twins(self, k: int = 5, visible_channel_ids: Iterable[str] | None = None) -> list[Twin]:
-        return members_mod.twins(self.snapshot(visible_channel_ids), self.vectors, k=k)
+        from assistant.insights.twinning import open_flag_members
+
+        flagged = open_flag_members(self.archive)  # nobody with an open moderation flag is suggested
+        return members_mod.twins(self.snapshot(visible_channel_ids), self.vectors, k=k, flagged=flagged)
 
     # Topics -----------------------------------------------------------------------------------------------------
     def topics(self, channel: str | None = None, visible_channel_ids: Iterable[str] | None = None) -> TopicsReport:

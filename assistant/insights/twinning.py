@@ -1,0 +1,315 @@
+"""Who should meet whom, for reasons a manager can act on: pairs of members from different channels who wrote
+about the same things, with the evidence, and which way a mentoring pair would run.
+
+- Shared topics are keyphrases (words and two-word phrases) each member used in at least two of their messages;
+  never member names, mentions, stop words, emoji codes or links (``Snapshot.plain_text`` drops the last three),
+  and never phrases most members use (they say nothing about a shared interest).
+- The evidence is one message from each member that shows the shared interest (it uses the top shared topic).
+- The mentor is the member who answered more questions about the shared topics (replies in other people's threads
+  that mention one); with no clear difference the pair are twins (peers).
+- Pairs already talking to each other (one replied in the other's thread, or mentioned them) are skipped, and so
+  is anyone with an open moderation flag.
+
+Message embeddings still rank candidates (how close the two members' messages are overall).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from assistant.domain import Message
+from assistant.insights.data import Snapshot
+from assistant.insights.labels import STOP_WORDS
+from assistant.insights.models import Twin
+
+logger = logging.getLogger(__name__)
+
+VectorLookup = Callable[[Sequence[str]], dict[str, np.ndarray]]
+
+#: A phrase both members used at least this many times (in distinct messages) is a shared topic.
+MIN_TOPIC_MESSAGES = 2
+#: Phrases used (that often) by more than this share of the members are too common to be a shared interest.
+MAX_TOPIC_SPREAD = 0.34
+#: A mentor answered at least this many questions about the shared topics, and more than the other member.
+MIN_MENTOR_ANSWERS = 2
+
+_WORD = re.compile(r"(?u)\b[^\W\d_][\w\-']*[^\W_]\b")
+#: Besides stop words: pronoun forms and words of time, which say when, not what about.
+_STOP = frozenset(STOP_WORDS) | {
+    *("i", "me", "my", "mine", "i've", "i'd", "i'll", "that's", "what's", "there's", "anybody", "everybody"),
+    *("weekend", "weekends", "tonight", "morning", "evening", "night", "month", "months", "year", "years"),
+    *("hour", "hours", "minute", "minutes", "monday", "tuesday", "wednesday", "thursday", "friday"),
+    *("saturday", "sunday", "last", "next", "first", "later", "soon", "ago"),
+}
+
+
+class TwinPair(Twin):
+    """A ``Twin`` with what a manager acts on: the kind of pair, the mentor's direction and the answers behind it."""
+
+    kind: Literal["twin", "mentor"] = "twin"
+    mentor: str | None = None
+    mentor_name: str | None = None
+    mentee: str | None = None
+    mentee_name: str | None = None
+    answers: dict[str, int] = Field(default_factory=dict, description="questions each answered about the topics")
+    topic_messages: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="topic -> member id -> messages of theirs using it"
+    )
+
+
+def open_flag_members(archive: object) -> set[str]:
+    """Members with an open (not shadow) moderation flag: they are not suggested to anyone for now."""
+    from sqlalchemy import select
+
+    from assistant.domain.records import FlagStatus
+    from assistant.moderation.tables import FlagRow
+
+    session = getattr(archive, "session", None)
+    if session is None:
+        return set()
+    with session() as s:
+        rows = s.execute(
+            select(FlagRow.user_id).where(FlagRow.status == FlagStatus.OPEN.value, FlagRow.shadow.is_(False))
+        ).all()
+    return {str(uid) for (uid,) in rows if uid}
+
+
+def _fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+def name_words(snap: Snapshot) -> set[str]:
+    """Every word of every member's names (handle, display and real name), accents folded too."""
+    out: set[str] = set()
+    for m in snap.members.values():
+        for name in (m.name, m.display_name, m.real_name):
+            for word in re.split(r"[\s._\-]+", name.lower()):
+                word = word.strip(".,'")
+                if word:
+                    out |= {word, _fold(word)}
+    return out
+
+
+def phrases(text: str, names: set[str]) -> set[str]:
+    """The keyphrases of one message: words and adjacent-word pairs without stop words or names."""
+    words = [w.lower().removesuffix("'s").removesuffix("’s").strip("'") for w in _WORD.findall(text)]
+    keep = [len(w) >= 3 and w not in _STOP and w not in names and _fold(w) not in names for w in words]
+    out = {w for w, k in zip(words, keep, strict=True) if k}
+    for i in range(len(words) - 1):
+        if keep[i] and keep[i + 1]:
+            out.add(f"{words[i]} {words[i + 1]}")
+    return out
+
+
+def already_talking(snap: Snapshot) -> set[frozenset[str]]:
+    """Pairs who talked directly: one replied in a thread the other started, or mentioned the other."""
+    parents = {(m.channel_id, m.ts): m.user_id for m in snap.messages if not m.is_reply}
+    handles: dict[str, str] = {}
+    for uid, member in snap.members.items():
+        for n in (member.name, member.display_name):
+            if n:
+                handles["@" + n.lower()] = uid
+    out: set[frozenset[str]] = set()
+    for m in snap.messages:
+        if not m.user_id:
+            continue
+        if m.is_reply and m.thread_ts:
+            parent = parents.get((m.channel_id, m.thread_ts))
+            if parent and parent != m.user_id:
+                out.add(frozenset((m.user_id, parent)))
+        raw = m.raw_text or m.text
+        for uid in re.findall(r"<@([UW][A-Z0-9]+)", raw):
+            if uid != m.user_id:
+                out.add(frozenset((m.user_id, uid)))
+        if "@" in m.text:
+            for token in re.findall(r"@[\w.\-]+", m.text.lower()):
+                named = handles.get(token)
+                if named and named != m.user_id:
+                    out.add(frozenset((m.user_id, named)))
+    return out
+
+
+def _answers(snap: Snapshot, names: set[str]) -> dict[str, list[set[str]]]:
+    """Per member, the phrases of each answer they gave: a reply in someone else's thread (with the question's
+    phrases, so an answer to a question about a topic counts for it)."""
+    parents = {(m.channel_id, m.ts): m for m in snap.messages if not m.is_reply}
+    out: dict[str, list[set[str]]] = defaultdict(list)
+    for m in snap.messages:
+        if not (m.user_id and m.is_reply and m.thread_ts):
+            continue
+        parent = parents.get((m.channel_id, m.thread_ts))
+        if parent is None or parent.user_id == m.user_id:
+            continue
+        out[m.user_id].append(phrases(snap.plain_text(m), names) | phrases(snap.plain_text(parent), names))
+    return out
+
+
+def twins(
+    snap: Snapshot,
+    vectors: VectorLookup,
+    *,
+    k: int = 5,
+    flagged: Iterable[str] = (),
+    min_similarity: float = 0.3,
+    min_messages: int = 3,
+    max_messages_per_member: int = 150,
+    max_members: int = 200,
+) -> list[Twin]:
+    """Pairs of members whose main channels differ, who share topics (see the module), best first; each member
+    appears at most twice."""
+    from assistant.insights.members import home_channels
+
+    home = home_channels(snap)
+    skip = set(flagged)
+    names = name_words(snap)
+    by_user: dict[str, list[Message]] = defaultdict(list)
+    for m in snap.messages:
+        if m.user_id and m.user_id not in skip and len(m.text) >= 15:
+            by_user[m.user_id].append(m)
+    users = sorted(
+        (
+            u
+            for u, ms in by_user.items()
+            if len(ms) >= min_messages and not (snap.members.get(u) and snap.members[u].is_bot)
+        ),
+        key=lambda u: (-len(by_user[u]), u),
+    )[:max_members]
+    if len(users) < 2:
+        return []
+    # Which messages of each member use which phrase.
+    uses: dict[str, dict[str, list[Message]]] = {}
+    for u in users:
+        per: dict[str, list[Message]] = defaultdict(list)
+        for m in by_user[u][-max_messages_per_member:]:
+            for p in phrases(snap.plain_text(m), names):
+                per[p].append(m)
+        uses[u] = {p: ms for p, ms in per.items() if len(ms) >= MIN_TOPIC_MESSAGES}
+    spread = Counter(p for u in users for p in uses[u])
+    too_common = max(2, math.floor(MAX_TOPIC_SPREAD * len(users)))
+    for u in users:
+        uses[u] = {p: ms for p, ms in uses[u].items() if spread[p] <= too_common}
+    profiles = _profiles(users, by_user, vectors, max_messages_per_member, min_messages)
+    talking = already_talking(snap)
+    answers = _answers(snap, names)
+    candidates: list[tuple[float, float, str, str, list[str]]] = []
+    for i, a in enumerate(users):
+        for b in users[i + 1 :]:
+            if home.get(a) == home.get(b) or frozenset((a, b)) in talking:
+                continue
+            shared = _shared(uses[a], uses[b], spread)
+            if not shared:
+                continue
+            sim = float(profiles[a] @ profiles[b]) if a in profiles and b in profiles else 0.0
+            if sim < min_similarity:
+                continue
+            strength = sum(min(len(uses[a][p]), len(uses[b][p])) / spread[p] for p in shared)
+            candidates.append((strength * (0.5 + sim), sim, a, b, shared))
+    candidates.sort(key=lambda c: (-c[0], c[2], c[3]))
+    used: Counter[str] = Counter()
+    out: list[Twin] = []
+    for _score, sim, a, b, shared in candidates:
+        if len(out) >= k:
+            break
+        if used[a] >= 2 or used[b] >= 2:
+            continue
+        used[a] += 1
+        used[b] += 1
+        out.append(_pair(snap, a, b, shared, sim, uses, answers, home))
+    return out
+
+
+def _profiles(
+    users: list[str],
+    by_user: dict[str, list[Message]],
+    vectors: VectorLookup,
+    max_messages: int,
+    min_messages: int,
+) -> dict[str, np.ndarray]:
+    keys = [m.key for u in users for m in by_user[u][-max_messages:]]
+    stored = vectors(keys)
+    out: dict[str, np.ndarray] = {}
+    for u in users:
+        vs = [stored[m.key] for m in by_user[u][-max_messages:] if m.key in stored]
+        if len(vs) < min_messages:
+            continue
+        mean = np.mean(vs, axis=0)
+        norm = float(np.linalg.norm(mean))
+        if norm > 0:
+            out[u] = mean / norm
+    return out
+
+
+def _shared(a: dict[str, list[Message]], b: dict[str, list[Message]], spread: Counter[str]) -> list[str]:
+    """Phrases both used, rarest across members first; two-word phrases first, then words not inside them."""
+    both = set(a) & set(b)
+
+    def key(p: str) -> tuple[int, int, str]:
+        return spread[p], -min(len(a[p]), len(b[p])), p
+
+    chosen = sorted((p for p in both if " " in p), key=key)
+    inside = {w for p in chosen for w in p.split()}
+    chosen += sorted((p for p in both if " " not in p and p not in inside), key=key)
+    return sorted(chosen, key=key)[:5]
+
+
+def _evidence(msgs: dict[str, list[Message]], shared: list[str]) -> Message:
+    """The member's message using the most shared topics (the top topic first), earliest on a tie."""
+    pool = msgs[shared[0]]
+    return max(pool, key=lambda m: (sum(1 for p in shared if m in msgs.get(p, [])), -float(m.ts)))
+
+
+def _pair(
+    snap: Snapshot,
+    a: str,
+    b: str,
+    shared: list[str],
+    sim: float,
+    uses: dict[str, dict[str, list[Message]]],
+    answers: dict[str, list[set[str]]],
+    home: dict[str, str],
+) -> TwinPair:
+    a_name, b_name = snap.member_name(a), snap.member_name(b)
+    a_ch, b_ch = snap.channel_name(home[a]), snap.channel_name(home[b])
+    topics = set(shared)
+    given = {u: sum(1 for ps in answers.get(u, []) if ps & topics) for u in (a, b)}
+    ma, mb = _evidence(uses[a], shared), _evidence(uses[b], shared)
+    listed = ", ".join(shared[:3])
+    reason = (
+        f"{a_name} (mostly #{a_ch}) and {b_name} (mostly #{b_ch}) each wrote about {listed} at least "
+        f"{MIN_TOPIC_MESSAGES} times and have not talked to each other yet."
+    )
+    pair = TwinPair(
+        a=a,
+        a_name=a_name,
+        a_channel=a_ch,
+        b=b,
+        b_name=b_name,
+        b_channel=b_ch,
+        similarity=round(sim, 3),
+        shared_topics=shared,
+        reason=reason,
+        citations=[snap.cite(ma), snap.cite(mb)],
+        answers=given,
+        topic_messages={p: {a: len(uses[a][p]), b: len(uses[b][p])} for p in shared},
+    )
+    lead, other = (a, b) if given[a] >= given[b] else (b, a)
+    if given[lead] >= MIN_MENTOR_ANSWERS and given[lead] > given[other]:
+        lead_name, other_name = snap.member_name(lead), snap.member_name(other)
+        pair.kind = "mentor"
+        pair.mentor, pair.mentor_name, pair.mentee, pair.mentee_name = lead, lead_name, other, other_name
+        pair.reason += (
+            f" {lead_name} answered {given[lead]} questions about it ({other_name}: {given[other]}), so "
+            f"{lead_name} could mentor {other_name}."
+        )
+    else:
+        pair.reason += " Neither has answered more questions about it than the other: they would meet as peers."
+    return pair
