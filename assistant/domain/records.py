@@ -94,6 +94,10 @@ class Summary(BaseModel):
     decisions: list[SummaryPoint] = Field(default_factory=list)
     open_questions: list[SummaryPoint] = Field(default_factory=list)
     action_items: list[SummaryPoint] = Field(default_factory=list)
+    resolved: bool | None = Field(default=None, description="help threads: solved or not; None when nobody asked")
+    resolution: SummaryPoint | None = Field(
+        default=None, description="the reply that solved it and who gave it (user), or the last state"
+    )
     participants: list[str] = Field(default_factory=list)
     mood: dict[str, Any] = Field(default_factory=dict)
     method: str = "local"

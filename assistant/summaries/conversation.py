@@ -17,7 +17,9 @@ from assistant.domain import Message
 from assistant.encoder import Encoder
 from assistant.summaries.text import clean_text
 
-_RAW_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_RAW_MENTION = re.compile(r"<@([^>|\s]+)(?:\|[^>]*)?>")
+_TYPED_MENTION = re.compile(r"(?<![\w@])@([\w.\-]+)")
+_CODE = re.compile(r"```(.*?)```|`([^`\n]+)`", re.S)
 
 #: A message longer than this is cut for summarising (a pasted log is not a conversation turn).
 MAX_TURN_CHARS = 4000
@@ -32,6 +34,7 @@ class Turn:
     text: str
     mentions: tuple[str, ...] = ()
     reactions: int = 0
+    code: tuple[str, ...] = ()  # inline code and code blocks as written (the text shortens blocks to "(code)")
 
 
 @dataclass
@@ -42,6 +45,8 @@ class Conversation:
     vectors: np.ndarray
     names: Mapping[str, str] = field(default_factory=dict)
     group_label: str = "everyone"
+    #: The turns are one thread: every reply answers the opening message (Slack threads, disentangled chats).
+    threaded: bool = True
 
     def __post_init__(self) -> None:
         if len(self.turns) != len(self.vectors):
@@ -55,22 +60,19 @@ class Conversation:
             return "someone"
         return self.names.get(user, user)
 
-    def addressee(self, i: int) -> str:
-        """Whom turn ``i`` speaks to: a mentioned member, else the last other speaker, else the group."""
+    def certain_addressee(self, i: int) -> str | None:
+        """Whom "you" in turn ``i`` certainly means: the one other member it mentions, or the other person of
+        a two-person conversation. None when that is not certain (a reply in a group thread mentioning no one)."""
         turn = self.turns[i]
-        for uid in turn.mentions:
-            if uid != turn.user:
-                return self.name(uid)
-        for j in range(i - 1, -1, -1):
-            if self.turns[j].user != turn.user:
-                return self.name(self.turns[j].user)
-        for j in range(i + 1, len(self.turns)):
-            if self.turns[j].user != turn.user:
-                return self.name(self.turns[j].user) if self._two_party() else self.group_label
-        return self.group_label
-
-    def _two_party(self) -> bool:
-        return len({t.user for t in self.turns}) == 2
+        others = [u for u in dict.fromkeys(turn.mentions) if u != turn.user]
+        if len(others) == 1:
+            return self.name(others[0])
+        if others:
+            return None
+        people = {t.user for t in self.turns}
+        if len(people) == 2:
+            return self.name(next(u for u in people if u != turn.user))
+        return None
 
     def participants(self) -> list[str]:
         seen: dict[str, None] = {}
@@ -79,8 +81,23 @@ class Conversation:
         return list(seen)
 
 
-def turns_from_messages(messages: Sequence[Message]) -> list[Turn]:
-    """Human messages with text, cleaned; bots, joins and deleted placeholders are left out."""
+def _mentions(m: Message, people: Mapping[str, str]) -> tuple[str, ...]:
+    """Members a message mentions: Slack's ``<@U123>``, and ``<@name>`` or a typed "@name" when ``people``
+    (lower-case name -> member id) knows the name."""
+    found: list[str] = []
+    for ref in _RAW_MENTION.findall(m.raw_text or ""):
+        found.append(people.get(ref.lower(), ref))
+    for ref in _TYPED_MENTION.findall(m.text or ""):
+        uid = people.get(ref.lower())
+        if uid:
+            found.append(uid)
+    return tuple(dict.fromkeys(found))
+
+
+def turns_from_messages(messages: Sequence[Message], people: Mapping[str, str] | None = None) -> list[Turn]:
+    """Human messages with text, cleaned; bots, joins and deleted placeholders are left out. ``people`` maps
+    lower-case member names to ids, for mentions written as names."""
+    people = people or {}
     turns: list[Turn] = []
     for m in messages:
         if not m.is_human or not m.text.strip():
@@ -93,11 +110,18 @@ def turns_from_messages(messages: Sequence[Message]) -> list[Turn]:
                 ts=m.ts,
                 user=m.user_id or "",
                 text=text,
-                mentions=tuple(dict.fromkeys(_RAW_MENTION.findall(m.raw_text or ""))),
+                mentions=_mentions(m, people),
                 reactions=m.reaction_count,
+                code=code_spans(m.text[:MAX_TURN_CHARS]),
             )
         )
     return turns
+
+
+def code_spans(text: str) -> tuple[str, ...]:
+    """Code blocks and inline code of a message, whitespace-normalised."""
+    spans = (" ".join((m.group(1) or m.group(2) or "").split()) for m in _CODE.finditer(text))
+    return tuple(s for s in spans if s)
 
 
 def conversation_vectors(

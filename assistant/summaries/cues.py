@@ -36,7 +36,6 @@ _DEADLINE = re.compile(
     r"friday|saturday|sunday|next week|\d{1,2}(?:st|nd|rd|th)? \w+|\w+ \d{1,2})\b",
     re.I,
 )
-_THANKS = re.compile(r"\b(?:thanks|thank you|thx|ty|that worked|works now|solved|fixed it)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -103,6 +102,14 @@ def action_items(conv: Conversation, reverse_names: Mapping[str, str] | None = N
     return out
 
 
+_PRONOUN = re.compile(r"(?<![\w'@#-])(?:I|me|my|you|your|we|us|our)(?![\w'-])", re.I)
+
+
+def has_pronoun(text: str) -> bool:
+    """Whether ``text`` says I, you or we in any form (so it cannot be shown without quotes)."""
+    return bool(_PRONOUN.search(text))
+
+
 def is_request(text: str) -> bool:
     return bool(_REQUEST.match(text))
 
@@ -113,40 +120,79 @@ def _looks_like_task(clause: str) -> bool:
     return len(rest.split()) >= 2 or bool(_DEADLINE.search(clause))
 
 
-def open_questions(
-    conv: Conversation, *, window: int = 8, related: float = 0.2, next_reply: float = 0.1
-) -> list[Cue]:
-    """Questions no one else answered: no later message from another person that plausibly answers it."""
-    out: list[Cue] = []
-    n = len(conv)
-    for i, turn in enumerate(conv.turns):
-        questions = [
-            s for s in split_sentences(turn.text) if is_question(s) and len(content_words(strip_filler(s))) >= 3
-        ]
-        if not questions:
-            continue
-        if i == 0 and any(t.user != turn.user for t in conv.turns[1:]):
-            continue  # a thread's replies answer its opening question
-        if _answered(conv, i, window=window, related=related, next_reply=next_reply):
-            continue
-        if n > i + 1 and any(
-            conv.turns[j].user == turn.user and _THANKS.search(conv.turns[j].text) for j in range(i + 1, n)
-        ):
-            continue
-        out.append(Cue(i, questions[-1]))
-    return out
+#: The asker saying a reply helped: thanks, or that it works now.
+CONFIRM = re.compile(
+    r"\b(?:thanks|thank you|thank u|thx|ty|tysm|cheers|appreciated|that worked|that works|it works|works now|"
+    r"(?:it |that )?worked|got it (?:to work|working)|solved|fixed it|that did it|that's it|perfect|amazing|"
+    r"awesome|brilliant|exactly what I (?:needed|was looking for))\b",
+    re.I,
+)
+#: ... unless the same message says it did not help.
+NEGATIVE = re.compile(
+    r"\b(?:didn'?t|doesn'?t|does not|did not|not work(?:ing)?|still (?:get|have|broken|fail|not)|error|fails?|"
+    r"failed|broken|same (?:problem|issue|error)|no luck|not possible|isn'?t possible|can'?t|cannot)\b",
+    re.I,
+)
+_THANKS = re.compile(r"\b(?:thanks|thank you|thank u|thx|ty|tysm|cheers|appreciated)\b", re.I)
 
 
-def _answered(conv: Conversation, i: int, *, window: int, related: float, next_reply: float) -> bool:
-    asker = conv.turns[i].user
-    seen_other = False
-    for j in range(i + 1, min(len(conv), i + 1 + window)):
-        if conv.turns[j].user == asker:
-            continue
-        similarity = float(conv.vectors[i] @ conv.vectors[j])
-        if not seen_other and similarity >= next_reply:
+def is_thanks(text: str) -> bool:
+    return bool(_THANKS.search(text))
+
+
+def is_confirmation(text: str) -> bool:
+    """Thanks or "that works", with nothing in the same message saying it did not help."""
+    return bool(CONFIRM.search(text)) and not NEGATIVE.search(text)
+
+
+def question_sentences(text: str) -> list[str]:
+    """The questions of a message worth listing: a question with at least two content words."""
+    return [s for s in split_sentences(text) if is_question(s) and len(content_words(strip_filler(s))) >= 2]
+
+
+def run_end(conv: Conversation, i: int) -> int:
+    """The last turn of the run of consecutive turns by the author of turn ``i`` that starts at ``i``."""
+    j = i
+    while j + 1 < len(conv) and conv.turns[j + 1].user == conv.turns[i].user:
+        j += 1
+    return j
+
+
+def answered(conv: Conversation, i: int) -> bool:
+    """Whether the question in turn ``i`` got a reply addressing it, from the thread's structure:
+
+    - the opening messages of a thread are answered by any reply from someone else;
+    - the asker later thanks someone or says it works;
+    - a later message from someone else mentions the asker;
+    - the first message after the asker's run of messages that mentions no one else (messages said to someone
+      else are passed over) comes from someone else and, when the question mentioned someone, from them.
+    """
+    turns = conv.turns
+    asker = turns[i].user
+    if conv.threaded and all(t.user == asker for t in turns[: i + 1]) and any(t.user != asker for t in turns):
+        return True
+    if any(t.user == asker and CONFIRM.search(t.text) for t in turns[i + 1 :]):
+        return True
+    end = run_end(conv, i)
+    for k in range(end + 1, len(turns)):
+        if turns[k].user != asker and asker in turns[k].mentions:
             return True
-        if similarity >= related:
-            return True
-        seen_other = True
+    addressed = {u for u in turns[i].mentions if u != asker}
+    for k in range(end + 1, len(turns)):
+        reply = turns[k]
+        if reply.user == asker:
+            break
+        if any(u != reply.user for u in reply.mentions):
+            continue  # said to someone else: not a reply to this question
+        return not addressed or reply.user in addressed
     return False
+
+
+def open_questions(conv: Conversation) -> list[Cue]:
+    """Questions nobody answered (``answered``), one per message: its last question."""
+    out: list[Cue] = []
+    for i, turn in enumerate(conv.turns):
+        questions = question_sentences(turn.text)
+        if questions and not answered(conv, i):
+            out.append(Cue(i, questions[-1]))
+    return out

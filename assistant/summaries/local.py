@@ -1,8 +1,10 @@
 """The local summariser: no LLM, only the encoder's vectors and explicit rules.
 
-Extractive-abstractive: central messages are selected (``selection``), their best sentence is reported in the
-third person with names (``rewrite``), and decisions, action items and open questions come from wording cues
-(``cues``). Every line carries the ``ts`` of the message it was taken from.
+Extractive-abstractive: central messages are selected (``selection``), their best sentence is reported with its
+speaker's name (``rewrite``: a tested third-person template where every referent is certain, else a verbatim
+quote), decisions, action items and open questions come from wording cues and the thread's reply structure
+(``cues``), and help threads get a resolved or unresolved line (``resolution``). Every line carries the ``ts`` of
+the message it was taken from.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from assistant.domain import Judgment, Summary, SummaryPoint
 from assistant.summaries import cues
 from assistant.summaries.conversation import Conversation
 from assistant.summaries.mood import assess_mood
-from assistant.summaries.rewrite import shift_pronouns, third_person
+from assistant.summaries.resolution import Resolution, resolve
+from assistant.summaries.rewrite import quote, report
 from assistant.summaries.selection import SelectionSettings, centrality, segments, select
 from assistant.summaries.text import (
     content_words,
@@ -77,10 +80,7 @@ class LocalSummarizer:
             gist_idx = [i for i in gist_idx if i != decision_cues[-1].index][:1]
         gist_lines = [self.report(conv, i, df, cfg.gist_words) for i in gist_idx]
         if decision_cues:
-            last = decision_cues[-1]
-            gist_lines.append(
-                f"Decision ({conv.name(conv.turns[last.index].user)}): {self._decision(conv, last).text}"
-            )
+            gist_lines.append(f"Decision: {self._decision(conv, decision_cues[-1]).text}")
         gist = " ".join(line for line in gist_lines if line) or self.report(
             conv, 0, df, cfg.gist_words, force=True
         )
@@ -100,6 +100,7 @@ class LocalSummarizer:
             if (line := self.report(conv, i, df, cfg.point_words))
         ]
         mood = assess_mood(conv.turns, judgments or {}, toxicity_threshold=cfg.toxicity_threshold)
+        resolution = resolve(conv)
         return Summary(
             channel_id=channel_id,
             thread_ts=thread_ts,
@@ -109,6 +110,8 @@ class LocalSummarizer:
             decisions=[self._decision(conv, c) for c in decision_cues],
             open_questions=[self._question(conv, c) for c in question_cues],
             action_items=[self._action(conv, c) for c in action_cues],
+            resolved=resolution.resolved if resolution else None,
+            resolution=self._resolution(conv, resolution) if resolution else None,
             participants=conv.participants(),
             mood=mood.model_dump(),
             method=self.method,
@@ -143,52 +146,82 @@ class LocalSummarizer:
         return sorted(picks)
 
     def report(self, conv: Conversation, i: int, df: Counter[str], limit: int, *, force: bool = False) -> str:
-        """The best sentence of turn ``i`` in reported speech, cut to ``limit`` words."""
+        """The best sentence of turn ``i``, cut to ``limit`` words, as a template line or a verbatim quote."""
         turn = conv.turns[i]
         sentence = best_sentence(turn.text, df, force=force)
         if not sentence:
             return ""
-        line = third_person(truncate_words(sentence, limit), conv.name(turn.user), conv.addressee(i))
-        return line
+        return report(truncate_words(sentence, limit), conv.name(turn.user), conv.certain_addressee(i)).text
 
     # Points ---------------------------------------------------------------------------------------------------
     def _decision(self, conv: Conversation, cue: cues.Cue) -> SummaryPoint:
         turn = conv.turns[cue.index]
-        text = re.sub(r"^let(?:'s| us) ", "", cue.text, flags=re.I)
-        text = shift_pronouns(text, conv.name(turn.user), conv.addressee(cue.index))
-        text = truncate_words(text[0].upper() + text[1:], self.settings.point_words)
-        return SummaryPoint(text=_end(text), ts=turn.ts, user=turn.user, sources=[turn.ts])
+        line = report(
+            truncate_words(cue.text, self.settings.point_words),
+            conv.name(turn.user),
+            conv.certain_addressee(cue.index),
+        )
+        return SummaryPoint(text=line.text, ts=turn.ts, user=turn.user, sources=[turn.ts])
 
     def _question(self, conv: Conversation, cue: cues.Cue) -> SummaryPoint:
         turn = conv.turns[cue.index]
         question = cue.text
         if ": " in question and question.rsplit(": ", 1)[1].strip().endswith("?"):
             question = question.rsplit(": ", 1)[1]  # "One thing I still don't know: who has the login?"
-        text = third_person(
-            truncate_words(strip_filler(question), self.settings.point_words),
+        line = report(
+            truncate_words(question, self.settings.point_words),
             conv.name(turn.user),
-            conv.addressee(cue.index),
+            conv.certain_addressee(cue.index),
         )
-        return SummaryPoint(text=text, ts=turn.ts, user=turn.user, sources=[turn.ts])
+        return SummaryPoint(text=line.text, ts=turn.ts, user=turn.user, sources=[turn.ts])
 
     def _action(self, conv: Conversation, cue: cues.Cue) -> SummaryPoint:
         turn = conv.turns[cue.index]
-        clause = cue.text.lstrip("@").strip()
         speaker = conv.name(turn.user)
-        if re.match(r"^will\b", clause, re.I):
-            clause = f"{speaker} {clause[0].lower()}{clause[1:]}"
-        requested = cues.is_request(cue.text)
-        addressee = conv.name(cue.owner) if requested and cue.owner else conv.addressee(cue.index)
-        if requested and cue.owner:
-            clause = re.sub(
-                r"^[\w.\-]+,? (?:can|could|would) you (?:please )?",
-                f"{conv.name(cue.owner)} to ",
-                clause,
-                flags=re.I,
-            )
-        text = shift_pronouns(clause, speaker, addressee)
-        text = truncate_words(text[0].upper() + text[1:], self.settings.point_words)
-        return SummaryPoint(text=_end(text), ts=turn.ts, user=cue.owner, sources=[turn.ts])
+        clause = cue.text.strip()
+        requested = cues.is_request(clause)
+        addressee = conv.name(cue.owner) if cue.owner else None
+        if requested:  # "@malik, can you order the filter?" asks the mentioned member
+            clause = re.sub(r"^@[\w.\-À-ɏ]+,? ", "", clause)
+            if not clause.endswith("?") and re.match(r"^(?:can|could|would) you\b", clause, re.I):
+                clause += "?"
+        elif cue.owner and cue.owner != turn.user:  # "@malik will order the filter": their name, as written
+            clause = clause.lstrip("@")
+            if not cues.has_pronoun(clause):
+                text = _end(truncate_words(clause[0].upper() + clause[1:], self.settings.point_words))
+                return SummaryPoint(text=text, ts=turn.ts, user=cue.owner, sources=[turn.ts])
+        elif re.match(r"^will\b", clause, re.I):  # "Action items: will update the doc" by the speaker
+            clause = f"I {clause[0].lower()}{clause[1:]}"
+        line = report(truncate_words(clause, self.settings.point_words), speaker, addressee if requested else None)
+        return SummaryPoint(text=line.text, ts=turn.ts, user=cue.owner, sources=[turn.ts])
+
+    def _resolution(self, conv: Conversation, res: Resolution) -> SummaryPoint:
+        turn = conv.turns[res.index]
+        said = quote(truncate_words(turn.text, self.settings.point_words), conv.name(turn.user))
+        if not res.resolved:
+            return SummaryPoint(text=said, ts=turn.ts, user=turn.user, sources=[turn.ts])
+        line = f"{said} — {signals_sentence(conv.name(res.asker), conv.name(res.helper), res.signals, turn.reactions)}"
+        sources = [turn.ts, *(conv.turns[k].ts for k in res.signal_indices)]
+        return SummaryPoint(text=line, ts=turn.ts, user=res.helper, sources=list(dict.fromkeys(sources)))
+
+
+def and_join(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def signals_sentence(asker: str, helper: str, signals: list[str], reactions: int) -> str:
+    """Why a reply counts as the solution, in one or two template sentences: "Ron thanked Niesha and reused
+    the code." / "The reply got 2 reactions." """
+    phrases = [
+        {"thanked": f"thanked {helper}", "confirmed": "said it worked", "reused": "reused the code"}[s]
+        for s in signals
+        if s != "reactions"
+    ]
+    out = f"{asker} {and_join(phrases)}." if phrases else ""
+    if "reactions" in signals:
+        out += f"{' ' if out else ''}The reply got {reactions} reaction{'' if reactions == 1 else 's'}."
+    return out
 
 
 def _end(text: str) -> str:
@@ -204,7 +237,7 @@ def _document_frequency(conv: Conversation) -> Counter[str]:
 
 def best_sentence(text: str, df: Counter[str], *, force: bool = False) -> str:
     """The sentence of a message that shares most with the rest of the conversation (per word, favouring
-    the opening sentence); small talk never wins unless ``force``."""
+    the opening sentence), without a leading "Well," or "Yeah"; small talk never wins unless ``force``."""
     best, best_value = "", -math.inf
     for pos, raw in enumerate(split_sentences(text)):
         sentence = strip_filler(strip_trailing_refs(raw))
@@ -219,5 +252,5 @@ def best_sentence(text: str, df: Counter[str], *, force: bool = False) -> str:
         if value > best_value:
             best, best_value = sentence, value
     if not best and force:
-        return strip_filler(text) or text
+        return text
     return best

@@ -50,6 +50,10 @@ def render_text(summary: Summary, names: Mapping[str, str]) -> str:
     if summary.gist_sources:
         lines.append(f"  (from ts {', '.join(summary.gist_sources)})")
     lines.append(f"Mood: {mood_text}")
+    if summary.resolution is not None:
+        r = summary.resolution
+        label = "Resolved" if summary.resolved else "Unresolved. Last message"
+        lines.append(f"{label}: {r.text} [ts {r.ts}]")
     for title, points, owner in (
         ("Key points", summary.key_points, False),
         ("Decisions", summary.decisions, False),
@@ -83,6 +87,9 @@ def render_recap_text(recap: ChannelRecap, names: Mapping[str, str]) -> str:
             f"{_count(item.reactions, 'reaction', 'reactions')}, {_count(item.people, 'person', 'people')})"
         )
         lines.append(f"   {s.gist}")
+        if s.resolution is not None:
+            label = "Resolved" if s.resolved else "Unresolved, last"
+            lines.append(f"   {label}: {s.resolution.text} [ts {s.resolution.ts}]")
         for p in s.decisions:
             lines.append(f"   Decision: {p.text} [ts {p.ts}]")
         for p in s.open_questions:

@@ -114,7 +114,7 @@ class SummaryService:
 
     def conversation(self, messages: Sequence[Message]) -> Conversation:
         """Turns with stored vectors (only unindexed messages are encoded) and member names."""
-        turns = turns_from_messages(messages)
+        turns = turns_from_messages(messages, self._reverse_names())
         keys = [f"{m.channel_id}:{m.ts}" for m in messages if m.ts in {t.ts for t in turns}]
         stored = self.index.message_vectors(keys) if keys else {}
         by_ts = {m.ts: m for m in messages}

@@ -12,8 +12,12 @@ _PAREN_URL = re.compile(r"\s*\(<?https?://[^\s)]+>?\)")
 _EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)([^*_~\n]{1,200}?)(?<=\S)\1(?![\w*_~])")
 _URL = re.compile(r"<?https?://[^\s>|]+(?:\|([^>]+))?>?")
 _CODE_BLOCK = re.compile(r"```.*?```", re.S)
-_INLINE_CODE = re.compile(r"`([^`\n]{1,60})`")
-_LONG_INLINE_CODE = re.compile(r"`[^`\n]{61,}`")
+_INLINE_CODE = re.compile(r"`[^`\n]+`")
+_HELD = re.compile("\ue002(\\d+)\ue002")
+#: Inline code longer than this is shortened to "(code)" like a block.
+MAX_INLINE_CODE = 120
+#: Spans a quote or a cut must keep whole: inline code and links.
+_ATOMIC = re.compile(r"`[^`\n]+`|https?://\S+")
 _MENTION = re.compile(r"<@([^>|]+)(?:\|([^>]+))?>")
 _SPACED_APOSTROPHE = re.compile(r"(\w) ' ?([A-Za-z]{1,2})\b")
 _WS = re.compile(r"\s+")
@@ -24,11 +28,18 @@ _EMOJI_CODE = re.compile(r":[a-z0-9_+\-]{2,40}:")
 _LONE_I = re.compile(r"(?<![\w'])i(?=(?:'[a-z]+)?(?![\w]))")
 _TRAILING_REF = re.compile(r"(?:\s*\((?:link|code)\))+\s*([.!?]?)\s*$")
 
-#: Openers that carry no content ("Well, ...", "Oh ok so ...").
+#: Openers that carry no content ("Well, ...", "Oh ok so ..."). Interjections go with or without punctuation;
+#: words that also start real clauses ("so far", "right now", "no one", "sure thing") only before , . ! : ; or -.
+_INTERJECTION = (
+    r"oh|ok|okay|hmm+|um+|uh+|ah+|hey|hi|hello|yeah|yes|yep|yup|lol|haha+|wow|whoa|oh my god|fyi|btw|"
+    r"good (?:morning|afternoon|evening)"
+)
+_DISCOURSE = (
+    r"well|so|right|sure|great|cool|alright|all right|actually|anyway|anyways|also|and|but|thanks|thank you|ty|"
+    r"nice|i see|i mean|you know|no|sorry|excuse me|honey|dear|darling|lovely"
+)
 _FILLER = re.compile(
-    r"^(?:(?:well|oh|ok|okay|so|yeah|yes|yep|yup|hmm+|um+|uh+|ah+|hey|hi|hello|right|sure|great|cool|"
-    r"alright|all right|actually|anyway|anyways|also|and|but|lol|haha+|(?:thanks|thank you|ty)(?=[,.!])|nice|"
-    r"i see|i mean|you know|no(?=[,.!])|oh my god|wow|whoa|sorry|excuse me|honey|dear|darling|fyi|btw|lovely)\b[\s,.!:;-]*)+",
+    rf"^(?:(?:(?:{_INTERJECTION})\b[\s,.!:;-]*|(?:{_DISCOURSE})\b\s*[,.!:;-][\s,.!:;-]*))+",
     re.I,
 )
 #: Sentences that are pure social glue and never worth a summary line.
@@ -159,21 +170,39 @@ _STOP = frozenset(
 )
 
 
+#: Words too common to carry a topic (also: chat nicks that are such words are not taken for mentions).
+STOPWORDS = _STOP
+
+
 def clean_text(text: str) -> str:
-    """Readable one-line text: control characters gone, links and code shortened, odd spacing fixed."""
+    """Readable one-line text: control characters and emoji codes gone, code blocks shortened, odd spacing
+    fixed. Inline code keeps its backticks and links keep their address, so a quoted line shows them intact."""
     text = unicodedata.normalize("NFC", text).translate(_CONTROL).translate(_QUOTES)
     text = _EMOJI_CODE.sub("", text)
     text = _CODE_BLOCK.sub(" (code) ", text)
-    text = _LONG_INLINE_CODE.sub(" (code) ", text)
-    text = _INLINE_CODE.sub(r"\1", text)
-    text = _PAREN_URL.sub("", text)  # "label (https://...)" as resolved markup writes links
-    text = _URL.sub(lambda m: m.group(1) or "(link)", text)
+    held: list[str] = []
+
+    def hold(m: re.Match[str]) -> str:  # inline code is kept as written, away from the rules below
+        if len(m.group(0)) > MAX_INLINE_CODE + 2:
+            return " (code) "
+        held.append(m.group(0))
+        return f"\ue002{len(held) - 1}\ue002"
+
+    text = _INLINE_CODE.sub(hold, text)
+    text = _URL.sub(_link, text)
     text = _EMPHASIS.sub(r"\2", text)
     text = _MENTION.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)
     text = _SPACED_APOSTROPHE.sub(lambda m: f"{m.group(1)}'{m.group(2).lower()}", text)
     text = _LONE_I.sub("I", text)  # chat's lower-case "i", "i'm"
     text = re.sub(r"\bI m\b", "I'm", text)
+    text = _HELD.sub(lambda m: held[int(m.group(1))], text)
     return _WS.sub(" ", text).strip()
+
+
+def _link(m: re.Match[str]) -> str:
+    """``<url|label>`` -> "label (url)"; a bare or bracketed address stays as it is."""
+    address = m.group(0).split("|")[0].strip("<>")
+    return f"{m.group(1)} ({address})" if m.group(1) else address
 
 
 def split_sentences(text: str) -> list[str]:
@@ -187,7 +216,7 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-_LEADING_SYMBOLS = re.compile(r"^[^\w#@\"'(]+")
+_LEADING_SYMBOLS = re.compile(r"^[^\w#@\"'(`]+")
 
 
 def strip_filler(sentence: str) -> str:
@@ -222,8 +251,12 @@ def is_question(sentence: str) -> bool:
     ) and not s.endswith(".")
 
 
+_ADDRESS = re.compile(r"https?://\S+")
+
+
 def words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
+    """Lower-case words; web addresses are not words."""
+    return [w.lower() for w in _WORD.findall(_ADDRESS.sub(" ", text))]
 
 
 def content_words(text: str) -> set[str]:
@@ -235,13 +268,18 @@ def strip_trailing_refs(sentence: str) -> str:
     return _TRAILING_REF.sub(lambda m: m.group(1), sentence).strip()
 
 
+def _protect(text: str) -> str:
+    """Spaces inside inline code and links become a private-use mark, so word counts never split them."""
+    return _ATOMIC.sub(lambda m: m.group(0).replace(" ", "\ue000"), text)
+
+
 def truncate_words(text: str, limit: int) -> str:
     """At most ``limit`` words, cut at a clause boundary (comma, semicolon, dash) when one is in the second
-    half, else mid-clause with an ellipsis."""
-    parts = text.split()
+    half, else mid-clause with an ellipsis; inline code and links are never cut."""
+    parts = _protect(text).split()
     if len(parts) <= limit:
         return text
     for end in range(limit, limit // 2, -1):
         if parts[end - 1].endswith((",", ";", ":")) or (end < len(parts) and parts[end] in ("-", "–", "—")):
-            return " ".join(parts[:end]).rstrip(",;:-–—") + "…"
-    return " ".join(parts[:limit]).rstrip(",;:-") + "…"
+            return " ".join(parts[:end]).rstrip(",;:-–—").replace("\ue000", " ") + "…"
+    return " ".join(parts[:limit]).rstrip(",;:-").replace("\ue000", " ") + "…"

@@ -1,4 +1,4 @@
-"""Reported speech rules, and the DialogSum eval's shape on a tiny dialogue file we wrote ourselves."""
+"""Reported speech on DialogSum-style turns, and the DialogSum eval's shape on a tiny dialogue file we wrote ourselves."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ A, B = "#Person1#", "#Person2#"
         ("I just have a cough when I try to run.", "#Person1# just has a cough when #Person1# tries to run."),
         ("Let's meet at the library.", "#Person1# suggests they meet at the library."),
         ("I don't like it.", "#Person1# does not like it."),
-        ("The train leaves at nine.", "#Person1# says the train leaves at nine."),
+        ("The train leaves at nine.", '#Person1#: "The train leaves at nine."'),
     ],
 )
 def test_third_person(sentence: str, expected: str) -> None:
@@ -36,8 +36,8 @@ def test_third_person(sentence: str, expected: str) -> None:
 
 def test_text_helpers() -> None:
     assert (
-        clean_text("see *docs* at <https://x.example/a|the guide> ```rm -rf /```")
-        == "see docs at the guide (code)"
+        clean_text("see *docs* at <https://x.example/a|the guide> ```rm -rf /``` and `a_b_c`")
+        == "see docs at the guide (https://x.example/a) (code) and `a_b_c`"
     )
     assert clean_text("I ' Ve got it") == "I've got it"
     assert split_sentences("First one. Second one?\nThird") == ["First one.", "Second one?", "Third"]

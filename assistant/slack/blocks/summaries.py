@@ -25,6 +25,11 @@ def summary_blocks(summary: Summary, permalinks: dict[str, str] | None = None, w
     title = "Thread summary" + (f" · {where}" if where else "")
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=truncate(title, 150)))]
     blocks.append(section(escape(summary.gist) or "Nothing to summarise yet."))
+    if summary.resolution is not None:
+        r = summary.resolution
+        ref = f" (<{link[r.ts]}|msg>)" if r.ts in link else ""
+        label = "Resolved" if summary.resolved else "Unresolved · last message"
+        blocks.append(section(f"*{label}*\n{escape(truncate(r.text, 500))}{ref}"))
     for name, points in (
         ("Key points", summary.key_points),
         ("Decisions", summary.decisions),
