@@ -49,7 +49,13 @@ def register(task: EvalTask) -> EvalTask:
 
 
 #: Modules that register tasks on import; each area adds its own module here.
-TASK_MODULES: list[str] = ["evals.judgments", "evals.retrieval", "evals.summaries", "evals.claims_checkthat"]
+TASK_MODULES: list[str] = [
+    "evals.judgments",
+    "evals.retrieval",
+    "evals.summaries",
+    "evals.summary_irc",
+    "evals.claims_checkthat",
+]
 
 
 def load_registry() -> list[EvalTask]:
