@@ -26,6 +26,7 @@ def serve(
     from assistant.slack.maintenance import RetentionTimer
     from assistant.slack.redelivery import RedeliveryTimer
     from assistant.slack.socket import check_app_token, serve_socket
+    from assistant.slack.surveys import SurveyTimer
 
     ctx = make_context(data_dir)
     app_token = ctx.settings.slack_app_token.get_secret_value() if ctx.settings.slack_app_token else None
@@ -40,6 +41,8 @@ def serve(
     digests = DigestTimer(runtime)
     if ctx.settings.managers:
         digests.start()
+    surveys = SurveyTimer(runtime)  # closes surveys on time and sends their creators the results
+    surveys.start()
 
     def announce() -> None:
         where = f"HTTP on http://{host}:{port}/slack/events" if http else "Socket Mode"
@@ -59,6 +62,7 @@ def serve(
         retention.stop()
         redelivery.stop()
         digests.stop()
+        surveys.stop()
         runtime.close()
         ctx.close()
 
