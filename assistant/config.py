@@ -220,6 +220,42 @@ class Settings(BaseSettings):
         description="e.g. https://makers.slack.com — lets answers and reports carry message permalinks.",
     )
 
+    # Milestones (listed in the digest and the Home tab, each with a celebration message to post with one click)
+    milestone_anniversary_months: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [1, 3, 6, 12],
+        validation_alias=AliasChoices("ASSISTANT_MILESTONE_ANNIVERSARY_MONTHS"),
+        description="Comma-separated months since a member's first message or join worth celebrating (then yearly).",
+    )
+    milestone_channel_members: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
+        validation_alias=AliasChoices("ASSISTANT_MILESTONE_CHANNEL_MEMBERS"),
+        description="Comma-separated member counts a channel crossing is a milestone.",
+    )
+    milestone_channel_messages: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000],
+        validation_alias=AliasChoices("ASSISTANT_MILESTONE_CHANNEL_MESSAGES"),
+        description="Comma-separated message counts a channel crossing is a milestone.",
+    )
+    milestone_long_open_days: float = Field(
+        default=3.0,
+        gt=0.0,
+        le=365.0,
+        validation_alias=AliasChoices("ASSISTANT_MILESTONE_LONG_OPEN_DAYS"),
+        description="A question solved after being open this many days is a milestone.",
+    )
+
+    @field_validator(
+        "milestone_anniversary_months", "milestone_channel_members", "milestone_channel_messages", mode="before"
+    )
+    @classmethod
+    def _split_counts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.isdigit() and int(part) > 0 for part in parts):
+                raise ValueError("must be positive whole numbers separated by commas, e.g. 1,3,6,12")
+            return sorted({int(part) for part in parts})
+        return value
+
     # Weekly digest (Slack DMs to community managers)
     managers: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

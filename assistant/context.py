@@ -122,8 +122,9 @@ class Context:
     def insights(self) -> InsightsService:
         """Metrics, members, wants, topics, digests and reports over the archive (see ``assistant.insights``)."""
         from assistant.insights import InsightsService
+        from assistant.insights.milestones import Thresholds
 
-        return InsightsService(
+        service = InsightsService(
             self.archive,
             lambda: self.index,  # loaded (with the encoder) only when an answer needs vectors
             want_threshold=self.settings.threshold("want"),
@@ -132,6 +133,8 @@ class Context:
             permalink_base=self.settings.slack_workspace_url,
             clock=self.clock,
         )
+        service.milestone_thresholds = Thresholds.from_settings(self.settings)  # type: ignore[attr-defined]
+        return service
 
     @cached_property
     def qa(self) -> QAService:

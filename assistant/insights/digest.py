@@ -1,5 +1,6 @@
 """The weekly digest for a manager: per channel, the ISO week's numbers and trend, mood, top wants, members who
-went quiet, unanswered newcomers and people to recognise. Rendered as text by ``prompts/digest_weekly.md``.
+went quiet, unanswered newcomers and people to recognise; then the week's milestones worth celebrating. Rendered
+as text by ``prompts/digest_weekly.md``.
 
 The digest covers an ISO calendar week (Monday 00:00 UTC on): this week to date, compared with the same days of
 last week; or, early in a week, the whole of last week, compared with the week before. Its labels come from the
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from assistant.insights import members as members_mod
 from assistant.insights.metrics import compute_metrics
+from assistant.insights.milestones import Thresholds, milestones
 from assistant.insights.models import Digest, DigestChannel, WindowInfo
 from assistant.insights.periods import last, to_date
 from assistant.insights.wants import channel_wants
@@ -75,4 +77,6 @@ def build_digest(
                 contributors=members_mod.top_contributors(scoped, since=metrics.start, at=at, k=3),
             )
         )
+    thresholds = getattr(service, "milestone_thresholds", None) or Thresholds()
+    digest.milestones = milestones(snap, window.start, window.end, thresholds, channel_ids=ids)
     return digest

@@ -265,6 +265,35 @@ class Answer(BaseModel):
     facts: dict[str, Any] = Field(default_factory=dict)
 
 
+MilestoneKind = Literal[
+    "anniversary",
+    "first_message",
+    "first_helpful_answer",
+    "channel_members",
+    "channel_messages",
+    "solved_question",
+]
+
+
+class Milestone(BaseModel):
+    """Something worth celebrating (``assistant.insights.milestones``), with a message a manager may post with one
+    click: in ``post_channel``, in the thread of ``post_thread_ts`` when set. Never posted automatically."""
+
+    id: str = Field(description="stable across runs: kind, subject and when")
+    kind: MilestoneKind
+    at: datetime
+    title: str
+    suggestion: str = Field(description="the celebration message, Slack mrkdwn (mentions as <@U…>)")
+    channel_id: str | None = None
+    channel_name: str | None = None
+    user_id: str | None = None
+    user_name: str | None = None
+    count: int | None = Field(default=None, description="the months, members or messages celebrated")
+    post_channel: str | None = None
+    post_thread_ts: str | None = None
+    citation: Citation | None = None
+
+
 class DigestChannel(BaseModel):
     channel_id: str
     channel_name: str
@@ -284,6 +313,7 @@ class Digest(BaseModel):
     window: WindowInfo
     channels: list[DigestChannel] = Field(default_factory=list)
     workspace: ChannelMetrics | None = None
+    milestones: list[Milestone] = Field(default_factory=list)
 
     @property
     def last_day(self) -> datetime:

@@ -1,5 +1,6 @@
 """The weekly digest DM: a header with the week, the workspace line, then one section per channel (numbers,
-mood, replies) with what people want, who went quiet, unanswered newcomers and whom to recognise."""
+mood, replies) with what people want, who went quiet, unanswered newcomers and whom to recognise; then the
+week's milestones, each with a button that posts its celebration message."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock, PlainTextO
 
 from assistant.insights.models import Digest, DigestChannel
 from assistant.slack.blocks.common import context, escape, section, truncate
+from assistant.slack.blocks.milestones import milestone_blocks
 
 #: Block Kit allows 50 blocks per message; each channel takes up to three.
 MAX_CHANNELS = 15
@@ -78,6 +80,13 @@ def digest_blocks(digest: Digest) -> list[Block]:
             blocks.append(context(*details))
     if len(digest.channels) > MAX_CHANNELS:
         blocks.append(context(f"…and {len(digest.channels) - MAX_CHANNELS} more channels."))
+    room = 50 - len(blocks) - 2  # Block Kit's 50 blocks: a divider and the heading come first
+    if digest.milestones and room > 0:
+        blocks.append(DividerBlock())
+        blocks.append(
+            section(f"*Milestones to celebrate* ({len(digest.milestones)}): post a suggestion with one click")
+        )
+        blocks.extend(milestone_blocks(digest.milestones, limit=min(5, room)))
     return blocks
 
 

@@ -1,11 +1,13 @@
-"""The Home tab: each channel's health at a glance (activity, mood, open flags, what people want)."""
+"""The Home tab: milestones to celebrate (for managers), then each channel's health at a glance (activity, mood, open
+flags, what people want)."""
 
 from __future__ import annotations
 
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock, PlainTextObject
 
-from assistant.insights.models import ChannelHealth
+from assistant.insights.models import ChannelHealth, Milestone
 from assistant.slack.blocks.common import context, escape, section, truncate
+from assistant.slack.blocks.milestones import milestone_blocks
 
 
 def _trend(value: float | None) -> str:
@@ -43,8 +45,16 @@ def channel_health_blocks(health: ChannelHealth) -> list[Block]:
     return blocks
 
 
-def home_blocks(healths: list[ChannelHealth], problems: list[str] | None = None) -> list[Block]:
+def home_blocks(
+    healths: list[ChannelHealth], problems: list[str] | None = None, milestones: list[Milestone] | None = None
+) -> list[Block]:
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Community health"))]
+    if milestones:
+        blocks.append(
+            section(f"*Milestones to celebrate* (past 30 days, {len(milestones)}): post one with a click")
+        )
+        blocks.extend(milestone_blocks(milestones, limit=5))
+        blocks.append(DividerBlock())
     if not healths:
         blocks.append(
             section("No channels to show yet. Invite the assistant to a channel (`/invite @Community Assistant`).")
