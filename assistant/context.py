@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the heavy parts (torch, transformers, Chroma) are imported 
     from assistant.store.archive import Archive
     from assistant.store.index import Index
     from assistant.summaries import SummaryService
+    from assistant.surveys.service import SurveyService
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +135,9 @@ class Context:
             clock=self.clock,
         )
         service.milestone_thresholds = Thresholds.from_settings(self.settings)  # type: ignore[attr-defined]
+        # survey answers are wants too (solicited ones), in "what does #X want?"
+        surveys = self._surveys
+        service.solicited_wants = lambda cid: surveys().solicited_messages(cid)  # type: ignore[attr-defined]
         return service
 
     @cached_property
@@ -163,6 +167,11 @@ class Context:
             return 0
         report = apply_retention(self.archive, self.index, self.moderation, days=days, now=self.clock())
         return report.messages
+
+    def _surveys(self) -> SurveyService:
+        from assistant.surveys import survey_service
+
+        return survey_service(self)
 
     def close(self) -> None:
         if "archive" in self.__dict__:

@@ -34,7 +34,7 @@ from assistant.insights.periods import Window, to_date
 from assistant.insights.questions import IntentClassifier, ParsedQuestion, parse_question
 from assistant.insights.service import InsightsService
 from assistant.insights.topics import topics_report
-from assistant.insights.wants import channel_wants
+from assistant.insights.wants import channel_wants, solicited_for
 from assistant.prompts import render_prompt
 
 if TYPE_CHECKING:  # Chroma is imported only when an answer searches the index
@@ -156,7 +156,15 @@ class QAService:
     def _wants(self, parsed: ParsedQuestion, snap: Snapshot, now: datetime) -> _Draft:
         draft = _Draft("wants", {"per_channel": []})
         for cid in self._targets(parsed, snap):
-            cw = channel_wants(snap, cid, self.insights.vectors, threshold=self.insights.want_threshold, at=now)
+            solicited = solicited_for(self.insights, cid)  # survey answers: wants the channel was asked for
+            cw = channel_wants(
+                snap,
+                cid,
+                self.insights.vectors,
+                threshold=self.insights.want_threshold,
+                at=now,
+                solicited=solicited,
+            )
             if parsed.window is not None:
                 cw.themes = [t for t in cw.themes if t.last >= parsed.window.start]
             if not cw.wants and not parsed.channel_ids:
@@ -173,6 +181,7 @@ class QAService:
                         "member_ids": t.members,
                         "trend": t.trend,
                         "ts": t.ts,
+                        "solicited": t.solicited,
                         "refs": refs,
                     }
                 )
@@ -181,6 +190,7 @@ class QAService:
                 {
                     "channel": cw.channel_name,
                     "wants": cw.wants,
+                    "solicited": cw.solicited,
                     "themes": themes,
                     "one_offs": one_offs,
                     "one_off_count": len(cw.one_offs),

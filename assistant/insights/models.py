@@ -182,12 +182,16 @@ class WantTheme(BaseModel):
     last: datetime
     representatives: list[Citation]
     ts: list[str] = Field(description="every want message in the theme")
+    solicited: int = Field(
+        default=0, description="how many of them are answers to a survey (asked for, not volunteered)"
+    )
 
 
 class ChannelWants(BaseModel):
     channel_id: str
     channel_name: str
     wants: int
+    solicited: int = Field(default=0, description="wants that are survey answers")
     themes: list[WantTheme] = Field(default_factory=list)
     one_offs: list[Citation] = Field(default_factory=list)
 
@@ -197,6 +201,7 @@ class ChannelWants(BaseModel):
             "channel": self.channel_name,
             "channel_id": self.channel_id,
             "wants": self.wants,
+            "solicited": self.solicited,
             "themes": [
                 {
                     "label": t.label,
@@ -207,6 +212,7 @@ class ChannelWants(BaseModel):
                     "trend": t.trend,
                     "citations": [c.model_dump(mode="json", exclude_none=True) for c in t.representatives],
                     "ts": t.ts,
+                    "solicited": t.solicited,
                 }
                 for t in self.themes
             ],

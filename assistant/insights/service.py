@@ -33,7 +33,7 @@ from assistant.insights.models import (
 )
 from assistant.insights.periods import PeriodName, rolling, to_date
 from assistant.insights.topics import topics_report
-from assistant.insights.wants import channel_wants
+from assistant.insights.wants import channel_wants, solicited_for
 from assistant.store import Archive
 
 if TYPE_CHECKING:
@@ -155,7 +155,12 @@ class InsightsService:
     ) -> list[ChannelWants]:
         snap = self.snapshot(visible_channel_ids)
         ids = [self.channel_id(snap, channel)] if channel else sorted(snap.by_channel, key=snap.channel_name)
-        out = [channel_wants(snap, cid, self.vectors, threshold=self.want_threshold, at=at) for cid in ids]
+        out = [
+            channel_wants(
+                snap, cid, self.vectors, threshold=self.want_threshold, at=at, solicited=solicited_for(self, cid)
+            )
+            for cid in ids
+        ]
         return out if channel else [w for w in out if w.wants]
 
     # Members ----------------------------------------------------------------------------------------------------

@@ -6,6 +6,9 @@ their vectors come from the index (the one encoder pass, never re-encoded). Them
 cosine distance threshold (deterministic: same messages, same themes, in any input order); labels are the
 theme's distinctive terms (c-TF-IDF against the channel's other wants). A theme needs at least two messages;
 single wants are listed as one-offs.
+
+Free-text survey answers given from a channel are wants too, *solicited* ones (``assistant.surveys``): they are
+clustered with the channel's messages, and themes and the channel count how many of theirs came from a survey.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 
-from assistant.domain import Message
+from assistant.domain import Citation, Message
 from assistant.insights.data import Snapshot
 from assistant.insights.labels import distinctive_terms, label_from_terms
 from assistant.insights.models import ChannelWants, Trend, WantTheme
@@ -82,17 +85,32 @@ def channel_wants(
     distance: float = WANT_DISTANCE,
     at: datetime | None = None,
     representatives: int = 3,
+    solicited: Sequence[tuple[Message, np.ndarray]] = (),
 ) -> ChannelWants:
     now = snap.now(at)
     judged = [m for m in want_messages(snap, channel_id, threshold) if m.time <= now][-MAX_WANTS_PER_CHANNEL:]
     stored = vectors([m.key for m in judged]) if judged else {}
+    asked = {m.key for m, _ in solicited if m.time <= now}
+    for m, vector in solicited:
+        if m.key in asked:
+            judged.append(m)
+            stored[m.key] = vector
     missing = [m for m in judged if m.key not in stored]
     if missing:
         logger.warning("%d want messages in %s have no stored vector; skipped", len(missing), channel_id)
     judged = [m for m in judged if m.key in stored]
     msgs = sorted(judged, key=lambda m: (float(m.ts), m.key))
     name = snap.channel_name(channel_id)
-    result = ChannelWants(channel_id=channel_id, channel_name=name, wants=len(msgs))
+    result = ChannelWants(
+        channel_id=channel_id, channel_name=name, wants=len(msgs), solicited=sum(1 for m in msgs if m.key in asked)
+    )
+
+    def cite(m: Message) -> Citation:
+        if m.key not in asked:
+            return snap.cite(m)
+        who = snap.member_name(m.user_id) if m.user_id else "anonymous"
+        return Citation(channel=name, ts=m.ts, text=m.text, user=f"{who} (survey answer)")
+
     if not msgs:
         return result
     mat = np.stack([stored[m.key] for m in msgs]).astype(np.float32)
@@ -128,11 +146,18 @@ def channel_wants(
                 earlier=earlier,
                 first=min(msgs[i].time for i in idx),
                 last=max(msgs[i].time for i in idx),
-                representatives=[snap.cite(msgs[i]) for i in order[:representatives]],
+                representatives=[cite(msgs[i]) for i in order[:representatives]],
                 ts=[msgs[i].ts for i in sorted(idx, key=lambda i: float(msgs[i].ts))],
+                solicited=sum(1 for i in idx if msgs[i].key in asked),
             )
         )
     themes.sort(key=lambda t: (-t.distinct_members, -t.size, t.label))
     result.themes = themes
-    result.one_offs = [snap.cite(msgs[i]) for i in sorted(singles, key=lambda i: float(msgs[i].ts))]
+    result.one_offs = [cite(msgs[i]) for i in sorted(singles, key=lambda i: float(msgs[i].ts))]
     return result
+
+
+def solicited_for(service: object, channel_id: str) -> list[tuple[Message, np.ndarray]]:
+    """The channel's survey answers as wants (``service.solicited_wants``, set by the context), else none."""
+    provider = getattr(service, "solicited_wants", None)
+    return list(provider(channel_id)) if provider is not None else []

@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from assistant.clock import Clock, system_clock
-from assistant.domain import AuditEvent
+from assistant.domain import AuditEvent, Message
 from assistant.errors import AssistantError, NotFoundError
 from assistant.store import Archive
 from assistant.surveys.models import (
@@ -65,6 +65,7 @@ class SurveyService:
             logger.warning("no survey secret (SLACK_SIGNING_SECRET): anonymous answers are kept apart per process")
             secret = secrets.token_bytes(32)
         self._secret = secret
+        self._vectors: dict[str, np.ndarray] = {}
 
     # Creating and closing ---------------------------------------------------------------------------------------
     def create(self, spec: SurveySpec, created_by: str) -> Survey:
@@ -325,6 +326,25 @@ class SurveyService:
             if survey.kind != "text" or channel_id not in survey.channels:
                 continue
             out.extend((survey, a) for a in self.answers(survey.id) if a.channel_id == channel_id and a.text)
+        return out
+
+    def solicited_messages(self, channel_id: str) -> list[tuple[Message, np.ndarray]]:
+        """The channel's free-text answers as messages with their vectors, for "what does #X want?" (marked
+        solicited there). An answer's time is the survey's start; an anonymous one has no author."""
+        pairs = self.solicited_wants(channel_id)
+        if not pairs or self._encode is None:
+            return []
+        texts = [a.text for _, a in pairs]
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            vectors = np.asarray(self._encode(missing), dtype=np.float32)
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            self._vectors.update(zip(missing, vectors / np.where(norms == 0, 1.0, norms), strict=True))
+        out = []
+        for n, (survey, a) in enumerate(pairs, start=1):
+            ts = f"{int(survey.created_at.timestamp()) - 1}.{n:06d}"  # within the second the survey began
+            m = Message(channel_id=channel_id, ts=ts, user_id=a.user_id, text=a.text, raw_text=a.text)
+            out.append((m, self._vectors[a.text]))
         return out
 
     # Internals --------------------------------------------------------------------------------------------------
