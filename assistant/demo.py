@@ -91,6 +91,15 @@ def _insights_section(ctx: Context) -> Any:
 SECTIONS.append(("Insights", _insights_section))
 
 
+def _engagement_section(ctx: Context) -> Any:
+    from assistant.surveys.demo import engagement_section
+
+    return engagement_section(ctx)
+
+
+SECTIONS.append(("Surveys, milestones and who should meet", _engagement_section))
+
+
 def run_demo(ctx: Context, *, fresh: bool = True, progress: bool = False) -> DemoReport:
     if fresh and ctx.settings.data_dir.exists():
         shutil.rmtree(ctx.settings.data_dir)

@@ -62,7 +62,7 @@ class SurveyService:
         self.clock = clock
         self._encode = encode
         if not secret:
-            logger.warning("no survey secret (SLACK_SIGNING_SECRET): anonymous answers are kept apart per process")
+            logger.info("no survey secret (SLACK_SIGNING_SECRET): anonymous answers are kept apart per process")
             secret = secrets.token_bytes(32)
         self._secret = secret
         self._vectors: dict[str, np.ndarray] = {}
