@@ -138,6 +138,7 @@ class Context:
         # survey answers are wants too (solicited ones), in "what does #X want?"
         surveys = self._surveys
         service.solicited_wants = lambda cid: surveys().solicited_messages(cid)  # type: ignore[attr-defined]
+        service.surveys = surveys  # type: ignore[attr-defined]  # for the report's survey section
         return service
 
     @cached_property

@@ -1,6 +1,6 @@
 """``assistant report``: one self-contained HTML file (inline PNG charts, no external assets) that managers
-would rather look at than read: activity and sentiment over time, wants per channel, member flow, and the
-tables behind them with quoted messages.
+would rather look at than read: activity and sentiment over time, wants per channel, member flow, survey results,
+and the tables behind them with quoted messages.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from assistant.insights.metrics import compute_metrics
 from assistant.insights.periods import period_start, rolling, to_date
 from assistant.insights.twinning import open_flag_members
 from assistant.insights.wants import channel_wants
+from assistant.surveys.report import latest_results, surveys_chart
 
 if TYPE_CHECKING:
     from assistant.insights.service import InsightsService
@@ -176,6 +177,14 @@ def member_flow_chart(snap: Snapshot, bucket: str, now: datetime, quiet_after: t
     return _png(fig)
 
 
+def _survey_service(service: InsightsService) -> Any:
+    """The context's survey service (it clusters free-text answers), else one over the same archive."""
+    from assistant.surveys.service import SurveyService
+
+    provider = getattr(service, "surveys", None)
+    return provider() if provider is not None else SurveyService(service.archive, clock=service.clock)
+
+
 def write_report(
     service: InsightsService, path: Path, *, at: datetime | None = None, visible: Iterable[str] | None = None
 ) -> Path:
@@ -192,6 +201,7 @@ def write_report(
         channel_wants(snap, cid, service.vectors, threshold=service.want_threshold, at=now) for cid in channel_ids
     ]
     theme_rows = [(w.channel_name, t.label, t.size, t.distinct_members) for w in all_wants for t in w.themes]
+    surveys = latest_results(_survey_service(service), visible)
     context = {
         "generated": service.clock().astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "now": now,
@@ -207,11 +217,13 @@ def write_report(
         "newcomers": members_mod.unanswered_newcomers(snap, at=now, newcomer_days=service.newcomer_days),
         "contributors": members_mod.top_contributors(snap, since=recognise.start, at=now, k=8),
         "twins": members_mod.twins(snap, service.vectors, k=5, flagged=open_flag_members(service.archive)),
+        "surveys": surveys,
         "charts": {
             "activity": activity_chart(snap, bucket),
             "sentiment": sentiment_chart(snap, bucket),
             "wants": wants_chart(theme_rows),
             "flow": member_flow_chart(snap, bucket, now, timedelta(weeks=service.quiet_weeks)),
+            "surveys": surveys_chart(surveys),
         },
     }
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
