@@ -339,7 +339,7 @@ _OBJECT_FOLLOWERS = frozenset(
         "please",
     ]
 )
-_ATOMIC = re.compile(r"`[^`\n]+`|https?://\S+|@[\w.\-]+")
+_ATOMIC = re.compile(r"`[^`\n]+`|https?://\S+|@[\w.\-]+|\u201c[^\u201d]*\u201d")  # code, links, mentions, quoted
 _WH = r"(what|which|where|when|why|how|who)"
 
 

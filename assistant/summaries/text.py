@@ -13,11 +13,12 @@ _EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)([^*_~\n]{1,200}?)(?<=\S)\1(?!
 _URL = re.compile(r"<?https?://[^\s>|]+(?:\|([^>]+))?>?")
 _CODE_BLOCK = re.compile(r"```.*?```", re.S)
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
+_BLOCKQUOTE = re.compile(r"^[ \t]*(?:>|&gt;)[ \t]?(.+)$", re.M)
 _HELD = re.compile("\ue002(\\d+)\ue002")
 #: Inline code longer than this is shortened to "(code)" like a block.
 MAX_INLINE_CODE = 120
 #: Spans a quote or a cut must keep whole: inline code and links.
-_ATOMIC = re.compile(r"`[^`\n]+`|https?://\S+")
+_ATOMIC = re.compile(r"`[^`\n]+`|https?://\S+|\u201c[^\u201d]*\u201d")
 _MENTION = re.compile(r"<@([^>|]+)(?:\|([^>]+))?>")
 _SPACED_APOSTROPHE = re.compile(r"(\w) ' ?([A-Za-z]{1,2})\b")
 _WS = re.compile(r"\s+")
@@ -180,6 +181,8 @@ def clean_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text).translate(_CONTROL).translate(_QUOTES)
     text = _EMOJI_CODE.sub("", text)
     text = _CODE_BLOCK.sub(" (code) ", text)
+    # A "> ..." line quotes someone else: its "I" is not the speaker's, so it stays marked as a quotation.
+    text = _BLOCKQUOTE.sub(lambda m: f"\u201c{m.group(1).strip()}\u201d", text)
     held: list[str] = []
 
     def hold(m: re.Match[str]) -> str:  # inline code is kept as written, away from the rules below
@@ -216,7 +219,7 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-_LEADING_SYMBOLS = re.compile(r"^[^\w#@\"'(`]+")
+_LEADING_SYMBOLS = re.compile(r"^[^\w#@\"'(`\u201c]+")
 
 
 def strip_filler(sentence: str) -> str:

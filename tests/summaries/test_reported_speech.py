@@ -12,6 +12,7 @@ import re
 import pytest
 
 from assistant.summaries.rewrite import past_tense, quote, report, third_person_present
+from assistant.summaries.text import clean_text, strip_filler
 
 S, A = "Mara", "Tomas"
 
@@ -114,3 +115,12 @@ def test_quote_and_verb_helpers() -> None:
     assert third_person_present("try") == "tries" and third_person_present("fix") == "fixes"
     assert third_person_present("wanna", known_only=False) is None
     assert past_tense("go") == "went" and past_tense("read") == "read" and past_tense("plan") == "planned"
+
+
+def test_a_blockquote_is_someone_elses_words() -> None:
+    """'> I always ...' quotes another member: its "I" is never the speaker."""
+    text = clean_text("> I always decode the list first\nis that a problem, though?")
+    assert text == "\u201cI always decode the list first\u201d is that a problem, though?"
+    line = report(text, S, A)
+    assert not line.rewritten and "Mara always" not in line.text
+    assert strip_filler(text) == text  # the opening quotation mark is kept
