@@ -844,6 +844,11 @@ class Archive:
         with self.session() as s, s.begin():
             s.execute(self.upsert(KeyValueRow, ["key"], ["value"]), {"key": key, "value": value})
 
+    def forget_state(self, key: str) -> None:
+        """Drop one state row (e.g. a claim whose work failed, so it may be tried again)."""
+        with self.session() as s, s.begin():
+            s.execute(delete(KeyValueRow).where(KeyValueRow.key == key))
+
     def claim_once(self, key: str) -> bool:
         """Record ``key`` (e.g. a Slack event id) and say whether it was new: deduplicates retries. Atomic, so
         of two processes claiming the same key exactly one gets True; a database that cannot be written is a

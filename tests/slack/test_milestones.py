@@ -64,6 +64,11 @@ def test_managers_post_a_milestone_with_one_click_never_automatically(running_ap
     audit = [(e.action, e.actor) for e in app.ctx.archive.audit(action="milestone.post")]
     assert audit == [("milestone.post", MOD)]
 
+    press(app, MOD, button)  # the same button again (it stays on the Home tab and in old digests)
+    (_, again) = app.slack.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == MOD, count=2)
+    assert "already posted" in again.params["text"]
+    assert len([c for c in app.slack.calls_to("chat.postMessage") if c.params.get("channel") == GENERAL]) == 1
+
 
 def test_digest_lists_milestones_with_post_buttons() -> None:
     at = datetime(2026, 11, 18, 12, tzinfo=UTC)

@@ -18,6 +18,8 @@ from assistant.slack.web import to_error
 
 logger = logging.getLogger(__name__)
 
+POSTED_PREFIX = "milestone-posted:"
+
 
 def register(app: App, runtime: SlackRuntime) -> None:
     def on_post(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -42,9 +44,15 @@ def post_milestone(runtime: SlackRuntime, body: dict[str, Any], action: dict[str
         say("This button is out of date; open the Home tab again.")
         return
     thread = str(value.get("t") or "") or None
+    # One celebration per milestone, whoever presses first and however often: the button stays on old digests.
+    claim = f"{POSTED_PREFIX}{value.get('id') or channel + ':' + (thread or '') + ':' + text[:80]}"
+    if not runtime.ctx.archive.claim_once(claim):
+        say(f"This one was already posted in <#{channel}>.")
+        return
     try:
         runtime.client.chat_postMessage(channel=channel, text=text, thread_ts=thread, unfurl_links=False)
     except SdkApiError as exc:
+        runtime.ctx.archive.forget_state(claim)  # not posted: pressing again may try again
         say(to_error(exc, "posting the celebration").message)
         return
     runtime.ctx.archive.append_audit(

@@ -65,7 +65,15 @@ def summarize_for(
     team_url = runtime.team_url
     links: dict[str, str] = {}
     if team_url:
-        for point in [*summary.key_points, *summary.decisions, *summary.open_questions, *summary.action_items]:
+        resolved = [summary.resolution] if summary.resolution is not None else []
+        points = [
+            *resolved,
+            *summary.key_points,
+            *summary.decisions,
+            *summary.open_questions,
+            *summary.action_items,
+        ]
+        for point in points:
             links[point.ts] = message_link(team_url, channel_id, point.ts, thread_ts)
     channel = runtime.directory.channel_names().get(channel_id, channel_id)
     blocks = summary_blocks(summary, links, where=f"#{channel}")
