@@ -10,8 +10,8 @@ words out, a light suffix strip. Chosen on CheckThat! 2020 train (800 tweets, 10
 encoder): BM25 MAP@5 0.745 -> 0.793, the hybrid 0.856 -> 0.875 (cosine alone 0.801). Dev: see MODEL_CARD.md.
 
 A headline (``title``) always counts for BM25. A claim whose headline was encoded too (``claims import
---encode-titles``) is ranked by the mean of its text's and headline's vectors: on train +0.3 points (within
-noise), for twice the encoding time, so it is not the default.
+--encode-titles``) is ranked by the mean of its text's and headline's vectors: on train +0.2 points (within
+noise; dev -0.9), for twice the encoding time, so it is not the default.
 """
 
 from __future__ import annotations
