@@ -122,18 +122,3 @@ def run(folder: Path, split: str, runtime: Any) -> list[EvalResult]:
 
 
 TASK = register(EvalTask(dataset=DATASET, task="claim_retrieval", run=run))
-
-
-if __name__ == "__main__":  # pragma: no cover - manual run: python -m evals.claims_checkthat [split]
-    import json
-    import sys
-
-    from assistant.encoder import get_encoder
-
-    class _Runtime:
-        encoder = get_encoder()
-
-    split_name = sys.argv[1] if len(sys.argv) > 1 else "dev"
-    root = Path(__file__).resolve().parents[2] / "shared" / "data" / DATASET
-    for result in run(root, split_name, _Runtime()):
-        print(json.dumps(result.model_dump(), indent=2))
