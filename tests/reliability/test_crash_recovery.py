@@ -21,6 +21,7 @@ from assistant.context import Context
 from assistant.encoder import Encoder
 from assistant.pipeline import ProcessedBatch
 from assistant.slack.app import build_app
+from assistant.slack.runtime import SlackRuntime
 from tests.slack.conftest import DEFAULT_NOW, GENERAL, MODS
 from tests.slack.doubles import SIGNING_SECRET, KeywordJudge, MemoEncoder
 from tests.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
@@ -146,6 +147,15 @@ def _event(text: str, ts: str, event_id: str) -> dict[str, Any]:
     }
 
 
+#: Epoch seconds the queues count leases and backoff from in these tests (never the wall clock).
+T0 = 1_795_000_000.0
+
+
+def _pin_queues(runtime: SlackRuntime, at: float) -> None:
+    assert runtime.inbox is not None and runtime.outbox is not None
+    runtime.inbox.now = runtime.outbox.now = lambda: at
+
+
 def _alert_posts(slack: FakeSlack) -> list[Any]:
     return [c for c in slack.calls_to("chat.postMessage") if c.params.get("channel") == MODS]
 
@@ -157,6 +167,7 @@ def test_a_live_event_killed_after_any_step_is_finished_on_restart_with_one_aler
     body = _event("you absolute idiot", "1700000500.000100", "EvKILL1")
     ctx = _slack_context(tmp_path, archive_url, memo, slack)
     _app, runtime = build_app(ctx, backfill_interval=0.0)
+    _pin_queues(runtime, T0)
     if step == "alerting":  # everything written, killed before the alert reached Slack
 
         def die() -> int:
@@ -177,11 +188,9 @@ def test_a_live_event_killed_after_any_step_is_finished_on_restart_with_one_aler
     _app, runtime = build_app(ctx, backfill_interval=0.0)
     try:
         assert runtime.inbox is not None and runtime.outbox is not None
-        later = runtime.inbox.now() + runtime.inbox.lease_seconds + 1
-        runtime.inbox.now = lambda: later
+        _pin_queues(runtime, T0 + runtime.inbox.lease_seconds + 1)
         events, _alerts = runtime.redeliver()
         assert events == 1, "the unfinished event is worked on again (its effects are idempotent)"
-        runtime.outbox.now = lambda: later
         runtime.redeliver()  # the alert queued by the first process is delivered now too
         assert len(_alert_posts(slack)) == 1, f"killed after {step}: one alert, not zero or two"
         assert len(_flags(ctx)) == 1

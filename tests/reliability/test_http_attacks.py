@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,18 @@ from assistant.slack.http import EVENTS_PATH, MAX_BODY_BYTES, make_server, store
 from tests.slack.conftest import make_ctx
 from tests.slack.doubles import SIGNING_SECRET, MemoEncoder, SlackSender
 from tests.slack.fake_slack import FakeSlack
+
+PINNED = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _pinned_wall_clock() -> Iterator[None]:
+    """Slack signs requests with the wall clock and the app checks them against it: both run at one pinned
+    instant (Monday 00:30 UTC, still ticking), so these tests mean the same whatever day CI runs them."""
+    import time_machine
+
+    with time_machine.travel(PINNED, tick=True):
+        yield
 
 
 @dataclass

@@ -18,6 +18,8 @@ from tests.slack.test_events import message_event
 
 DOWN = "http://127.0.0.1:9/api/"  # nothing listens on the discard port: connection refused, like an outage
 NEWBIE = "UNEWBIE01"
+#: Epoch seconds the inbox and outbox count leases and backoff from in these tests (never the wall clock).
+T0 = 1_795_000_000.0
 
 
 def wait_until(check: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
@@ -72,8 +74,10 @@ def test_a_message_that_arrives_while_slack_is_down_is_kept_and_alerted_once_sla
 
 def test_without_a_slack_retry_the_background_redelivery_finishes_the_event(running_app: RunningApp) -> None:
     app = running_app
-    inbox = app.runtime.inbox
-    assert inbox is not None
+    inbox, outbox = app.runtime.inbox, app.runtime.outbox
+    assert inbox is not None and outbox is not None
+    now = [T0]  # the queues' clock (backoff, leases), pinned and moved by hand
+    inbox.now = outbox.now = lambda: now[0]
     up = app.runtime.client.base_url
     app.runtime.client.base_url = DOWN
     app.runtime.directory._channels.pop(GENERAL, None)
@@ -81,10 +85,7 @@ def test_without_a_slack_retry_the_background_redelivery_finishes_the_event(runn
     app.sender.event(message_event("what a moron", ts, user=BEN), event_id="EvDOWN2")
     wait_until(lambda: bool((inbox.state("EvDOWN2") or {}).get("last_error")), "the first attempt failed")
     app.runtime.client.base_url = up
-    later = time.time() + 3600  # past any backoff
-    inbox.now = lambda: later
-    assert app.runtime.outbox is not None
-    app.runtime.outbox.now = lambda: later
+    now[0] += 3600  # past any backoff
     events, _alerts = app.runtime.redeliver()
     assert events == 1  # its alert is delivered as part of the event's work
     assert app.ctx.archive.find_message(GENERAL, ts) is not None
@@ -96,6 +97,8 @@ def test_an_alert_slack_refuses_waits_in_the_outbox_and_is_delivered_later(runni
     outbox = app.runtime.outbox
     inbox = app.runtime.inbox
     assert outbox is not None and inbox is not None
+    now = [T0]
+    inbox.now = outbox.now = lambda: now[0]
     app.seed(GENERAL, BEN, "warming up the channel", ago_hours=1)  # channel and member looked up while Slack is up
     up = app.runtime.client.base_url
     app.runtime.client.base_url = DOWN
@@ -105,8 +108,7 @@ def test_an_alert_slack_refuses_waits_in_the_outbox_and_is_delivered_later(runni
     assert app.ctx.archive.judgment(GENERAL, ts) is not None, "judged and flagged while Slack is down"
     assert outbox.pending() == 1 and alert_posts(app) == []
     app.runtime.client.base_url = up
-    later = time.time() + 3600
-    outbox.now = lambda: later
+    now[0] += 3600
     assert app.runtime.redeliver() == (0, 1)
     assert app.runtime.redeliver() == (0, 0)
     (post,) = alert_posts(app)
