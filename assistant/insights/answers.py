@@ -35,6 +35,7 @@ from assistant.insights.questions import IntentClassifier, ParsedQuestion, parse
 from assistant.insights.service import InsightsService
 from assistant.insights.topics import topics_report
 from assistant.insights.wants import channel_wants, solicited_for
+from assistant.lazy import provided
 from assistant.prompts import render_prompt
 
 if TYPE_CHECKING:  # Chroma is imported only when an answer searches the index
@@ -85,8 +86,7 @@ class QAService:
 
     @cached_property
     def index(self) -> Index:
-        source = self._index_source
-        return source() if callable(source) and not hasattr(source, "search_messages") else source  # type: ignore[return-value]
+        return provided(self._index_source)
 
     # Public -----------------------------------------------------------------------------------------------------
     def ask(

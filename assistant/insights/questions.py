@@ -17,6 +17,7 @@ import numpy as np
 
 from assistant.insights.data import Snapshot
 from assistant.insights.periods import Window, aware, calendar_month, last, period_start, rolling, since, to_date
+from assistant.lazy import provided
 
 if TYPE_CHECKING:
     from assistant.encoder import Encoder
@@ -270,8 +271,7 @@ class IntentClassifier:
     @property
     def encoder(self) -> Encoder | None:
         if self._encoder is None and self._encoder_source is not None:
-            source = self._encoder_source
-            self._encoder = source() if callable(source) and not hasattr(source, "encode") else source  # type: ignore[assignment]
+            self._encoder = provided(self._encoder_source)
         return self._encoder
 
     def _exemplars(self) -> np.ndarray | None:

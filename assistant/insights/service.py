@@ -34,6 +34,7 @@ from assistant.insights.models import (
 from assistant.insights.periods import PeriodName, rolling, to_date
 from assistant.insights.topics import topics_report
 from assistant.insights.wants import channel_wants, solicited_for
+from assistant.lazy import provided
 from assistant.store import Archive
 
 if TYPE_CHECKING:
@@ -97,8 +98,7 @@ class InsightsService:
     @property
     def index(self) -> Index:
         if self._index is None:
-            source = self._index_source
-            self._index = source() if callable(source) else source
+            self._index = provided(self._index_source)
         return self._index
 
     def vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from assistant.domain.judgments import Evidence
 from assistant.domain.records import FlagStatus, ModerationActionKind
 from assistant.errors import AssistantError, NotFoundError, PermissionDeniedError
 from assistant.knowledge import Knowledge
+from assistant.lazy import provided
 from assistant.moderation import audit
 from assistant.moderation.calibration import allow_suggestions, calibrate_channel
 from assistant.moderation.evidence import CLEAR_CATEGORY, ClauseFinder, similar_flags
@@ -109,15 +110,11 @@ class ModerationService:
 
     @cached_property
     def index(self) -> Index:
-        source = self._index_source
-        return source() if callable(source) else source
+        return provided(self._index_source)
 
     @cached_property
     def judge(self) -> Judge | None:
-        source = self._judge_source
-        if source is None or hasattr(source, "judge"):  # a judge (its class may be callable: test doubles)
-            return cast("Judge | None", source)
-        return cast("Callable[[], Judge | None]", source)()
+        return provided(self._judge_source)
 
     @cached_property
     def clauses(self) -> ClauseFinder:
