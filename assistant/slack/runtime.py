@@ -141,14 +141,6 @@ class SlackRuntime:
             delivered += 1
         return delivered
 
-    def post_alerts(self, alerts: Sequence[Alert]) -> None:
-        """Queue alerts (e.g. an update after a deletion) and deliver what is due."""
-        if self.outbox is None:
-            return
-        for alert in alerts:
-            self.outbox.queue(alert.alert_id, is_update=alert.is_update)
-        self.deliver_alerts()
-
     def show_alert(self, alert: Alert, channel: str) -> None:
         """Post a new alert, or update the one already posted for it (grouped flags, decisions)."""
         first_ts = alert.flags[0].ts if alert.flags else None

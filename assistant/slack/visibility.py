@@ -33,11 +33,6 @@ class Visibility:
     def public_channel_ids(self) -> set[str]:
         return {c.id for c in self.archive.channels() if not c.is_private and c.kind == "channel"}
 
-    def direct_conversations_of(self, user_id: str) -> set[str]:
-        """The DMs and group DMs in the archive that ``user_id`` took part in (as the export listed them)."""
-        conversations = {c.id for c in self.archive.channels() if c.kind != "channel"}
-        return {cid for cid, uid, _ in self.archive.memberships() if uid == user_id and cid in conversations}
-
     def member_of(self, user_id: str) -> frozenset[str]:
         """Channels (public and private) ``user_id`` belongs to; empty when Slack cannot tell us."""
         now = time.monotonic()
@@ -68,8 +63,13 @@ class Visibility:
         return result
 
     def visible_to(self, user_id: str) -> set[str]:
-        """Every public channel, the private channels the user is a member of, and their own DMs."""
-        return self.public_channel_ids() | set(self.member_of(user_id)) | self.direct_conversations_of(user_id)
+        """Every public channel, the private channels the user is a member of, and their own DMs (as the export
+        listed their members: Slack is not asked about DMs). One read of the archive's channels."""
+        ids = set(self.member_of(user_id))
+        for c in self.archive.channels():
+            if (c.kind == "channel" and not c.is_private) or (c.kind != "channel" and user_id in c.members):
+                ids.add(c.id)
+        return ids
 
     def visible_in_reply(self, user_id: str, channel_id: str) -> set[str]:
         """For an answer posted in ``channel_id`` (seen by all its members): public channels the asker sees,
