@@ -12,7 +12,6 @@ import hmac
 import json
 import os
 import socket
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -29,7 +28,7 @@ from assistant.context import Context
 from assistant.encoder import Encoder
 from assistant.slack.app import build_app
 from assistant.slack.http import EVENTS_PATH, MAX_BODY_BYTES, make_server, store_readiness
-from tests.slack.conftest import make_ctx
+from tests.slack.conftest import make_ctx, on_loopback
 from tests.slack.doubles import SIGNING_SECRET, MemoEncoder, SlackSender
 from tests.slack.fake_slack import FakeSlack
 
@@ -103,21 +102,12 @@ def served(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterat
 
         app.dispatch = dispatch  # type: ignore[method-assign]
         server = make_server(app, "127.0.0.1", 0, readiness=store_readiness(ctx))
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert server.started, "the app's HTTP server did not start"
         try:
-            yield Served(ctx, "127.0.0.1", port, SlackSender(f"http://127.0.0.1:{port}{EVENTS_PATH}"), dispatched)
+            with on_loopback(server) as port:
+                yield Served(
+                    ctx, "127.0.0.1", port, SlackSender(f"http://127.0.0.1:{port}{EVENTS_PATH}"), dispatched
+                )
         finally:
-            server.should_exit = True
-            thread.join(timeout=5)
             runtime.close()
             ctx.close()
 

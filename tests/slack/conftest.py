@@ -12,11 +12,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import uvicorn
 
 from assistant.clock import Clock, frozen_clock
 from assistant.config import load_settings
@@ -128,9 +130,9 @@ def running_app(
         yield from _running_app(ctx, fake_slack)
 
 
-def _running_app(ctx: Context, fake_slack: FakeSlack) -> Iterator[RunningApp]:
-    app, runtime = build_app(ctx, backfill_interval=0.0)
-    server = make_server(app, "127.0.0.1", 0)
+@contextmanager
+def on_loopback(server: uvicorn.Server) -> Iterator[int]:
+    """Run the app's HTTP server on a free loopback port in a thread; yields the port, stops it afterwards."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -141,11 +143,18 @@ def _running_app(ctx: Context, fake_slack: FakeSlack) -> Iterator[RunningApp]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
     assert server.started, "the app's HTTP server did not start"
-    sender = SlackSender(f"http://127.0.0.1:{port}{EVENTS_PATH}")
     try:
-        yield RunningApp(ctx, runtime, fake_slack, sender)
+        yield port
     finally:
         server.should_exit = True
         thread.join(timeout=5)
+
+
+def _running_app(ctx: Context, fake_slack: FakeSlack) -> Iterator[RunningApp]:
+    app, runtime = build_app(ctx, backfill_interval=0.0)
+    try:
+        with on_loopback(make_server(app, "127.0.0.1", 0)) as port:
+            yield RunningApp(ctx, runtime, fake_slack, SlackSender(f"http://127.0.0.1:{port}{EVENTS_PATH}"))
+    finally:
         runtime.close()
         ctx.close()
