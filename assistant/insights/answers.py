@@ -28,7 +28,7 @@ from assistant.domain import Citation, Message
 from assistant.insights import members as members_mod
 from assistant.insights.data import Snapshot
 from assistant.insights.keywords import fuse
-from assistant.insights.metrics import compute_metrics, sentiment_mix
+from assistant.insights.metrics import compute_metrics, mix_of, sentiment_mix, window_stats
 from assistant.insights.models import Answer
 from assistant.insights.periods import Window, to_date
 from assistant.insights.questions import IntentClassifier, ParsedQuestion, parse_question
@@ -136,7 +136,7 @@ class QAService:
     def _targets(self, parsed: ParsedQuestion, snap: Snapshot) -> list[str]:
         if parsed.channel_ids:
             return parsed.channel_ids
-        return sorted((c for c in snap.channels if snap.by_channel.get(c)), key=snap.channel_name)
+        return sorted((c for c in snap.channels if snap.has_messages(c)), key=snap.channel_name)
 
     def _draft(self, parsed: ParsedQuestion, snap: Snapshot, now: datetime) -> _Draft:
         handler = {
@@ -202,6 +202,9 @@ class QAService:
         window = parsed.window or to_date("month", now)
         draft = _Draft("mood", {"per_channel": []})
         for cid in self._targets(parsed, snap):
+            if snap.aggregates is not None:
+                self._mood_from_aggregates(draft, parsed, snap, cid, window)
+                continue
             msgs = snap.in_window(window.start, window.end, cid)
             if parsed.author_id:
                 msgs = [m for m in msgs if m.user_id == parsed.author_id]
@@ -224,6 +227,43 @@ class QAService:
         draft.facts["window_kind"] = window.kind
         return draft
 
+    def _mood_from_aggregates(
+        self, draft: _Draft, parsed: ParsedQuestion, snap: Snapshot, cid: str, window: Window
+    ) -> None:
+        """One channel's mood from the day aggregates; its examples are the window's most surely positive and
+        negative messages, found by SQL (one row each)."""
+        assert snap.aggregates is not None
+        stats = window_stats(snap, cid, window, parsed.author_id)
+        if not stats.messages and not parsed.channel_ids:
+            return
+        mix = mix_of(stats.positive, stats.neutral, stats.negative)
+        refs = []
+        for label in ("positive", "negative"):
+            ts = snap.aggregates.best(
+                cid,
+                window.start.timestamp(),
+                window.end.timestamp(),
+                order="mood",
+                mood=label,
+                user_id=parsed.author_id,
+            )
+            found = snap.find(cid, ts)
+            if found is not None:
+                refs.append({"label": label, "ref": draft.cite(snap, found)})
+        draft.facts["per_channel"].append(
+            {"channel": snap.channel_name(cid), "messages": stats.messages, **mix.model_dump(), "examples": refs}
+        )
+
+    def _busiest(self, snap: Snapshot, cid: str, start: datetime, end: datetime) -> Message | None:
+        if snap.aggregates is not None:
+            ts = snap.aggregates.best(cid, start.timestamp(), end.timestamp(), order="busiest")
+            return snap.find(cid, ts)
+        return max(
+            (m for m in snap.in_window(start, end, cid) if not m.is_reply),
+            key=lambda m: (snap.thread_replies.get((m.channel_id, m.ts), 0) + m.reaction_count, float(m.ts)),
+            default=None,
+        )
+
     def _activity(self, parsed: ParsedQuestion, snap: Snapshot, now: datetime) -> _Draft:
         """Metrics over exactly the window asked for ("the past 10 days" = 240 h up to now), this week by default;
         trends against that window's ``previous()``, named by its ``comparison``."""
@@ -242,11 +282,7 @@ class QAService:
             met = compute_metrics(snap, cid, window)
             if not met.messages and not parsed.channel_ids:
                 continue
-            busiest = max(
-                (m for m in snap.in_window(met.start, met.end, cid) if not m.is_reply),
-                key=lambda m: (snap.thread_replies.get((m.channel_id, m.ts), 0) + m.reaction_count, float(m.ts)),
-                default=None,
-            )
+            busiest = self._busiest(snap, cid, met.start, met.end)
             row = met.model_dump(mode="json", exclude={"previous"})
             row["busiest_ref"] = draft.cite(snap, busiest) if busiest is not None else None
             draft.facts["per_channel"].append(row)

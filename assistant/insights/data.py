@@ -10,54 +10,138 @@ import bisect
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from assistant.domain import Channel, Citation, Judgment, Member, Message
 from assistant.insights.periods import aware
 from assistant.store import Archive
+from assistant.store.aggregates import FLAT_REPLY_WINDOW, first_replies
+
+if TYPE_CHECKING:
+    from assistant.store.aggregates import AggregateReader
 
 logger = logging.getLogger(__name__)
 
-#: In a channel without threads, another person's message within this time counts as a reply (flat chat).
-FLAT_REPLY_WINDOW = timedelta(minutes=30)
+__all__ = ["FLAT_REPLY_WINDOW", "Snapshot", "load_snapshot", "strip_mentions"]
 
 
-@dataclass
 class Snapshot:
-    channels: dict[str, Channel]
-    members: dict[str, Member]
-    joins: dict[tuple[str, str], datetime | None]
-    messages: list[Message]
-    judgments: dict[tuple[str, str], Judgment]
-    permalink_base: str | None = None
-    by_channel: dict[str, list[Message]] = field(default_factory=dict)
-    first_reply: dict[tuple[str, str], datetime] = field(default_factory=dict)
-    thread_replies: dict[tuple[str, str], int] = field(default_factory=dict)
-    _times: dict[str, list[float]] = field(default_factory=dict)
-    _names_by_first: dict[str, list[str]] | None = None
-    #: "Now" of the whole workspace, kept when the snapshot is restricted so every view shares one clock.
-    newest_overall: datetime | None = None
+    """The archive as the insight functions read it. Built either from lists (tests, small tools) or lazily
+    (``load_snapshot``): then channels, members and joins are read at once, messages and judgments only when
+    something reads them, and the aggregate answers (metrics, mood, quiet members, activity) go to ``aggregates``
+    instead (``assistant.store.aggregates``), reading O(days in the window) rows."""
 
-    def __post_init__(self) -> None:
-        self.messages.sort(key=lambda m: (float(m.ts), m.channel_id))
+    def __init__(
+        self,
+        channels: dict[str, Channel],
+        members: dict[str, Member],
+        joins: dict[tuple[str, str], datetime | None],
+        messages: list[Message] | None = None,
+        judgments: dict[tuple[str, str], Judgment] | None = None,
+        permalink_base: str | None = None,
+        newest_overall: datetime | None = None,
+        *,
+        source: Callable[[], tuple[list[Message], dict[tuple[str, str], Judgment]]] | None = None,
+        aggregates: AggregateReader | None = None,
+        find: Callable[[str, str], Message | None] | None = None,
+    ) -> None:
+        self._find = find
+        self.channels = channels
+        self.members = members
+        self.joins = joins
+        self.permalink_base = permalink_base
+        #: "Now" of the whole workspace, kept when the snapshot is restricted so every view shares one clock.
+        self.newest_overall = newest_overall
+        self.aggregates = aggregates
+        self._names_by_first: dict[str, list[str]] | None = None
+        self._source = source
+        self._messages = messages
+        self._judgments = judgments
+        self._loaded = False
+        self._with_messages: set[str] | None = None
+        if messages is not None:
+            self._load(messages, judgments or {})
+
+    def _load(self, messages: list[Message], judgments: dict[tuple[str, str], Judgment]) -> None:
+        messages.sort(key=lambda m: (float(m.ts), m.channel_id))
+        self._messages = messages
+        self._judgments = judgments
         grouped: dict[str, list[Message]] = defaultdict(list)
-        for m in self.messages:
+        for m in messages:
             grouped[m.channel_id].append(m)
-        self.by_channel = dict(grouped)
-        self._times = {cid: [float(m.ts) for m in ms] for cid, ms in self.by_channel.items()}
-        self.first_reply = _first_replies(self.by_channel, self.members)
+        self._by_channel = dict(grouped)
+        self._times = {cid: [float(m.ts) for m in ms] for cid, ms in self._by_channel.items()}
+        self._first_reply = _first_replies(self._by_channel, self.members)
         counts: dict[tuple[str, str], int] = defaultdict(int)
-        for m in self.messages:
+        for m in messages:
             if m.is_reply and m.thread_ts:
                 counts[(m.channel_id, m.thread_ts)] += 1
-        self.thread_replies = dict(counts)
+        self._thread_replies = dict(counts)
+        self._loaded = True
+
+    def _ensure(self) -> None:
+        if not self._loaded:
+            if self._source is None:
+                self._load([], {})
+            else:
+                self._load(*self._source())
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the messages are in memory (a lazy snapshot before anything read them is not)."""
+        return self._loaded
+
+    @property
+    def messages(self) -> list[Message]:
+        self._ensure()
+        return self._messages or []
+
+    @property
+    def judgments(self) -> dict[tuple[str, str], Judgment]:
+        self._ensure()
+        return self._judgments or {}
+
+    @property
+    def by_channel(self) -> dict[str, list[Message]]:
+        self._ensure()
+        return self._by_channel
+
+    @property
+    def first_reply(self) -> dict[tuple[str, str], datetime]:
+        self._ensure()
+        return self._first_reply
+
+    @property
+    def thread_replies(self) -> dict[tuple[str, str], int]:
+        self._ensure()
+        return self._thread_replies
+
+    def has_messages(self, channel_id: str) -> bool:
+        """Whether the channel holds any conversation (from the aggregates while the messages are not loaded)."""
+        if self.aggregates is not None and not self._loaded:
+            if self._with_messages is None:
+                self._with_messages = self.aggregates.channels_with_messages()
+            return channel_id in self._with_messages and channel_id in self.channels
+        return bool(self.by_channel.get(channel_id))
+
+    def find(self, channel_id: str, ts: str | None) -> Message | None:
+        """One message of a channel in this snapshot, by ts (read from the archive when not loaded)."""
+        if ts is None or channel_id not in self.channels:
+            return None
+        if self._loaded or self._find is None:
+            return next((m for m in self.by_channel.get(channel_id, []) if m.ts == ts), None)
+        return self._find(channel_id, ts)
 
     # Reading ----------------------------------------------------------------------------------------------------
     @property
     def newest(self) -> datetime | None:
         if self.newest_overall is not None:
+            return self.newest_overall
+        if self.aggregates is not None and not self._loaded:
+            newest = self.aggregates.newest()
+            self.newest_overall = datetime.fromtimestamp(newest, tz=UTC) if newest is not None else None
             return self.newest_overall
         return self.messages[-1].time if self.messages else None
 
@@ -99,8 +183,15 @@ class Snapshot:
             for (cid, uid), joined in self.joins.items()
             if cid == channel_id and (joined is None or until is None or joined < until)
         }
-        posted = {m.user_id for m in self.in_window(None, until, channel_id) if m.user_id}
+        if self.aggregates is not None:
+            found = self.aggregates.posters([channel_id], until.timestamp() if until else None)
+            posted = {uid for _, uid in found}
+        else:
+            posted = {m.user_id for m in self.in_window(None, until, channel_id) if m.user_id}
         return {u for u in listed | posted if not self._is_bot(u)}
+
+    def is_bot(self, user_id: str) -> bool:
+        return self._is_bot(user_id)
 
     def _is_bot(self, user_id: str) -> bool:
         m = self.members.get(user_id)
@@ -148,14 +239,24 @@ class Snapshot:
         if channel_ids is None:
             return self
         keep = set(channel_ids)
+
+        def kept() -> tuple[list[Message], dict[tuple[str, str], Judgment]]:
+            return (
+                [m for m in self.messages if m.channel_id in keep],
+                {k: v for k, v in self.judgments.items() if k[0] in keep},
+            )
+
         return Snapshot(
             channels={k: v for k, v in self.channels.items() if k in keep},
             members=self.members,
             joins={k: v for k, v in self.joins.items() if k[0] in keep},
-            messages=[m for m in self.messages if m.channel_id in keep],
-            judgments={k: v for k, v in self.judgments.items() if k[0] in keep},
+            messages=kept()[0] if self._loaded or self._source is None else None,
+            judgments=kept()[1] if self._loaded or self._source is None else None,
             permalink_base=self.permalink_base,
             newest_overall=self.newest,
+            source=None if self._loaded or self._source is None else kept,
+            aggregates=self.aggregates,
+            find=self._find,
         )
 
     def resolve_channel(self, ref: str) -> Channel | None:
@@ -196,20 +297,42 @@ def strip_mentions(text: str, names_by_first: dict[str, list[str]]) -> str:
     return " ".join("".join(out).split())
 
 
-def load_snapshot(archive: Archive, *, permalink_base: str | None = None) -> Snapshot:
+def load_snapshot(archive: Archive, *, permalink_base: str | None = None, lazy: bool = True) -> Snapshot:
+    """The archive's snapshot: with ``lazy`` (the services), messages and judgments are read only when an
+    answer needs them, and metrics, mood, quiet members and activity come from the aggregates."""
     channels = {c.id: c for c in archive.channels()}
     members = {m.id: m for m in archive.members()}
     joins = {(cid, uid): (aware(at) if at else None) for cid, uid, at in archive.memberships()}
     bots = {m.id for m in members.values() if m.is_bot}
-    messages = [
-        m
-        for m in archive.iter_messages(conversation_only=True)
-        if (m.text.strip() or m.files) and m.user_id not in bots
-    ]
-    judgments = archive.judgments()
-    logger.info(
-        "insights snapshot: %d channels, %d messages, %d judgments", len(channels), len(messages), len(judgments)
-    )
+
+    def read() -> tuple[list[Message], dict[tuple[str, str], Judgment]]:
+        messages = [
+            m
+            for m in archive.iter_messages(conversation_only=True)
+            if (m.text.strip() or m.files) and m.user_id not in bots
+        ]
+        judgments = archive.judgments()
+        logger.info(
+            "insights snapshot: %d channels, %d messages, %d judgments",
+            len(channels),
+            len(messages),
+            len(judgments),
+        )
+        return messages, judgments
+
+    if lazy:
+        from assistant.store.aggregates import AggregateReader
+
+        return Snapshot(
+            channels=channels,
+            members=members,
+            joins=joins,
+            permalink_base=permalink_base,
+            source=read,
+            aggregates=AggregateReader(archive.engine),
+            find=archive.find_message,
+        )
+    messages, judgments = read()
     return Snapshot(
         channels=channels,
         members=members,
@@ -220,68 +343,4 @@ def load_snapshot(archive: Archive, *, permalink_base: str | None = None) -> Sna
     )
 
 
-def _first_replies(
-    by_channel: dict[str, list[Message]], members: dict[str, Member]
-) -> dict[tuple[str, str], datetime]:
-    """When each top-level message first got a reply from someone else.
-
-    Threaded channels: the first thread reply by another person. Channels without any thread replies (old
-    exports, IRC logs): another person's message within ``FLAT_REPLY_WINDOW`` that follows it. In both, a later
-    message by someone else that mentions the author by name (``@name``) within a day also counts.
-    """
-    out: dict[tuple[str, str], datetime] = {}
-    for cid, msgs in by_channel.items():
-        threaded = any(m.is_reply for m in msgs)
-        if threaded:
-            replies: dict[str, list[Message]] = defaultdict(list)
-            for m in msgs:
-                if m.is_reply and m.thread_ts:
-                    replies[m.thread_ts].append(m)
-            for m in msgs:
-                if m.is_reply:
-                    continue
-                for r in replies.get(m.ts, []):
-                    if r.user_id != m.user_id:
-                        out[(cid, m.ts)] = r.time
-                        break
-        else:
-            for i, m in enumerate(msgs):
-                for nxt in msgs[i + 1 : i + 40]:
-                    if nxt.time - m.time > FLAT_REPLY_WINDOW:
-                        break
-                    if nxt.user_id != m.user_id:
-                        out[(cid, m.ts)] = nxt.time
-                        break
-        _mention_replies(cid, msgs, members, out)
-    return out
-
-
-def _mention_replies(
-    cid: str, msgs: list[Message], members: dict[str, Member], out: dict[tuple[str, str], datetime]
-) -> None:
-    names: dict[str, set[str]] = {}
-    for uid in {m.user_id for m in msgs if m.user_id}:
-        mem = members.get(uid)
-        if mem:
-            names[uid] = {n.lower() for n in (mem.name, mem.display_name, mem.real_name) if n}
-    mentions: list[tuple[datetime, str | None, set[str]]] = []
-    for m in msgs:
-        if "@" in m.text:
-            mentions.append((m.time, m.user_id, {t.lower() for t in re.findall(r"@([\w.\-]+)", m.text)}))
-    if not mentions:
-        return
-    times = [when.timestamp() for when, _, _ in mentions]
-    for m in msgs:
-        if m.is_reply or (cid, m.ts) in out or not m.user_id:
-            continue
-        mine = names.get(m.user_id, set())
-        if not mine:
-            continue
-        for when, author, tokens in mentions[bisect.bisect_right(times, float(m.ts)) :]:
-            if when <= m.time or author == m.user_id:
-                continue
-            if when - m.time > timedelta(days=1):
-                break
-            if tokens & mine:
-                out[(cid, m.ts)] = when
-                break
+_first_replies = first_replies

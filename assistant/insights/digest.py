@@ -40,11 +40,11 @@ def build_digest(
     if channels:
         ids = [service.channel_id(snap, c) for c in channels]
     elif manager_id:
-        ids = sorted({cid for (cid, uid) in snap.joins if uid == manager_id and snap.by_channel.get(cid)})
+        ids = sorted({cid for (cid, uid) in snap.joins if uid == manager_id and snap.has_messages(cid)})
         if not ids:
             ids = sorted({m.channel_id for m in snap.messages if m.user_id == manager_id})
     else:
-        ids = [cid for cid in snap.channels if snap.by_channel.get(cid)]
+        ids = [cid for cid in snap.channels if snap.has_messages(cid)]
     ids = sorted(ids, key=snap.channel_name)
     # A digest sent early in a week (say on Monday) covers the last complete week instead of a day or two.
     now = snap.now(at)

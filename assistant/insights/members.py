@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from assistant.domain import Message
 from assistant.insights.data import Snapshot
@@ -122,6 +122,8 @@ def quiet_members(
     now = snap.now(at)
     quiet_start = now - timedelta(weeks=quiet_weeks)
     lookback_start = quiet_start - timedelta(weeks=lookback_weeks)
+    if snap.aggregates is not None and min_active_weeks >= 1:
+        return _quiet_from_aggregates(snap, now, quiet_start, lookback_start, min_active_weeks)
     last: dict[str, Message] = {}
     weeks: dict[str, set[int]] = defaultdict(set)
     counts: Counter[str] = Counter()
@@ -150,6 +152,61 @@ def quiet_members(
                 active_weeks_before=len(weeks[uid]),
                 messages_before=counts[uid],
                 channels=sorted(channels[uid]),
+                last_message=snap.cite(m),
+            )
+        )
+    out.sort(key=lambda q: (-q.messages_before, q.name))
+    return out
+
+
+def _quiet_from_aggregates(
+    snap: Snapshot, now: datetime, quiet_start: datetime, lookback_start: datetime, min_active_weeks: int
+) -> list[QuietMember]:
+    """``quiet_members`` from the member-day aggregates of the look-back and the silence (O(days) rows per
+    member who posted then): a quiet member posted in the look-back and not since, so their last message is
+    the look-back's last."""
+    assert snap.aggregates is not None
+    ids = list(snap.channels)
+    end = (now + timedelta(microseconds=1)).timestamp()
+    recent = {s.user_id for s in snap.aggregates.member_spans(ids, quiet_start.timestamp(), end)}
+    weeks: dict[str, set[int]] = defaultdict(set)
+    counts: Counter[str] = Counter()
+    last: dict[str, tuple[float, str, str]] = {}
+    for span in snap.aggregates.member_spans(ids, lookback_start.timestamp(), quiet_start.timestamp()):
+        if span.user_id in recent:
+            continue
+        weeks[span.user_id].add(week_index(datetime.fromtimestamp(span.day * 86400, tz=UTC)))
+        counts[span.user_id] += span.messages
+        mark = (span.last_time, span.channel_id, span.last_ts)
+        if span.user_id not in last or mark > last[span.user_id]:
+            last[span.user_id] = mark
+    quiet = []
+    for uid in last:
+        if len(weeks[uid]) < min_active_weeks:
+            continue
+        member = snap.members.get(uid)
+        if member is not None and (member.is_bot or member.deleted):
+            continue
+        quiet.append(uid)
+    posted: dict[str, set[str]] = defaultdict(set)
+    if quiet:
+        for cid, uid in snap.aggregates.posters(ids, end, users=quiet):
+            posted[uid].add(snap.channel_name(cid))
+    out = []
+    for uid in quiet:
+        _, cid, ts = last[uid]
+        m = snap.find(cid, ts)
+        if m is None:
+            continue
+        out.append(
+            QuietMember(
+                user_id=uid,
+                name=snap.member_name(uid),
+                last_active=m.time,
+                silent_weeks=round((now - m.time).total_seconds() / (7 * 86400), 1),
+                active_weeks_before=len(weeks[uid]),
+                messages_before=counts[uid],
+                channels=sorted(posted[uid]),
                 last_message=snap.cite(m),
             )
         )

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 
 from scipy.stats import binomtest
 
@@ -30,6 +30,7 @@ from assistant.domain import Message
 from assistant.insights.data import Snapshot
 from assistant.insights.models import ChannelMetrics, Mood, PeriodCounts, SentimentMix, WindowInfo
 from assistant.insights.periods import Window
+from assistant.store.aggregates import WindowStats
 
 #: A channel is "mixed" when both positive and negative messages are at least this common.
 MIXED_SHARE = 0.25
@@ -64,18 +65,36 @@ def sentiment_mix(snap: Snapshot, messages: list[Message]) -> SentimentMix:
         j = snap.judgment(m)
         if j is not None:
             labels[j.sentiment.mood_label] += 1
-    judged = sum(labels.values())
+    return mix_of(labels["positive"], labels["neutral"], labels["negative"])
+
+
+def mix_of(positive: int, neutral: int, negative: int) -> SentimentMix:
+    """The sentiment mix of these label counts (of judged messages)."""
+    judged = positive + neutral + negative
     if not judged:
         return SentimentMix()
-    pos, neu, neg = (labels[k] / judged for k in ("positive", "neutral", "negative"))
+    pos, neu, neg = (n / judged for n in (positive, neutral, negative))
     return SentimentMix(
         judged=judged,
         positive=round(pos, 3),
         neutral=round(neu, 3),
         negative=round(neg, 3),
         net=round(pos - neg, 3),
-        mood=mood_of(labels["positive"], labels["negative"], judged),
+        mood=mood_of(positive, negative, judged),
     )
+
+
+def window_stats(
+    snap: Snapshot, channel_id: str | None, window: Window, user_id: str | None = None
+) -> WindowStats:
+    """Sums over ``window`` from the aggregates (``snap.aggregates`` must be set)."""
+    assert snap.aggregates is not None
+    ids = [channel_id] if channel_id else list(snap.channels)
+    return snap.aggregates.window(ids, window.start.timestamp(), window.end.timestamp(), user_id)
+
+
+def _stats_mix(stats: WindowStats) -> SentimentMix:
+    return mix_of(stats.positive, stats.neutral, stats.negative)
 
 
 def _reply_stats(snap: Snapshot, messages: list[Message]) -> tuple[int, int, float | None]:
@@ -145,9 +164,124 @@ def _diff(now: float | None, before: float | None) -> float | None:
     return round(now - before, 3) if now is not None and before is not None else None
 
 
+def _metrics(
+    snap: Snapshot,
+    channel_id: str | None,
+    window: Window,
+    *,
+    messages: int,
+    active: set[str],
+    members: set[str],
+    newcomers: list[tuple[str, str, datetime | None]],
+    answered: int,
+    posted_newcomers: int,
+    top: int,
+    replied: int,
+    median_wait: float | None,
+    reactions: int,
+    depths: tuple[int, int, int],
+    mix: SentimentMix,
+    prev: PeriodCounts,
+) -> ChannelMetrics:
+    threads, depth_sum, depth_max = depths
+    reply_rate = round(replied / top, 3) if top else None
+    return ChannelMetrics(
+        channel_id=channel_id,
+        channel_name=snap.channel_name(channel_id) if channel_id else "workspace",
+        window=WindowInfo.of(window),
+        start=window.start,
+        end=window.end,
+        messages=messages,
+        active_members=len(active),
+        members=len(members | active),
+        participation_rate=round(len(active) / len(members | active), 3) if members | active else None,
+        new_members=sorted({uid for _, uid, _ in newcomers}),
+        new_members_first_replied=answered,
+        new_members_first_unanswered=posted_newcomers - answered,
+        top_level_messages=top,
+        replied_messages=replied,
+        reply_rate=reply_rate,
+        median_first_reply_minutes=median_wait,
+        reactions_per_message=round(reactions / messages, 3) if messages else None,
+        threads=threads,
+        mean_thread_depth=round(depth_sum / threads, 2) if threads else None,
+        max_thread_depth=depth_max,
+        sentiment=mix,
+        previous=prev,
+        trend={
+            "messages_pct": _pct(messages, prev.messages),
+            "active_members_pct": _pct(len(active), prev.active_members),
+            "reply_rate": _diff(reply_rate, prev.reply_rate),
+            "net_sentiment": _diff(mix.net if mix.judged else None, prev.net_sentiment),
+        },
+    )
+
+
+def _aggregate_metrics(snap: Snapshot, channel_id: str | None, window: Window) -> ChannelMetrics:
+    """``compute_metrics`` from the aggregates: O(days in the window) rows, plus the channels' posters."""
+    assert snap.aggregates is not None
+    channel_ids = [channel_id] if channel_id else list(snap.channels)
+    stats = window_stats(snap, channel_id, window)
+    prev_window = window.previous()
+    prev_stats = window_stats(snap, channel_id, prev_window)
+    prev_mix = _stats_mix(prev_stats)
+    prev = PeriodCounts(
+        label=prev_window.label,
+        start=prev_window.start,
+        end=prev_window.end,
+        messages=prev_stats.messages,
+        active_members=len(prev_stats.users),
+        reply_rate=round(prev_stats.replied / prev_stats.top_level, 3) if prev_stats.top_level else None,
+        net_sentiment=prev_mix.net if prev_mix.judged else None,
+    )
+    posters = snap.aggregates.posters(channel_ids, window.end.timestamp())
+    members: set[str] = set()
+    newcomers: list[tuple[str, str, datetime | None]] = []
+    for cid in channel_ids:
+        joins = {uid: at for (c, uid), at in snap.joins.items() if c == cid}
+        members |= {
+            uid
+            for uid, joined in joins.items()
+            if (joined is None or joined < window.end) and not snap.is_bot(uid)
+        }
+        if any(at is not None for at in joins.values()):
+            newcomers.extend((cid, uid, at) for uid, at in joins.items() if at is not None and window.contains(at))
+    start = window.start.timestamp()
+    joined_channels = {c for (c, _), at in snap.joins.items() if at is not None}
+    for (cid, uid), (first_time, _) in posters.items():
+        if not snap.is_bot(uid):
+            members.add(uid)
+        if cid not in joined_channels and first_time >= start:
+            newcomers.append((cid, uid, datetime.fromtimestamp(first_time, tz=UTC)))
+    firsts = snap.aggregates.first_posts((cid, uid) for cid, uid, _ in newcomers)
+    answered = sum(1 for cid, uid, _ in newcomers if firsts.get((cid, uid), (0.0, "", False))[2])
+    posted_newcomers = sum(1 for cid, uid, _ in newcomers if (cid, uid) in firsts)
+    return _metrics(
+        snap,
+        channel_id,
+        window,
+        messages=stats.messages,
+        active=stats.users,
+        members=members,
+        newcomers=newcomers,
+        answered=answered,
+        posted_newcomers=posted_newcomers,
+        top=stats.top_level,
+        replied=stats.replied,
+        median_wait=round(statistics.median(stats.waits), 1) if stats.waits else None,
+        reactions=stats.reactions,
+        depths=(stats.threads, stats.depth_sum, stats.depth_max),
+        mix=_stats_mix(stats),
+        prev=prev,
+    )
+
+
 def compute_metrics(snap: Snapshot, channel_id: str | None, window: Window) -> ChannelMetrics:
     """Metrics of one channel (``channel_id``) or of every channel in the snapshot (``None``) over ``window``,
-    with trends against ``window.previous()``."""
+    with trends against ``window.previous()``: from the aggregates when the snapshot has them, else from its
+    messages (the two agree: ``tests/insights/test_aggregates.py``)."""
+    if snap.aggregates is not None:
+        return _aggregate_metrics(snap, channel_id, window)
     prev_window = window.previous()
     msgs = snap.in_window(window.start, window.end, channel_id)
     channel_ids = [channel_id] if channel_id else list(snap.channels)
@@ -165,35 +299,21 @@ def compute_metrics(snap: Snapshot, channel_id: str | None, window: Window) -> C
             answered += 1
     posted_newcomers = sum(1 for cid, uid, _ in newcomers if first_message(snap, cid, uid) is not None)
     prev = _counts(snap, channel_id, prev_window)
-    mix = sentiment_mix(snap, msgs)
-    reply_rate = round(replied / top, 3) if top else None
-    return ChannelMetrics(
-        channel_id=channel_id,
-        channel_name=snap.channel_name(channel_id) if channel_id else "workspace",
-        window=WindowInfo.of(window),
-        start=window.start,
-        end=window.end,
+    return _metrics(
+        snap,
+        channel_id,
+        window,
         messages=len(msgs),
-        active_members=len(active),
-        members=len(members | active),
-        participation_rate=round(len(active) / len(members | active), 3) if members | active else None,
-        new_members=sorted({uid for _, uid, _ in newcomers}),
-        new_members_first_replied=answered,
-        new_members_first_unanswered=posted_newcomers - answered,
-        top_level_messages=top,
-        replied_messages=replied,
-        reply_rate=reply_rate,
-        median_first_reply_minutes=median_wait,
-        reactions_per_message=round(sum(m.reaction_count for m in msgs) / len(msgs), 3) if msgs else None,
-        threads=len(depths),
-        mean_thread_depth=round(sum(depths) / len(depths), 2) if depths else None,
-        max_thread_depth=max(depths, default=0),
-        sentiment=mix,
-        previous=prev,
-        trend={
-            "messages_pct": _pct(len(msgs), prev.messages),
-            "active_members_pct": _pct(len(active), prev.active_members),
-            "reply_rate": _diff(reply_rate, prev.reply_rate),
-            "net_sentiment": _diff(mix.net if mix.judged else None, prev.net_sentiment),
-        },
+        active=active,
+        members=members,
+        newcomers=newcomers,
+        answered=answered,
+        posted_newcomers=posted_newcomers,
+        top=top,
+        replied=replied,
+        median_wait=median_wait,
+        reactions=sum(m.reaction_count for m in msgs),
+        depths=(len(depths), sum(depths), max(depths, default=0)),
+        mix=sentiment_mix(snap, msgs),
+        prev=prev,
     )

@@ -143,7 +143,7 @@ class InsightsService:
         snap = self.snapshot(visible_channel_ids)
         ids = sorted(snap.channels, key=snap.channel_name)
         window = to_date(period, snap.now(at))
-        rows = [compute_metrics(snap, cid, window) for cid in ids if snap.by_channel.get(cid)]
+        rows = [compute_metrics(snap, cid, window) for cid in ids if snap.has_messages(cid)]
         return [r for r in rows if r.messages or (r.previous and r.previous.messages)]
 
     # Wants ------------------------------------------------------------------------------------------------------

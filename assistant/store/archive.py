@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from assistant.domain import AuditEvent, Channel, Judgment, Member, Message, Thread
 from assistant.domain.workspace import NON_CONVERSATION_SUBTYPES, Edit, FileRef, Reaction
 from assistant.errors import ConfigError, NotFoundError, StoreError
+from assistant.store import aggregates
 from assistant.store.schema import (
     AuditRow,
     Base,
@@ -452,8 +453,29 @@ class Archive:
         rows = list({m.id: m.model_dump() for m in members}.values())
         if not rows:
             return 0
+        fields = ("name", "real_name", "display_name", "is_bot")
         with self.session() as s, s.begin():
+            before: dict[str, tuple[Any, ...]] = {}
+            ids = [r["id"] for r in rows]
+            for start in range(0, len(ids), _CHUNK):
+                for found in s.execute(
+                    select(MemberRow.id, *(getattr(MemberRow, f) for f in fields)).where(
+                        MemberRow.id.in_(ids[start : start + _CHUNK])
+                    )
+                ):
+                    before[found[0]] = tuple(found[1:])
             s.execute(self.upsert(MemberRow, ["id"], [k for k in rows[0] if k != "id"]), rows)
+            # who counts and how mentions name them: aggregates of their messages change
+            changed = [r["id"] for r in rows if before.get(r["id"]) != tuple(r[f] for f in fields)]
+            touched: set[tuple[str, int]] = set()
+            for start in range(0, len(changed), _CHUNK):
+                for cid, ts, thread_ts in s.execute(
+                    select(MessageRow.channel_id, MessageRow.ts, MessageRow.thread_ts).where(
+                        MessageRow.user_id.in_(changed[start : start + _CHUNK])
+                    )
+                ):
+                    touched |= aggregates.touched(cid, ts, thread_ts)
+            aggregates.refresh(s.connection(), touched)
         return len(rows)
 
     def add_membership(self, channel_id: str, user_id: str, joined_at: datetime | None) -> None:
@@ -550,6 +572,7 @@ class Archive:
         upserted (``ON CONFLICT DO UPDATE``), and marked for re-indexing only if its content differs."""
         result = UpsertResult()
         table = _table(MessageRow)
+        touched: set[tuple[str, int]] = set()
         with self.session() as s, s.begin():
             for start in range(0, len(messages), _CHUNK):
                 chunk = messages[start : start + _CHUNK]
@@ -566,6 +589,9 @@ class Archive:
                     key = (m.channel_id, m.ts)
                     values = _message_values(m)
                     found = existing.get(key)
+                    touched |= aggregates.touched(m.channel_id, m.ts, m.thread_ts)
+                    if found is not None:
+                        touched |= aggregates.touched(m.channel_id, m.ts, found["thread_ts"])
                     if found is None:
                         inserts[key] = values
                         existing[key] = dict(values)
@@ -591,6 +617,8 @@ class Archive:
                     s.execute(self._message_upsert(table), [{**v, "indexed": False} for v in inserts.values()])
                 for (cid, ts), values in updates.items():
                     s.execute(update(table).where(table.c.channel_id == cid, table.c.ts == ts).values(**values))
+            if result.inserted or result.updated:
+                aggregates.refresh(s.connection(), touched)
         return result
 
     def _message_upsert(self, table: Table) -> Any:
@@ -766,7 +794,10 @@ class Archive:
                 .where(MessageRow.channel_id == channel_id, MessageRow.ts == ts)
                 .values(reactions=[r.model_dump() for r in reactions])
             )
-            return _rowcount(result) > 0
+            if _rowcount(result) <= 0:
+                return False
+            aggregates.refresh(s.connection(), {(channel_id, aggregates.day_of(float(ts)))})
+            return True
 
     # Judgments --------------------------------------------------------------------------------------------------
     def save_judgments(self, judgments: Iterable[Judgment]) -> None:
@@ -789,6 +820,7 @@ class Archive:
         columns = [k for k in next(iter(rows.values())) if k not in ("channel_id", "ts")]
         with self.session() as s, s.begin():
             s.execute(self.upsert(JudgmentRow, ["channel_id", "ts"], columns), list(rows.values()))
+            aggregates.refresh(s.connection(), {(cid, aggregates.day_of(float(ts))) for cid, ts in rows})
 
     def judgment(self, channel_id: str, ts: str) -> Judgment | None:
         with self.session() as s:
@@ -891,6 +923,8 @@ class Archive:
             for cid, ts in keys:
                 s.execute(delete(JudgmentRow).where(JudgmentRow.channel_id == cid, JudgmentRow.ts == ts))
             s.execute(delete(AuditRow).where(AuditRow.at < cutoff))
+            if keys:
+                aggregates.forget_before(s.connection(), cutoff.timestamp())
         return keys
 
     # Deletion ---------------------------------------------------------------------------------------------------
@@ -914,6 +948,9 @@ class Archive:
         retention period, as evidence for moderators."""
         with self.session() as s, s.begin():
             self._secure(s)
+            thread_ts = s.execute(
+                select(MessageRow.thread_ts).where(MessageRow.channel_id == channel_id, MessageRow.ts == ts)
+            ).scalar()
             result = s.execute(
                 update(MessageRow)
                 .where(MessageRow.channel_id == channel_id, MessageRow.ts == ts)
@@ -922,6 +959,7 @@ class Archive:
             if not getattr(result, "rowcount", 0):
                 return False
             s.execute(delete(JudgmentRow).where(JudgmentRow.channel_id == channel_id, JudgmentRow.ts == ts))
+            aggregates.refresh(s.connection(), aggregates.touched(channel_id, ts, thread_ts))
         self._checkpoint()
         return True
 

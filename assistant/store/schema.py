@@ -184,6 +184,102 @@ class ClaimRow(Base):
     correction_vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
+class MessageFactRow(Base):
+    """What the insight answers need of one conversation message (``assistant.store.aggregates``): kept for the
+    messages an answer counts (people, not bots, joins or deleted placeholders), in the same transaction as the
+    message, its judgment and whatever else decides its first reply."""
+
+    __tablename__ = "message_facts"
+
+    channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ts: Mapped[str] = mapped_column(String(32), primary_key=True)
+    time: Mapped[float] = mapped_column(Float)
+    #: UTC day: whole days since 1970-01-01.
+    day: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[str] = mapped_column(String(64))
+    top_level: Mapped[bool] = mapped_column(Boolean)
+    #: Replies to it in the archive's conversation (0 unless it started a thread).
+    thread_replies: Mapped[int] = mapped_column(Integer, default=0)
+    #: The thread depth metrics count: its replies, else Slack's reply_count, for a thread parent; else 0.
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    #: Minutes until someone else first replied (a top-level message that got a reply), else null.
+    wait_minutes: Mapped[float | None] = mapped_column(Float, nullable=True)
+    reactions: Mapped[int] = mapped_column(Integer, default=0)
+    #: The judge's mood label ("positive", "neutral", "negative"; null when not judged) and its probability.
+    mood: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    mood_prob: Mapped[float] = mapped_column(Float, default=0.0)
+
+    __table_args__ = (
+        Index("ix_message_facts_channel_time", "channel_id", "time"),
+        Index("ix_message_facts_time", "time"),
+        Index("ix_message_facts_user_time", "user_id", "time"),
+    )
+
+
+class ChannelDayRow(Base):
+    """One channel's conversation on one UTC day, summed from ``message_facts``."""
+
+    __tablename__ = "channel_days"
+
+    channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    top_level: Mapped[int] = mapped_column(Integer, default=0)
+    replied: Mapped[int] = mapped_column(Integer, default=0)
+    wait_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    #: Every replied message's minutes to first reply (a median needs them; a day holds a handful).
+    waits: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reactions: Mapped[int] = mapped_column(Integer, default=0)
+    threads: Mapped[int] = mapped_column(Integer, default=0)
+    depth_sum: Mapped[int] = mapped_column(Integer, default=0)
+    depth_max: Mapped[int] = mapped_column(Integer, default=0)
+    judged: Mapped[int] = mapped_column(Integer, default=0)
+    positive: Mapped[int] = mapped_column(Integer, default=0)
+    neutral: Mapped[int] = mapped_column(Integer, default=0)
+    negative: Mapped[int] = mapped_column(Integer, default=0)
+    first_time: Mapped[float] = mapped_column(Float)
+    last_time: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_channel_days_day", "day"),)
+
+
+class MemberDayRow(Base):
+    """One member's conversation in one channel on one UTC day, summed from ``message_facts``."""
+
+    __tablename__ = "member_days"
+
+    channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    judged: Mapped[int] = mapped_column(Integer, default=0)
+    positive: Mapped[int] = mapped_column(Integer, default=0)
+    neutral: Mapped[int] = mapped_column(Integer, default=0)
+    negative: Mapped[int] = mapped_column(Integer, default=0)
+    first_time: Mapped[float] = mapped_column(Float)
+    last_time: Mapped[float] = mapped_column(Float)
+    last_ts: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (
+        Index("ix_member_days_channel_day", "channel_id", "day"),
+        Index("ix_member_days_user_day", "user_id", "day"),
+        Index("ix_member_days_day", "day"),
+    )
+
+
+class MemberChannelRow(Base):
+    """A member's first conversation message in a channel (who belongs to a channel, who is new there)."""
+
+    __tablename__ = "member_channels"
+
+    channel_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_time: Mapped[float] = mapped_column(Float)
+    first_ts: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (Index("ix_member_channels_channel_first", "channel_id", "first_time"),)
+
+
 def all_metadata() -> MetaData:
     """Every table of the archive, moderation's and the surveys' included whether or not they were imported yet."""
     import assistant.moderation.tables  # noqa: F401  (declares its tables on ``Base``; imported late: it imports us)
