@@ -3,7 +3,9 @@
 Requests are verified (signature and timestamp, 401 otherwise), acknowledged at once, and worked on after the
 ack. Events that change the archive are recorded in the inbox before the ack and marked done only after their
 work (``SlackRuntime.durable``): a retry of one that finished is dropped, a retry of one that did not is worked
-on. Other events are deduplicated by event id.
+on. Other events, direct messages among them, are deduplicated by event id. Bolt's ``Assistant`` middleware
+(``listeners.assistant_thread``) takes the AI-app surface's events: thread started, context changed, and the
+messages of an assistant thread.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from assistant.slack.web import explain, make_client
 logger = logging.getLogger(__name__)
 
 EVENT_CLAIM_PREFIX = "slack-event:"
+_DIRECT_CONVERSATIONS = frozenset({"im", "mpim"})
 _NOT_THE_WEB_API = (
     "{url} did not answer like the Slack Web API (not JSON): check SLACK_API_URL and any proxy in between."
 )
@@ -132,7 +135,10 @@ def admit_events(runtime: SlackRuntime) -> Callable[..., Any]:
             (runtime.bot_user_id and event.get("user") == runtime.bot_user_id)
             or (runtime.bot_id and event.get("bot_id") == runtime.bot_id)
         )  # Bolt drops the app's own events before any listener: they have no work to wait for
-        if event_type in runtime.durable_work and runtime.inbox is not None and not own:
+        # A direct message (the assistant thread's questions) is never stored, so it waits in no inbox: its
+        # listener answers it once, and a retry of the same event id is dropped below.
+        direct = isinstance(event, dict) and event.get("channel_type") in _DIRECT_CONVERSATIONS
+        if event_type in runtime.durable_work and runtime.inbox is not None and not own and not direct:
             if not runtime.inbox.admit(str(event_id), event_type, body):
                 logger.info("delivery of event %s dropped: it finished before or is being worked on", event_id)
                 return BoltResponse(status=200, body="")

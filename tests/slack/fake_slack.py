@@ -235,6 +235,23 @@ class FakeSlack:
     def api_views_publish(self, p: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "view": p.get("view")}
 
+    # AI app threads (Bolt's ``Assistant``): the status line and the suggested prompts of an assistant thread.
+    def api_assistant_threads_setStatus(self, p: dict[str, Any]) -> dict[str, Any]:
+        return (
+            {"ok": True} if p.get("channel_id") and p.get("thread_ts") else {"ok": False, "error": "invalid_args"}
+        )
+
+    def api_assistant_threads_setSuggestedPrompts(self, p: dict[str, Any]) -> dict[str, Any]:
+        prompts = p.get("prompts")
+        if not p.get("channel_id") or not isinstance(prompts, list) or not 1 <= len(prompts) <= 4:
+            return {"ok": False, "error": "invalid_args"}
+        return {"ok": True}
+
+    def api_assistant_threads_setTitle(self, p: dict[str, Any]) -> dict[str, Any]:
+        return (
+            {"ok": True} if p.get("channel_id") and p.get("thread_ts") else {"ok": False, "error": "invalid_args"}
+        )
+
     # HTTP plumbing -----------------------------------------------------------------------------------------------
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self

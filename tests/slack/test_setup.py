@@ -14,6 +14,7 @@ from assistant.clock import frozen_clock
 from assistant.domain import Message
 from assistant.slack.app import build_app
 from assistant.slack.blocks.alerts import ACTION_PREFIX
+from assistant.slack.blocks.answers import suggested_prompts
 from assistant.slack.listeners.shortcuts import SUMMARIZE_THREAD
 from assistant.slack.listeners.shortcuts.claims import MARK_FALSE_CLAIM
 from assistant.slack.maintenance import RetentionTimer
@@ -39,9 +40,17 @@ def test_manifest_declares_what_the_app_listens_to() -> None:
         "member_joined_channel",
         "member_left_channel",
         "app_home_opened",
+        "assistant_thread_started",
+        "assistant_thread_context_changed",
+        "message.im",
     }
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"channels:history", "groups:history", "chat:write", "commands", "users:read"} <= scopes
+    assert {"assistant:write", "im:history"} <= scopes, "the assistant thread's status, prompts and questions"
+    view = features["assistant_view"]
+    assert view["assistant_description"]
+    assert view["suggested_prompts"] == suggested_prompts(), "the same prompts as a thread opens with"
+    assert features["app_home"]["messages_tab_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
 
