@@ -205,6 +205,15 @@ def forget_before(conn: Connection, cutoff: float) -> None:
         for r in conn.execute(select(CHANNEL_DAYS.c.channel_id).where(CHANNEL_DAYS.c.day == cutoff_day))
     }
     refresh(conn, keys)
+    gone = threaded_before - _threaded_channels(conn)  # their last thread reply went: flat chat now
+    if gone:
+        bots = {r[0] for r in conn.execute(select(MemberRow.id).where(MemberRow.is_bot.is_(True)))}
+        for cid in sorted(gone):
+            every = {
+                r[0] for r in conn.execute(select(CHANNEL_DAYS.c.day).where(CHANNEL_DAYS.c.channel_id == cid))
+            }
+            if every:
+                _refresh_channel(conn, cid, every, bots, whole=True)
     by_channel: dict[str, set[str]] = defaultdict(set)
     for cid, uid in pairs:
         by_channel[cid].add(uid)

@@ -1,0 +1,229 @@
+"""The incremental aggregates (``assistant.store.aggregates``) on SQLite and the real PostgreSQL: after every
+ingest, edit, deletion, judgment, reaction, member change and retention sweep they equal a recomputation from
+scratch, and the answers read from them equal the answers computed from the messages themselves."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from assistant.domain import Channel, Judgment, Member, Message
+from assistant.domain.judgments import MisinformationJudgment, SentimentJudgment, ToxicityJudgment, WantJudgment
+from assistant.domain.workspace import Reaction
+from assistant.insights import members as members_mod
+from assistant.insights.data import load_snapshot
+from assistant.insights.metrics import compute_metrics
+from assistant.insights.periods import last, rolling, to_date
+from assistant.store import Archive
+from assistant.store.aggregates import CHANNEL_DAYS, FACTS, MEMBER_CHANNELS, MEMBER_DAYS, rebuild
+from tests.foundation.conftest import postgres_schema_url
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+CHANNELS = [
+    Channel(id="CTHREAD", name="threaded"),
+    Channel(id="CFLAT", name="flat"),
+    Channel(id="CTWO", name="two"),
+]
+PEOPLE = ["UANA", "UBO", "UCY", "UDEE", "UEVE"]
+MEMBERS = [Member(id=u, name=u.lower()[1:]) for u in PEOPLE] + [Member(id="UBOT", name="bot", is_bot=True)]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
+    if request.param == "sqlite":
+        arc = Archive(f"sqlite:///{tmp_path / 'archive.sqlite3'}")
+        yield arc
+        arc.close()
+        return
+    for url in postgres_schema_url():
+        arc = Archive(url)
+        try:
+            yield arc
+        finally:
+            arc.close()
+
+
+def _dump(archive: Archive) -> dict[str, list[tuple[Any, ...]]]:
+    out = {}
+    with archive.engine.connect() as c:
+        for table in (FACTS, CHANNEL_DAYS, MEMBER_DAYS, MEMBER_CHANNELS):
+            rows = []
+            for r in c.execute(select(table)):
+                rows.append(
+                    tuple(
+                        sorted(v) if isinstance(v, list) else round(v, 6) if isinstance(v, float) else v for v in r
+                    )
+                )
+            out[table.name] = sorted(rows, key=repr)
+    return out
+
+
+def assert_fresh(archive: Archive) -> None:
+    """The incremental tables equal a rebuild from the messages (rolled back, so the check changes nothing)."""
+    kept = _dump(archive)
+    with archive.engine.connect() as c:
+        tx = c.begin()
+        rebuild(c)
+        fresh = {}
+        for table in (FACTS, CHANNEL_DAYS, MEMBER_DAYS, MEMBER_CHANNELS):
+            rows = [
+                tuple(sorted(v) if isinstance(v, list) else round(v, 6) if isinstance(v, float) else v for v in r)
+                for r in c.execute(select(table))
+            ]
+            fresh[table.name] = sorted(rows, key=repr)
+        tx.rollback()
+    for name in kept:
+        assert kept[name] == fresh[name], name
+
+
+def assert_same_answers(archive: Archive, now: datetime) -> None:
+    """Metrics and quiet members from the aggregates equal those computed from the loaded messages."""
+    lazy = load_snapshot(archive)
+    eager = load_snapshot(archive, lazy=False)
+    assert lazy.newest == eager.newest
+    for window in (rolling(3, now), rolling(1, now), to_date("week", now), last("week", now), rolling(10, now)):
+        for cid in [None, *(c.id for c in CHANNELS)]:
+            got = compute_metrics(lazy, cid, window).model_dump()
+            want = compute_metrics(eager, cid, window).model_dump()
+            assert got == want, (cid, window.label)
+    for weeks in (1, 2):
+        got_q = members_mod.quiet_members(lazy, at=now, quiet_weeks=weeks, lookback_weeks=3, min_active_weeks=1)
+        want_q = members_mod.quiet_members(eager, at=now, quiet_weeks=weeks, lookback_weeks=3, min_active_weeks=1)
+        assert [q.model_dump() for q in got_q] == [q.model_dump() for q in want_q]
+
+
+def _judgment(m: Message, rng: random.Random) -> Judgment:
+    neg = rng.random() * 0.7
+    pos = rng.random() * (1 - neg)
+    probs = {"negative": neg, "positive": pos, "neutral": 1 - neg - pos}
+    return Judgment(
+        channel_id=m.channel_id,
+        ts=m.ts,
+        toxicity=ToxicityJudgment(score=0.0),
+        misinformation=MisinformationJudgment(score=0.0, model_score=0.0),
+        sentiment=SentimentJudgment(label=max(probs, key=lambda k: probs[k]), probs=probs),
+        want=WantJudgment(score=0.0, is_want=False),
+        model_version="test",
+    )
+
+
+def _random_messages(rng: random.Random, n: int, offset: float) -> list[Message]:
+    out: list[Message] = []
+    parents: dict[str, list[str]] = {"CTHREAD": [], "CTWO": []}
+    t = START.timestamp() + offset
+    for _ in range(n):
+        t += rng.choice([60.0, 600.0, 1700.0, 3 * 3600.0, 20 * 3600.0])
+        cid = rng.choice(["CTHREAD", "CFLAT", "CTWO"])
+        user = rng.choice([*PEOPLE, "UBOT"])
+        ts = f"{t:.6f}"
+        text = rng.choice(["hello", "any idea @ana?", "thanks @bo", "works now", "", "see @cy and @dee"])
+        thread_ts = None
+        if cid != "CFLAT" and parents[cid] and rng.random() < 0.4:
+            thread_ts = rng.choice(parents[cid][-4:])
+        elif cid != "CFLAT" and rng.random() < 0.3:
+            parents[cid].append(ts)
+            thread_ts = ts
+        reactions = [Reaction(name="+1", count=rng.randint(1, 3))] if rng.random() < 0.3 else []
+        out.append(
+            Message(
+                channel_id=cid,
+                ts=ts,
+                user_id=user,
+                text=text or "ok",
+                raw_text=text,
+                thread_ts=thread_ts,
+                reactions=reactions,
+                subtype="channel_join" if rng.random() < 0.05 else None,
+            )
+        )
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_aggregates_equal_a_recomputation_after_every_change(archive: Archive, seed: int) -> None:
+    rng = random.Random(seed)
+    archive.upsert_channels(CHANNELS)
+    archive.upsert_members(MEMBERS)
+    msgs = _random_messages(rng, 70, 0.0)
+    for i in range(0, len(msgs), 9):  # ingest in batches, judged afterwards like the pipeline
+        batch = msgs[i : i + 9]
+        archive.upsert_messages(batch)
+        assert_fresh(archive)
+        archive.save_judgments([_judgment(m, rng) for m in batch if rng.random() < 0.8])
+    assert_fresh(archive)
+    now = datetime.fromtimestamp(float(msgs[-1].ts), tz=UTC)
+    assert_same_answers(archive, now)
+    for _ in range(6):  # edits, reactions, deletions, a late old message, a member turning out to be a bot
+        m = rng.choice(msgs)
+        action = rng.choice(["edit", "react", "delete", "late"])
+        if action == "edit":
+            archive.upsert_messages([m.model_copy(update={"text": "edited @eve", "raw_text": "edited"})])
+        elif action == "react":
+            archive.set_reactions(m.channel_id, m.ts, [Reaction(name="tada", count=rng.randint(1, 4))])
+        elif action == "delete":
+            archive.blank_message(m.channel_id, m.ts)
+        else:
+            t = float(m.ts) + 30
+            archive.upsert_messages(
+                [
+                    Message(
+                        channel_id=m.channel_id, ts=f"{t:.6f}", user_id="UEVE", text="late", thread_ts=m.thread_ts
+                    )
+                ]
+            )
+        assert_fresh(archive)
+    archive.upsert_members([Member(id="UDEE", name="dee", is_bot=True), Member(id="UNEW", name="ana")])
+    assert_fresh(archive)
+    assert_same_answers(archive, now)
+    cutoff = datetime.fromtimestamp(float(msgs[len(msgs) // 2].ts) + 1000, tz=UTC)
+    archive.delete_older_than(cutoff)
+    assert_fresh(archive)
+    assert_same_answers(archive, now)
+
+
+def test_a_channel_gaining_its_first_thread_reply_is_recomputed_whole(archive: Archive) -> None:
+    archive.upsert_channels(CHANNELS)
+    archive.upsert_members(MEMBERS)
+    t = START.timestamp()
+    flat = [
+        Message(channel_id="CFLAT", ts=f"{t + i * 600:.6f}", user_id=PEOPLE[i % 2], text=f"m{i}") for i in range(5)
+    ]
+    archive.upsert_messages(flat)
+    first = compute_metrics(load_snapshot(archive), "CFLAT", rolling(7, START + timedelta(days=1)))
+    assert first.replied_messages == 4  # flat chat: the next person within 30 minutes replied
+    later = f"{t + 5 * 86400:.6f}"
+    archive.upsert_messages(
+        [Message(channel_id="CFLAT", ts=later, user_id="UCY", text="in a thread", thread_ts=flat[0].ts)]
+    )
+    assert_fresh(archive)
+    again = compute_metrics(load_snapshot(archive), "CFLAT", rolling(7, START + timedelta(days=1)))
+    assert again.replied_messages == 1  # threaded now: only the thread reply counts
+    archive.blank_message("CFLAT", later)
+    assert_fresh(archive)
+
+
+def test_ask_delete_ask_shows_the_deletion_at_once(archive: Archive) -> None:
+    from assistant.insights.service import InsightsService
+
+    archive.upsert_channels(CHANNELS)
+    archive.upsert_members(MEMBERS)
+    t = START.timestamp()
+    msgs = [
+        Message(channel_id="CTWO", ts=f"{t + i * 3600:.6f}", user_id=PEOPLE[i % 3], text=f"hello {i}")
+        for i in range(4)
+    ]
+    archive.upsert_messages(msgs)
+    service = InsightsService(archive, index=lambda: pytest.fail("metrics never need the index"))
+    at = START + timedelta(hours=5)
+    assert service.channel_metrics("two", "week", at=at).messages == 4
+    archive.blank_message("CTWO", msgs[1].ts)
+    after = service.channel_metrics("two", "week", at=at)
+    assert after.messages == 3 and after.active_members == 2
+    archive.upsert_messages([msgs[2].model_copy(update={"text": "", "raw_text": ""})])  # edited to nothing
+    assert service.channel_metrics("two", "week", at=at).messages == 2
