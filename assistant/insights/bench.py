@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -93,6 +94,10 @@ class AnswerTiming(BaseModel):
 class InsightsBench(BaseModel):
     messages: int
     write_seconds: float
+    #: Time spent keeping the aggregates (``assistant.store.aggregates.refresh``) while writing, per message.
+    aggregates_ms_per_message: float = 0.0
+    #: One live message stored (its aggregates included), as when a Slack event arrives: median of the rounds.
+    live_message_write_ms: float = 0.0
     cli_startup_seconds: float
     answers: list[AnswerTiming]
 
@@ -144,8 +149,29 @@ def _judgment(m: Message, rng: random.Random) -> Judgment:
     )
 
 
-def write_workspace(archive_url: str, n: int) -> float:
-    """Write the synthetic workspace into the archive at ``archive_url``; returns the seconds it took."""
+def write_workspace(archive_url: str, n: int, spent: list[float] | None = None) -> float:
+    """Write the synthetic workspace into the archive at ``archive_url``; returns the seconds it took (and adds
+    the seconds spent updating the aggregates to ``spent``)."""
+    from assistant.store import aggregates
+
+    refresh = aggregates.refresh
+
+    def timed(conn: Any, keys: Any) -> int:
+        began = time.perf_counter()
+        try:
+            return refresh(conn, keys)
+        finally:
+            if spent is not None:
+                spent.append(time.perf_counter() - began)
+
+    aggregates.refresh = timed
+    try:
+        return _write(archive_url, n)
+    finally:
+        aggregates.refresh = refresh
+
+
+def _write(archive_url: str, n: int) -> float:
     from assistant.store.archive import Archive
 
     started = time.perf_counter()
@@ -201,7 +227,8 @@ def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5) -> InsightsBe
 
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = load_settings(data_dir=data_dir, llm_provider="none")
-    write_seconds = write_workspace(settings.archive_url, n)
+    spent: list[float] = []
+    write_seconds = write_workspace(settings.archive_url, n, spent)
     startup, _ = _cold(["--help"], data_dir)
     ctx = Context(settings, clock=frozen_clock(NOW))
     answers: list[AnswerTiming] = []
@@ -214,13 +241,16 @@ def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5) -> InsightsBe
         }
 
         arrived = [0]
+        live: list[float] = []
 
         def arrive(_round: int) -> None:
             arrived[0] += 1  # a message never seen before, whichever answer is being timed
             ts = f"{NOW.timestamp() - 3600 + arrived[0]:.6f}"
+            began = time.perf_counter()
             ctx.archive.upsert_messages(
                 [Message(channel_id="CB0000001", ts=ts, user_id="UB0000001", text=f"new message {arrived[0]}")]
             )
+            live.append(time.perf_counter() - began)
 
         for kind, argv in QUESTIONS.items():
             cold, rss = _cold(argv, data_dir)
@@ -239,5 +269,10 @@ def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5) -> InsightsBe
     finally:
         ctx.close()
     return InsightsBench(
-        messages=n, write_seconds=round(write_seconds, 2), cli_startup_seconds=round(startup, 3), answers=answers
+        messages=n,
+        write_seconds=round(write_seconds, 2),
+        aggregates_ms_per_message=round(1000 * sum(spent) / max(n, 1), 3),
+        live_message_write_ms=round(1000 * statistics.median(live), 2) if live else 0.0,
+        cli_startup_seconds=round(startup, 3),
+        answers=answers,
     )
