@@ -5,6 +5,7 @@ its creator gets the results; an anonymous survey leaves no user id anywhere in 
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,9 @@ from typing import Any
 from assistant.slack.blocks.surveys import ANSWER_OPEN, ANSWER_SINGLE, ANSWER_VIEW, BLOCK_PREFIX, CREATE_VIEW
 from assistant.slack.surveys import SurveyTimer
 from assistant.surveys import survey_service
-from tests.slack.conftest import ANA, BEN, GENERAL, MOD, RunningApp
-from tests.slack.fake_slack import Call
+from tests.slack.conftest import ANA, BEN, DEFAULT_NOW, GENERAL, MOD, RunningApp, _running_app, make_ctx
+from tests.slack.doubles import MemoEncoder
+from tests.slack.fake_slack import Call, Failure, FakeSlack
 
 #: A member who never posts: only an answer could put this id in the data directory.
 SHY = "USHY00042"
@@ -145,7 +147,8 @@ def test_create_answer_twice_counts_once_close_and_results(running_app: RunningA
     assert "out of date" in told(app, BEN, 3)[2]
 
     reply = app.sender.command("/survey", f"close {survey_id}", ANA, GENERAL)  # not an organiser
-    assert reply.status == 200 and "Only community managers" in reply.body
+    assert reply.status == 200 and reply.seconds < 3.0, "acked before the permission check"
+    assert "Only community managers" in told(app, ANA, 2)[1]
     app.sender.command("/survey", f"close {survey_id}", MOD, GENERAL)
     (update,) = app.slack.wait_for("chat.update", where=lambda c: c.params.get("ts") == ts)
     assert '"actions"' not in json.dumps(update.params["blocks"]), "a closed survey has no inputs left"
@@ -155,7 +158,7 @@ def test_create_answer_twice_counts_once_close_and_results(running_app: RunningA
     assert f"<@{BEN}>" not in text  # counts, not a list of who answered
 
     pick(app, ANA, survey_id, ts, "0")  # too late
-    assert "closed" in told(app, ANA, 2)[1]
+    assert "closed" in told(app, ANA, 3)[2]
     assert survey_service(app.ctx).results(survey_id).respondents == 2
     audit = [(e.action, e.actor, e.target) for e in app.ctx.archive.audit() if e.action.startswith("survey.")]
     assert audit == [("survey.create", MOD, survey_id), ("survey.close", MOD, survey_id)]
@@ -234,3 +237,21 @@ def test_free_text_survey_closes_on_time_with_themes(running_app: RunningApp) ->
     assert "portfolio" in text.lower() and "2 answers" in text and "soldering" in text
     closed = survey_service(app.ctx).get(survey_id)
     assert closed.closed_by == "assistant"
+
+
+def test_survey_is_acked_before_a_slow_moderators_group_lookup(
+    tmp_path: Path, fake_slack: FakeSlack, memo_encoder: MemoEncoder
+) -> None:
+    """Who may run surveys includes ASSISTANT_MODERATORS_GROUP, read from Slack: while Slack rate-limits that
+    lookup (4 s of Retry-After), the command is still acked within 3 s and the refusal follows."""
+    import time_machine
+
+    fake_slack.state.usergroups["S0MODS001"] = [MOD]
+    fake_slack.fail("usergroups.users.list", Failure(status=429, error="ratelimited", retry_after=2, times=2))
+    with time_machine.travel(DEFAULT_NOW.at, tick=True):  # requests are signed and checked at the app's "now"
+        ctx = make_ctx(tmp_path, fake_slack, memo_encoder, moderators_group="S0MODS001")
+        with contextmanager(_running_app)(ctx, fake_slack) as app:
+            reply = app.sender.command("/survey", "list", BEN, GENERAL)
+            assert reply.status == 200 and reply.seconds < 3.0, "acked before asking Slack who the moderators are"
+            assert told(app, BEN, 1) == ["Only community managers and moderators run surveys."]
+            assert len(fake_slack.calls_to("usergroups.users.list")) == 3, "two 429s, then the answer"

@@ -31,11 +31,21 @@ def register(app: App, runtime: SlackRuntime) -> None:
     def on_survey(ack: Ack, command: dict[str, Any]) -> None:
         user_id, channel_id = str(command["user_id"]), str(command["channel_id"])
         words = str(command.get("text") or "").split()
-        if not may_run_surveys(runtime, user_id):
-            ack(text=NOT_ALLOWED)
+        verb, rest = (words[0].lower(), words[1:]) if words else ("", [])
+        if words and verb != "list" and not (verb in ("results", "close") and rest):
+            ack(text=USAGE)
             return
-        if not words:
-            ack()
+        # Acked before the permission check, which may ask Slack for the moderators' user group: a slow or
+        # rate-limited Slack must not keep the command from its 3 s ack.
+        ack()
+        try:
+            allowed = may_run_surveys(runtime, user_id)
+        except AssistantError as exc:
+            runtime.ephemeral(channel_id, user_id, exc.message, error_blocks(exc.message))
+            return
+        if not allowed:
+            runtime.ephemeral(channel_id, user_id, NOT_ALLOWED)
+        elif not words:
             try:
                 runtime.client.views_open(
                     trigger_id=str(command["trigger_id"]), view=create_modal(channel_id).to_dict()
@@ -43,15 +53,10 @@ def register(app: App, runtime: SlackRuntime) -> None:
             except SdkApiError as exc:
                 logger.error("survey modal not opened: %s", error_code(exc))
                 runtime.ephemeral(channel_id, user_id, "The survey form could not be opened; try again.")
-            return
-        verb, rest = words[0].lower(), words[1:]
-        if verb == "list":
-            ack(text=list_text(runtime))
-        elif verb in ("results", "close") and rest:
-            ack()
-            on_survey_verb(runtime, verb, rest[0], user_id, channel_id)
+        elif verb == "list":
+            runtime.ephemeral(channel_id, user_id, list_text(runtime))
         else:
-            ack(text=USAGE)
+            on_survey_verb(runtime, verb, rest[0], user_id, channel_id)
 
     def on_create(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user_id = str((body.get("user") or {}).get("id") or "")
