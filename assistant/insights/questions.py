@@ -220,6 +220,8 @@ def parse_author(text: str, snap: Snapshot) -> str | None:
         if member.real_name:
             names.add(member.real_name.lower())
         for n in names:
+            if n not in lowered:  # every pattern below holds the name itself: most members are out at once
+                continue
             pattern = re.escape(n)
             if (
                 re.search(rf"@{pattern}\b", lowered)
