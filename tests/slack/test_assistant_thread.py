@@ -12,8 +12,15 @@ import pytest
 
 from assistant.domain import Channel
 from assistant.errors import NotFoundError
-from assistant.slack.listeners.assistant_thread import FAILED, HELP, channel_asked_about, prompt_channels
+from assistant.slack.listeners.assistant_thread import (
+    FAILED,
+    HELP,
+    THREAD_STATE,
+    channel_asked_about,
+    prompt_channels,
+)
 from tests.slack.conftest import ANA, BEN, DEFAULT_NOW, GENERAL, MODS, RunningApp
+from tests.slack.doubles import wait_for_state
 from tests.slack.fake_slack import Call
 from tests.slack.test_questions import seed_discussion
 
@@ -155,3 +162,14 @@ def test_the_status_names_a_channel_only_when_it_exists() -> None:
     assert channel_asked_about("What does #Design want?", names) == "design"
     assert channel_asked_about("How did #nowhere and #general feel?", names) == "general"
     assert channel_asked_about("Who went quiet? issue#general", names) is None
+
+
+def test_the_thread_context_is_kept_in_the_archive_not_read_back_from_slack(running_app: RunningApp) -> None:
+    app = running_app
+    changed = thread_started(BEN, BEN_DM, viewing=MODS) | {"type": "assistant_thread_context_changed"}
+    app.sender.event(changed)  # Ben now looks at #moderators
+    assert wait_for_state(app.ctx.archive, f"{THREAD_STATE}{BEN_DM}:{THREAD}")["channel_id"] == MODS
+    app.sender.event(question("", BEN, BEN_DM, "1764071600.000100"))
+    post = answer_in(app, BEN_DM)
+    assert post.params["metadata"]["event_payload"]["channel_id"] == MODS, "the latest context goes with replies"
+    assert not app.slack.calls_to("conversations.replies"), "Bolt's default store would read the thread back"
