@@ -2,7 +2,8 @@
 
 Adapters (CLI, Slack app, evals) hold one ``Context``; core services receive what they need explicitly. The
 context also holds the clock (``assistant.clock``): live surfaces ask ``ctx.clock()`` for "now", and tests pass a
-frozen one.
+frozen one. Tests (and embedders) hand in an encoder, index or judge they built themselves through the constructor;
+whatever is not handed in is built from the settings on first use.
 """
 
 from __future__ import annotations
@@ -31,9 +32,21 @@ logger = logging.getLogger(__name__)
 
 
 class Context:
-    def __init__(self, settings: Settings, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock = system_clock,
+        *,
+        encoder: Encoder | None = None,
+        index: Index | None = None,
+        judge: JudgmentEngine | None = None,
+    ) -> None:
         self.settings = settings
         self.clock = clock
+        overrides = {"encoder": encoder, "index": index, "judge": judge}
+        for name, given in overrides.items():
+            if given is not None:
+                self.__dict__[name] = given  # what the cached property below would otherwise build
 
     @cached_property
     def archive(self) -> Archive:
@@ -51,6 +64,7 @@ class Context:
             batch_size=self.settings.encoder_batch_size,
             max_tokens=self.settings.encoder_max_tokens,
             int8=self.settings.encoder_int8,
+            threads=self.settings.torch_threads,
         )
 
     @cached_property

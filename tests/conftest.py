@@ -106,7 +106,6 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture()
 def ctx(settings: Settings, encoder: Encoder) -> Iterator[Context]:
-    context = Context(settings)
-    context.__dict__["encoder"] = encoder  # share the session's encoder instead of loading it again
+    context = Context(settings, encoder=encoder)  # share the session's encoder instead of loading it again
     yield context
     context.close()

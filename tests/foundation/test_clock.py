@@ -28,8 +28,7 @@ def test_session_clock_is_where_it_was_sent() -> None:
 
 def test_context_shares_its_clock(tmp_path: Path, encoder: Encoder) -> None:
     at = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)
-    ctx = Context(load_settings(data_dir=tmp_path / "data"), clock=frozen_clock(at))
-    ctx.__dict__["encoder"] = encoder
+    ctx = Context(load_settings(data_dir=tmp_path / "data"), clock=frozen_clock(at), encoder=encoder)
     try:
         assert ctx.clock() == at
         assert ctx.insights.clock() == at

@@ -71,9 +71,7 @@ def test_a_new_encoder_version_reindexes_stored_history(ctx: Context, tmp_path: 
     ctx.pipeline.ingest_export(write_export(tmp_path / "export"))
     assert ctx.index.count_messages() == 4
     ctx.close()
-    upgraded = Context(ctx.settings)
-    upgraded.__dict__["encoder"] = _Renamed(ctx.encoder, "minilm-ft-upgraded")
-    upgraded.__dict__["judge"] = ctx.judge
+    upgraded = Context(ctx.settings, encoder=_Renamed(ctx.encoder, "minilm-ft-upgraded"), judge=ctx.judge)
     try:
         assert upgraded.index.count_messages() == 0
         assert len(upgraded.archive.unindexed()) >= 4

@@ -22,8 +22,8 @@ def _built(
     tmp_path_factory: pytest.TempPathFactory, encoder: Encoder
 ) -> Iterator[tuple[Context, dict[str, Message]]]:
     data_dir: Path = tmp_path_factory.mktemp("insights") / "data"
-    context = Context(load_settings(data_dir=data_dir, llm_provider="none", slack_workspace_url=None))
-    context.__dict__["encoder"] = encoder
+    settings = load_settings(data_dir=data_dir, llm_provider="none", slack_workspace_url=None)
+    context = Context(settings, encoder=encoder)
     named = build_workspace(context)
     yield context, named
     context.close()

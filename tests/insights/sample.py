@@ -21,8 +21,7 @@ BEN, DMITRI, PRIYA, INES = "U02BC7Y4MS", "U04DV6X2HQ", "U06PR1YA7K", "U09IC4N6WA
 @pytest.fixture(scope="session")
 def sample(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[Context]:
     data_dir: Path = tmp_path_factory.mktemp("sample-known") / "data"
-    ctx = Context(load_settings(data_dir=data_dir, llm_provider="none"))
-    ctx.__dict__["encoder"] = encoder
+    ctx = Context(load_settings(data_dir=data_dir, llm_provider="none"), encoder=encoder)
     ctx.pipeline.ingest_export(SAMPLE_WORKSPACE)
     yield ctx
     ctx.close()

@@ -35,9 +35,7 @@ def ctx(request: pytest.FixtureRequest, tmp_path: Path, memo: MemoEncoder) -> It
         values: dict[str, object] = {"data_dir": tmp_path / "data", "llm_provider": "none"}
         if url:
             values["database_url"] = url
-        context = Context(load_settings(**values), clock=frozen_clock(NOW))
-        context.__dict__["encoder"] = memo
-        context.__dict__["judge"] = KeywordJudge()
+        context = Context(load_settings(**values), clock=frozen_clock(NOW), encoder=memo, judge=KeywordJudge())
         context.archive.upsert_channels([Channel(id=DESIGN, name="design", members=["U1", "U2"])])
         return context
 

@@ -23,8 +23,7 @@ pytestmark = pytest.mark.model  # ingests (encodes and judges) the whole sample 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[Context]:
     data_dir: Path = tmp_path_factory.mktemp("sample") / "data"
-    ctx = Context(load_settings(data_dir=data_dir, llm_provider="none"))
-    ctx.__dict__["encoder"] = encoder
+    ctx = Context(load_settings(data_dir=data_dir, llm_provider="none"), encoder=encoder)
     try:
         ctx.judge  # noqa: B018 - the judgment engine must exist for wants and mood
     except ModelError as exc:

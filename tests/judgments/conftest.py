@@ -73,8 +73,7 @@ def judge_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture()
 def jctx(judge_settings: Settings, encoder: Encoder) -> Context:
-    context = Context(judge_settings)
-    context.__dict__["encoder"] = encoder
+    context = Context(judge_settings, encoder=encoder)
     yield context
     context.close()
 

@@ -14,6 +14,7 @@ from typing import cast
 import numpy as np
 import pytest
 
+from assistant.config import Settings
 from assistant.context import Context
 from assistant.domain import Channel, Judgment, Member, Message
 from assistant.domain.judgments import (
@@ -26,6 +27,8 @@ from assistant.domain.judgments import (
 )
 from assistant.domain.records import ModerationActionKind
 from assistant.encoder import EncodedBatch, Encoder
+from assistant.judgments import JudgmentEngine
+from assistant.knowledge import load_knowledge
 from assistant.moderation import ModerationService
 from assistant.pipeline import Pipeline, ProcessedBatch
 from assistant.store import Index
@@ -171,13 +174,13 @@ def memo_encoder(encoder: Encoder) -> MemoEncoder:
 
 
 @pytest.fixture()
-def make_world(ctx: Context, memo_encoder: MemoEncoder) -> Iterator[Callable[..., World]]:
+def make_world(settings: Settings, memo_encoder: MemoEncoder) -> Iterator[Callable[..., World]]:
     fast = cast(Encoder, memo_encoder)
-    ctx.__dict__["encoder"] = fast
-    index = Index(fast, path=ctx.settings.chroma_path)
-    index.load_knowledge(ctx.knowledge.clauses, ctx.knowledge.facts, ctx.knowledge.claims)
-    ctx.__dict__["index"] = index
-    ctx.__dict__["judge"] = KeywordJudge()  # ctx.moderation (used by the CLI) judges like the world does
+    knowledge = load_knowledge(settings.knowledge_dir)
+    index = Index(fast, path=settings.chroma_path)
+    index.load_knowledge(knowledge.clauses, knowledge.facts, knowledge.claims)
+    # ctx.moderation (used by the CLI) judges like the world does
+    ctx = Context(settings, encoder=fast, index=index, judge=cast(JudgmentEngine, KeywordJudge()))
 
     def build(**service_kwargs: object) -> World:
         ctx.archive.upsert_members(
@@ -197,6 +200,7 @@ def make_world(ctx: Context, memo_encoder: MemoEncoder) -> Iterator[Callable[...
         return World(ctx=ctx, service=service, pipeline=pipeline)
 
     yield build
+    ctx.close()
 
 
 @pytest.fixture()

@@ -55,10 +55,11 @@ def test_bad_records_are_named_and_skipped_and_insights_still_work(
     archive_url: str, tmp_path: Path, memo: MemoEncoder
 ) -> None:
     ctx = Context(
-        load_settings(data_dir=tmp_path / "data", database_url=archive_url), clock=frozen_clock(DEFAULT_NOW.at)
+        load_settings(data_dir=tmp_path / "data", database_url=archive_url),
+        clock=frozen_clock(DEFAULT_NOW.at),
+        encoder=memo,
+        judge=KeywordJudge(),
     )
-    ctx.__dict__["encoder"] = memo
-    ctx.__dict__["judge"] = KeywordJudge()
     try:
         report = ctx.pipeline.ingest_export(_export(tmp_path / "export"))
         texts = sorted(m.text for m in ctx.archive.messages())

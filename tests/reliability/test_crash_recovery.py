@@ -57,10 +57,7 @@ def _export(root: Path) -> Path:
 
 def _context(tmp_path: Path, url: str, memo: MemoEncoder, **overrides: Any) -> Context:
     values: dict[str, Any] = {"data_dir": tmp_path / "data", "database_url": url} | overrides
-    ctx = Context(load_settings(**values), clock=frozen_clock(DEFAULT_NOW.at))
-    ctx.__dict__["encoder"] = memo
-    ctx.__dict__["judge"] = KeywordJudge()
-    return ctx
+    return Context(load_settings(**values), clock=frozen_clock(DEFAULT_NOW.at), encoder=memo, judge=KeywordJudge())
 
 
 def _kill_at(ctx: Context, step: str) -> None:

@@ -52,9 +52,7 @@ def _files_holding(root: Path, *needles: str) -> dict[str, list[str]]:
 @pytest.fixture()
 def retention_ctx(tmp_path: Path, encoder: Encoder) -> Iterator[Context]:
     settings = load_settings(data_dir=tmp_path / "data", retention_days=1, moderators=MODERATOR)
-    ctx = Context(settings, clock=frozen_clock(NOW))
-    ctx.__dict__["encoder"] = MemoEncoder(encoder)
-    ctx.__dict__["judge"] = KeywordJudge()
+    ctx = Context(settings, clock=frozen_clock(NOW), encoder=MemoEncoder(encoder), judge=KeywordJudge())
     yield ctx
     ctx.close()
 

@@ -73,11 +73,8 @@ def make_ctx(
         "moderators_channel": "moderators",
     }
     settings = load_settings(**(values | overrides))
-    ctx = Context(settings, clock=clock or frozen_clock(DEFAULT_NOW.at))
-    ctx.__dict__["encoder"] = encoder
-    if not real_judge:
-        ctx.__dict__["judge"] = KeywordJudge()
-    return ctx
+    judge = None if real_judge else KeywordJudge()
+    return Context(settings, clock=clock or frozen_clock(DEFAULT_NOW.at), encoder=encoder, judge=judge)
 
 
 @dataclass

@@ -129,8 +129,7 @@ def test_a_web_api_url_that_answers_html_is_one_sentence(tmp_path: Path, memo_en
             slack_signing_secret="secret",
             slack_api_url=f"http://127.0.0.1:{server.server_address[1]}/api/",
         )
-        ctx = Context(settings)
-        ctx.__dict__["encoder"] = memo_encoder
+        ctx = Context(settings, encoder=memo_encoder)
         with pytest.raises(ConfigError, match=r"did not answer like the Slack Web API .*SLACK_API_URL"):
             build_app(ctx)
         ctx.close()
