@@ -1,7 +1,9 @@
 """One settings class for the whole assistant, read from the environment and an optional ``.env`` file.
 
-Environment names that deployments rely on (``SLACK_BOT_TOKEN``, ``DATABASE_URL``, ...) are fixed; everything
-else is prefixed ``ASSISTANT_``. A bad value becomes a one-line ``ConfigError`` naming the variable.
+Every setting ``name`` is read from ``ASSISTANT_<NAME>`` (``env_prefix``), except the environment names deployments
+rely on (``SLACK_BOT_TOKEN``, ``DATABASE_URL``, ...) and a few shorter historical names (``ASSISTANT_BATCH_SIZE``
+for ``encoder_batch_size``), which are the field's ``validation_alias``. A bad value becomes a one-line
+``ConfigError`` naming the variable.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ import io
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from assistant.errors import ConfigError
@@ -20,11 +22,14 @@ from assistant.redact import redact, register_secret
 
 JudgmentName = Literal["toxicity", "misinformation", "sentiment", "want"]
 JUDGMENT_NAMES: tuple[JudgmentName, ...] = ("toxicity", "misinformation", "sentiment", "want")
+ENV_PREFIX = "ASSISTANT_"
+#: Judgments that raise flags unless ``ASSISTANT_MODERATION_JUDGMENTS`` says otherwise.
+DEFAULT_MODERATION_JUDGMENTS: tuple[JudgmentName, ...] = ("toxicity", "misinformation")
 
 #: Defaults chosen on dev data by ``assistant train`` (see MODEL_CARD.md); per-channel overrides live in policy.
 #: toxicity: precision >= 0.8 on OLID dev; misinformation: precision >= 0.96 on Constraint dev; sentiment
 #: (P(negative)): precision >= 0.8 on SemEval-2017 dev; want: best F1 on SemEval-2019 dev reweighted to 10% wants.
-DEFAULT_THRESHOLDS: dict[str, float] = {
+DEFAULT_THRESHOLDS: dict[JudgmentName, float] = {
     "toxicity": 0.7,
     "misinformation": 0.7,
     "sentiment": 0.95,
@@ -32,86 +37,82 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
 }
 
 
-def _env(name: str) -> Any:
-    return Field(validation_alias=AliasChoices(name))
+def _known_judgment(name: Any) -> Any:
+    if name not in JUDGMENT_NAMES:
+        raise ValueError(f"unknown judgment {name!r}; expected one of {', '.join(JUDGMENT_NAMES)}")
+    return name
+
+
+def _probability(value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"must be between 0 and 1, got {value:g}")
+    return value
+
+
+#: A judgment's name, checked with one readable message wherever settings name judgments.
+Judgment = Annotated[JudgmentName, BeforeValidator(_known_judgment)]
+#: A probability threshold in [0, 1].
+Probability = Annotated[float, AfterValidator(_probability)]
+#: Thresholds per judgment.
+Thresholds = dict[Judgment, Probability]
+
+
+def _default_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "community-assistant"
 
 
 class Settings(BaseSettings):
     """Everything configurable. Secrets are ``SecretStr`` so they never reach logs or reprs."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
     # Storage
-    data_dir: Path = Field(default=Path("assistant-data"), validation_alias=AliasChoices("ASSISTANT_DATA_DIR"))
-    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL"))
-    chroma_host: str | None = Field(default=None, validation_alias=AliasChoices("CHROMA_HOST"))
-    chroma_port: int = Field(default=8000, ge=1, le=65535, validation_alias=AliasChoices("CHROMA_PORT"))
-    knowledge_dir: Path | None = Field(default=None, validation_alias=AliasChoices("ASSISTANT_KNOWLEDGE_DIR"))
-    retention_days: int | None = Field(
-        default=None, ge=1, validation_alias=AliasChoices("ASSISTANT_RETENTION_DAYS")
-    )
+    data_dir: Path = Field(default=Path("assistant-data"))
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    chroma_host: str | None = Field(default=None, validation_alias="CHROMA_HOST")
+    chroma_port: int = Field(default=8000, ge=1, le=65535, validation_alias="CHROMA_PORT")
+    knowledge_dir: Path | None = Field(default=None)
+    retention_days: int | None = Field(default=None, ge=1)
     ingest_direct_messages: bool = Field(
         default=False,
-        validation_alias=AliasChoices("ASSISTANT_INGEST_DIRECT_MESSAGES"),
         description="Also read direct messages and group DMs from exports (stored private, with their members).",
     )
 
     # Slack
-    slack_bot_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
-    slack_signing_secret: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET")
-    )
-    slack_app_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
-    slack_admin_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_ADMIN_TOKEN"))
-    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias=AliasChoices("SLACK_API_URL"))
-    moderators_channel: str | None = Field(default=None, validation_alias=AliasChoices("MODERATORS_CHANNEL"))
-    moderators_group: str | None = Field(default=None, validation_alias=AliasChoices("ASSISTANT_MODERATORS_GROUP"))
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_admin_token: SecretStr | None = Field(default=None, validation_alias="SLACK_ADMIN_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+    moderators_channel: str | None = Field(default=None, validation_alias="MODERATORS_CHANNEL")
+    moderators_group: str | None = Field(default=None)
 
     # Moderation (policy defaults, alert grouping, calibration from moderator decisions)
     moderators: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        validation_alias=AliasChoices("ASSISTANT_MODERATORS"),
         description="Comma-separated Slack user ids allowed to act on flags (besides #moderators members).",
     )
-    moderation_judgments: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["toxicity", "misinformation"],
-        validation_alias=AliasChoices("ASSISTANT_MODERATION_JUDGMENTS"),
+    moderation_judgments: Annotated[list[Judgment], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_MODERATION_JUDGMENTS),
         description="Judgments that raise flags by default; the others flag only where a policy sets them.",
     )
-    moderation_exempt_channels: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, validation_alias=AliasChoices("ASSISTANT_MODERATION_EXEMPT_CHANNELS")
-    )
-    moderation_shadow: bool = Field(default=False, validation_alias=AliasChoices("ASSISTANT_MODERATION_SHADOW"))
+    moderation_exempt_channels: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    moderation_shadow: bool = Field(default=False)
     alert_group_minutes: float = Field(
         default=30.0,
         ge=0.0,
         le=24 * 60,
-        validation_alias=AliasChoices("ASSISTANT_ALERT_GROUP_MINUTES"),
         description="Flags from one member or one thread within this many minutes share one alert.",
     )
-    calibration_step: float = Field(
-        default=0.05, gt=0.0, le=0.5, validation_alias=AliasChoices("ASSISTANT_CALIBRATION_STEP")
-    )
-    calibration_max_raise: float = Field(
-        default=0.2, ge=0.0, le=0.5, validation_alias=AliasChoices("ASSISTANT_CALIBRATION_MAX_RAISE")
-    )
-    calibration_max_lower: float = Field(
-        default=0.1, ge=0.0, le=0.5, validation_alias=AliasChoices("ASSISTANT_CALIBRATION_MAX_LOWER")
-    )
-    calibration_min_decisions: int = Field(
-        default=3, ge=1, validation_alias=AliasChoices("ASSISTANT_CALIBRATION_MIN_DECISIONS")
-    )
-    calibration_target_precision: float = Field(
-        default=0.5, gt=0.0, le=1.0, validation_alias=AliasChoices("ASSISTANT_CALIBRATION_TARGET_PRECISION")
-    )
-    threshold_floor: float = Field(
-        default=0.3, ge=0.0, le=1.0, validation_alias=AliasChoices("ASSISTANT_THRESHOLD_FLOOR")
-    )
-    threshold_ceiling: float = Field(
-        default=0.97, ge=0.0, le=1.0, validation_alias=AliasChoices("ASSISTANT_THRESHOLD_CEILING")
-    )
+    calibration_step: float = Field(default=0.05, gt=0.0, le=0.5)
+    calibration_max_raise: float = Field(default=0.2, ge=0.0, le=0.5)
+    calibration_max_lower: float = Field(default=0.1, ge=0.0, le=0.5)
+    calibration_min_decisions: int = Field(default=3, ge=1)
+    calibration_target_precision: float = Field(default=0.5, gt=0.0, le=1.0)
+    threshold_floor: float = Field(default=0.3, ge=0.0, le=1.0)
+    threshold_ceiling: float = Field(default=0.97, ge=0.0, le=1.0)
 
     @field_validator("moderators", "moderation_judgments", "moderation_exempt_channels", "managers", mode="before")
     @classmethod
@@ -120,127 +121,99 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("moderation_judgments")
-    @classmethod
-    def _check_moderation_judgments(cls, value: list[str]) -> list[str]:
-        for name in value:
-            if name not in JUDGMENT_NAMES:
-                raise ValueError(f"unknown judgment {name!r}; expected one of {', '.join(JUDGMENT_NAMES)}")
-        return value
-
     # Models
     encoder_model: str | None = Field(
         default=None,
-        validation_alias=AliasChoices("ASSISTANT_ENCODER_MODEL"),
         description="Path or Hugging Face id of a sentence encoder; default: the bundled all-MiniLM-L6-v2.",
     )
-    encoder_batch_size: int = Field(
-        default=32, ge=1, le=1024, validation_alias=AliasChoices("ASSISTANT_BATCH_SIZE")
-    )
-    encoder_max_tokens: int = Field(
-        default=128, ge=16, le=512, validation_alias=AliasChoices("ASSISTANT_MAX_TOKENS")
-    )
+    encoder_batch_size: int = Field(default=32, ge=1, le=1024, validation_alias="ASSISTANT_BATCH_SIZE")
+    encoder_max_tokens: int = Field(default=128, ge=16, le=512, validation_alias="ASSISTANT_MAX_TOKENS")
     encoder_int8: bool = Field(
         default=True,
-        validation_alias=AliasChoices("ASSISTANT_ENCODER_INT8"),
         description="Quantise the encoder's linear layers to int8 (faster on CPU; vectors change slightly).",
     )
-    torch_threads: int | None = Field(default=None, ge=1, validation_alias=AliasChoices("ASSISTANT_TORCH_THREADS"))
-    head_models: dict[str, str] = Field(
+    torch_threads: int | None = Field(default=None, ge=1)
+    head_models: dict[Judgment, str] = Field(
         default_factory=dict,
-        validation_alias=AliasChoices("ASSISTANT_HEAD_MODELS"),
         description='JSON: {"toxicity": "<hf id or path>"} replaces a bundled head with that classifier.',
     )
     head_label_maps: dict[str, dict[str, str]] = Field(
         default_factory=dict,
-        validation_alias=AliasChoices("ASSISTANT_HEAD_LABEL_MAPS"),
         description='JSON: {"toxicity": {"LABEL_1": "toxic"}} maps a swapped model\'s labels onto ours.',
     )
-    thresholds: dict[str, float] = Field(
+    thresholds: Thresholds = Field(
         default_factory=lambda: dict(DEFAULT_THRESHOLDS),
-        validation_alias=AliasChoices("ASSISTANT_THRESHOLDS"),
         description='JSON: default per-judgment thresholds, e.g. {"toxicity": 0.8}.',
     )
-    channel_thresholds: dict[str, dict[str, float]] = Field(
+    channel_thresholds: dict[str, Thresholds] = Field(
         default_factory=dict,
-        validation_alias=AliasChoices("ASSISTANT_CHANNEL_THRESHOLDS"),
         description='JSON: per-channel overrides, e.g. {"C0123": {"toxicity": 0.9}} (channel id or name).',
     )
     span_min_score: float = Field(
         default=0.5,
         ge=0.0,
         le=1.0,
-        validation_alias=AliasChoices("ASSISTANT_SPAN_MIN_SCORE"),
         description="Toxicity score from which the engine finds the span that drove it.",
     )
     claim_match_min_similarity: float = Field(
         default=0.72,
         ge=0.0,
         le=1.0,
-        validation_alias=AliasChoices("ASSISTANT_CLAIM_MIN_SIMILARITY"),
+        validation_alias="ASSISTANT_CLAIM_MIN_SIMILARITY",
         description="Cosine similarity from which a message counts as repeating a known false claim.",
     )
     judgment_artifacts: Path | None = Field(
         default=None,
-        validation_alias=AliasChoices("ASSISTANT_JUDGMENT_ARTIFACTS"),
         description="Folder of trained judgment heads; default: the set shipped in the package.",
     )
-    cache_dir: Path | None = Field(
-        default=None,
-        validation_alias=AliasChoices("ASSISTANT_CACHE_DIR"),
-        description="Cache of encoded training/eval sets; default ~/.cache/community-assistant.",
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Cache of encoded training/eval sets; default $XDG_CACHE_HOME or ~/.cache/community-assistant.",
     )
 
     # LLM (none by default: nothing leaves the host)
-    llm_provider: Literal["none", "openai", "ollama", "llamacpp", "smollm"] = Field(
-        default="none", validation_alias=AliasChoices("ASSISTANT_LLM_PROVIDER")
-    )
-    llm_model: str | None = Field(default=None, validation_alias=AliasChoices("ASSISTANT_LLM_MODEL"))
-    llm_base_url: str | None = Field(default=None, validation_alias=AliasChoices("ASSISTANT_LLM_BASE_URL"))
-    llm_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("ASSISTANT_LLM_API_KEY"))
+    llm_provider: Literal["none", "openai", "ollama", "llamacpp", "smollm"] = Field(default="none")
+    llm_model: str | None = Field(default=None)
+    llm_base_url: str | None = Field(default=None)
+    llm_api_key: SecretStr | None = Field(default=None)
 
     # Insights (quiet members, newcomers, permalinks)
     insights_quiet_weeks: int = Field(
         default=3,
         ge=1,
         le=52,
-        validation_alias=AliasChoices("ASSISTANT_QUIET_WEEKS"),
+        validation_alias="ASSISTANT_QUIET_WEEKS",
         description="A regular member silent for this many weeks counts as gone quiet.",
     )
     insights_newcomer_days: int = Field(
         default=42,
         ge=1,
         le=365,
-        validation_alias=AliasChoices("ASSISTANT_NEWCOMER_DAYS"),
+        validation_alias="ASSISTANT_NEWCOMER_DAYS",
         description="Members whose first message or join is this recent count as newcomers.",
     )
     slack_workspace_url: str | None = Field(
         default=None,
-        validation_alias=AliasChoices("ASSISTANT_SLACK_WORKSPACE_URL"),
         description="e.g. https://makers.slack.com — lets answers and reports carry message permalinks.",
     )
 
     # Milestones (listed in the digest and the Home tab, each with a celebration message to post with one click)
     milestone_anniversary_months: Annotated[list[int], NoDecode] = Field(
         default_factory=lambda: [1, 3, 6, 12],
-        validation_alias=AliasChoices("ASSISTANT_MILESTONE_ANNIVERSARY_MONTHS"),
         description="Comma-separated months since a member's first message or join worth celebrating (then yearly).",
     )
     milestone_channel_members: Annotated[list[int], NoDecode] = Field(
         default_factory=lambda: [10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
-        validation_alias=AliasChoices("ASSISTANT_MILESTONE_CHANNEL_MEMBERS"),
         description="Comma-separated member counts a channel crossing is a milestone.",
     )
     milestone_channel_messages: Annotated[list[int], NoDecode] = Field(
         default_factory=lambda: [50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000],
-        validation_alias=AliasChoices("ASSISTANT_MILESTONE_CHANNEL_MESSAGES"),
         description="Comma-separated message counts a channel crossing is a milestone.",
     )
     milestone_long_open_days: float = Field(
         default=3.0,
         gt=0.0,
         le=365.0,
-        validation_alias=AliasChoices("ASSISTANT_MILESTONE_LONG_OPEN_DAYS"),
         description="A question solved after being open this many days is a milestone.",
     )
 
@@ -259,19 +232,15 @@ class Settings(BaseSettings):
     # Weekly digest (Slack DMs to community managers)
     managers: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        validation_alias=AliasChoices("ASSISTANT_MANAGERS"),
         description="Comma-separated Slack user ids who get the weekly digest as a DM (none: no digests).",
     )
     digest_weekday: int = Field(
         default=0,
         ge=0,
         le=6,
-        validation_alias=AliasChoices("ASSISTANT_DIGEST_WEEKDAY"),
         description="Day the weekly digest is sent: 0 = Monday … 6 = Sunday.",
     )
-    digest_hour_utc: int = Field(
-        default=8, ge=0, le=23, validation_alias=AliasChoices("ASSISTANT_DIGEST_HOUR_UTC")
-    )
+    digest_hour_utc: int = Field(default=8, ge=0, le=23)
 
     @field_validator("managers")
     @classmethod
@@ -286,56 +255,27 @@ class Settings(BaseSettings):
         default=5,
         ge=1,
         le=50,
-        validation_alias=AliasChoices("ASSISTANT_RECAP_THREADS"),
+        validation_alias="ASSISTANT_RECAP_THREADS",
         description="How many threads a channel recap summarises (the ones with most replies, reactions, people).",
     )
     summary_use_llm: bool = Field(
         default=True,
-        validation_alias=AliasChoices("ASSISTANT_SUMMARY_USE_LLM"),
         description="Let a configured LLM write summaries (each sentence is checked against its cited message).",
     )
     summary_support_similarity: float = Field(
         default=0.45,
         ge=0.0,
         le=1.0,
-        validation_alias=AliasChoices("ASSISTANT_SUMMARY_SUPPORT_SIMILARITY"),
         description="Cosine similarity an LLM sentence needs with its cited message to count as supported.",
     )
 
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
-        default="WARNING", validation_alias=AliasChoices("ASSISTANT_LOG_LEVEL")
-    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING")
 
     @field_validator("thresholds")
     @classmethod
-    def _check_thresholds(cls, value: dict[str, float]) -> dict[str, float]:
-        merged = dict(DEFAULT_THRESHOLDS)
-        for name, threshold in value.items():
-            if name not in JUDGMENT_NAMES:
-                raise ValueError(f"unknown judgment {name!r}; expected one of {', '.join(JUDGMENT_NAMES)}")
-            if not 0.0 <= float(threshold) <= 1.0:
-                raise ValueError(f"threshold for {name} must be between 0 and 1, got {threshold}")
-            merged[name] = float(threshold)
-        return merged
-
-    @field_validator("channel_thresholds")
-    @classmethod
-    def _check_channel_thresholds(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
-        for channel, overrides in value.items():
-            for name, threshold in overrides.items():
-                if name not in JUDGMENT_NAMES:
-                    raise ValueError(f"unknown judgment {name!r} for channel {channel}")
-                if not 0.0 <= float(threshold) <= 1.0:
-                    raise ValueError(f"threshold for {name} in {channel} must be between 0 and 1")
-        return value
-
-    @field_validator("head_models")
-    @classmethod
-    def _check_heads(cls, value: dict[str, str]) -> dict[str, str]:
-        for name in value:
-            if name not in JUDGMENT_NAMES:
-                raise ValueError(f"unknown judgment {name!r}; expected one of {', '.join(JUDGMENT_NAMES)}")
-        return value
+    def _merge_thresholds(cls, value: Thresholds) -> Thresholds:
+        """``ASSISTANT_THRESHOLDS`` overrides some judgments; the others keep their defaults."""
+        return {**DEFAULT_THRESHOLDS, **value}
 
     @field_validator("database_url")
     @classmethod
@@ -379,14 +319,26 @@ class Settings(BaseSettings):
 
     def threshold(self, judgment: str, channel_id: str | None = None) -> float:
         """The threshold for a judgment, with a channel's override when one is configured."""
-        if channel_id and judgment in self.channel_thresholds.get(channel_id, {}):
-            return float(self.channel_thresholds[channel_id][judgment])
-        return self.thresholds.get(judgment, DEFAULT_THRESHOLDS[judgment])
+        name = cast(JudgmentName, judgment)
+        if channel_id and name in self.channel_thresholds.get(channel_id, {}):
+            return self.channel_thresholds[channel_id][name]
+        return self.thresholds.get(name, DEFAULT_THRESHOLDS[name])
+
+    @classmethod
+    def env_name(cls, field: str) -> str:
+        """The environment variable a field is read from: its alias, else ``ASSISTANT_<FIELD>``."""
+        info = cls.model_fields.get(field)
+        if info is not None and isinstance(info.validation_alias, str):
+            return info.validation_alias
+        return ENV_PREFIX + field.upper()
 
 
-_ALIASES = {
-    name: (field.validation_alias.choices[0] if isinstance(field.validation_alias, AliasChoices) else name)
+_ALIASES = {name: Settings.env_name(name) for name in Settings.model_fields}
+#: ``load_settings(database_url=...)`` is passed on as ``DATABASE_URL=...``.
+_INIT_KEYS = {
+    name: field.validation_alias
     for name, field in Settings.model_fields.items()
+    if isinstance(field.validation_alias, str)
 }
 
 
@@ -464,12 +416,21 @@ def load_settings(**overrides: Any) -> Settings:
     env_file = env_file_path()
     check_env_file(env_file)
     try:
-        settings = Settings(_env_file=env_file, **overrides)
+        # by alias: reading by field name as well would make ASSISTANT_SLACK_BOT_TOKEN a second name
+        by_alias = {_INIT_KEYS.get(name, name): value for name, value in overrides.items()}
+        settings = Settings(_env_file=env_file, **by_alias)
     except ValidationError as exc:
         err = exc.errors()[0]
         field = str(err["loc"][0]) if err["loc"] else "settings"
         env_name = _ALIASES.get(field, field)
         message = str(err["msg"]).removeprefix("Value error, ")
+        inner = list(err["loc"][1:])  # where in a JSON or list value, e.g. the judgment of a threshold
+        if inner and inner[-1] == "[key]":  # the key itself is wrong: the message names it
+            inner = inner[:-2]
+        if inner and isinstance(inner[-1], int):
+            inner = inner[:-1]
+        if inner:
+            message = f"{'.'.join(map(str, inner))}: {message}"
         raise ConfigError(f"Setting {env_name} is invalid: {message}.") from None
     except SettingsError as exc:
         m = re.search(r'field "([^"]+)"', str(exc))

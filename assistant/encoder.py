@@ -167,9 +167,19 @@ _shared_lock = threading.Lock()
 
 
 def get_encoder(
-    model: str | None = None, *, batch_size: int = 32, max_tokens: int = 128, int8: bool = True
+    model: str | None = None,
+    *,
+    batch_size: int = 32,
+    max_tokens: int = 128,
+    int8: bool = True,
+    threads: int | None = None,
 ) -> Encoder:
-    """Process-wide encoder per configuration: loading the weights once is the expensive part."""
+    """Process-wide encoder per configuration: loading the weights once is the expensive part.
+
+    ``threads`` (``ASSISTANT_TORCH_THREADS``) sets torch's intra-op thread count for the process, also when the
+    encoder was loaded before; None leaves torch's default (one per core)."""
+    if threads:
+        torch.set_num_threads(threads)
     key = (model, batch_size, max_tokens, int8)
     with _shared_lock:
         if key not in _shared:

@@ -368,7 +368,7 @@ def load_judge(
             f"The judgment heads in {folder} were trained on encoder {trained_on}, but the encoder is "
             f"{encoder_version or 'base'}; run `assistant train` to refit them."
         )
-    swapped = {
+    swapped: dict[str, SwappedHead] = {
         name: SwappedHead(name, source, settings.head_label_maps.get(name), max_tokens=settings.encoder_max_tokens)
         for name, source in settings.head_models.items()
     }

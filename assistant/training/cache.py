@@ -22,10 +22,11 @@ KEY_BYTES = 16
 
 
 def default_cache_dir() -> Path:
-    env = os.environ.get("ASSISTANT_CACHE_DIR")
-    if env:
-        return Path(env)
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "community-assistant"
+    """The settings' ``cache_dir`` (``ASSISTANT_CACHE_DIR``, from the environment or ``.env``), for callers
+    that were given no settings."""
+    from assistant.config import load_settings
+
+    return load_settings().cache_dir
 
 
 def encoder_tag(encoder: Encoder) -> str:
