@@ -106,6 +106,11 @@ class Summary(BaseModel):
     first_ts: str | None = None
     last_ts: str | None = None
     notes: list[str] = Field(default_factory=list, description="e.g. why an LLM summary fell back to local")
+    encoded: int = Field(
+        default=0,
+        exclude=True,  # how the summary was made, not what it says: left out of JSON and the Slack blocks
+        description="messages encoded for this summary because the index held no vector for them",
+    )
 
 
 class Insight(BaseModel):

@@ -47,6 +47,8 @@ class Conversation:
     group_label: str = "everyone"
     #: The turns are one thread: every reply answers the opening message (Slack threads, disentangled chats).
     threaded: bool = True
+    #: How many turns had to be encoded because the index held no vector for them (0 when all were indexed).
+    encoded: int = 0
 
     def __post_init__(self) -> None:
         if len(self.turns) != len(self.vectors):

@@ -52,7 +52,6 @@ class SummaryService:
             if self.chat_model is not None
             else None
         )
-        self.last_encoded = 0  # how many messages the last call had to encode (0 when all were indexed)
 
     # Threads --------------------------------------------------------------------------------------------------
     def thread(self, channel_id: str, thread_ts: str, visible_channel_ids: set[str] | None = None) -> Summary:
@@ -108,9 +107,9 @@ class SummaryService:
             "summarised %d messages in %.2fs (%d encoded)",
             len(conv),
             time.perf_counter() - started,
-            self.last_encoded,
+            conv.encoded,
         )
-        return summary
+        return summary.model_copy(update={"encoded": conv.encoded})
 
     def conversation(self, messages: Sequence[Message]) -> Conversation:
         """Turns with stored vectors (only unindexed messages are encoded) and member names."""
@@ -124,8 +123,7 @@ class SummaryService:
             stored,
             self.encoder,
         )
-        self.last_encoded = encoded
-        return Conversation(turns, vectors, names=self._names())
+        return Conversation(turns, vectors, names=self._names(), encoded=encoded)
 
     # Channel recaps -------------------------------------------------------------------------------------------
     def recap(

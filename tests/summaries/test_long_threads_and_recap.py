@@ -60,7 +60,7 @@ def test_500_message_thread_covers_the_end(
     started = time.perf_counter()
     s = service.thread(CHANNEL, messages[0].ts)
     elapsed = time.perf_counter() - started
-    assert service.last_encoded == 0
+    assert s.encoded == 0
     assert s.message_count == 500 and s.last_ts == messages[-1].ts
     cited = [p.ts for p in s.key_points] + s.gist_sources
     last_quarter = {m.ts for m in messages[375:]}

@@ -56,7 +56,7 @@ def test_long_thread(sample: SummaryService) -> None:
     long = ANSWERS["long_thread"]
     s = sample.thread(long["channel"], long["thread_ts"])
     assert s.message_count == long["messages"]
-    assert sample.last_encoded == 0
+    assert s.encoded == 0
     assert len(s.key_points) >= 3
     half = sorted(p.ts for p in s.key_points)
     assert half[-1] > s.gist_sources[0]  # points reach past the opening

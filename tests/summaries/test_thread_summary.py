@@ -51,8 +51,7 @@ def test_answered_questions_are_not_open(service: SummaryService) -> None:
 
 
 def test_reuses_stored_vectors(service: SummaryService) -> None:
-    service.thread(CHANNEL, PARENT)
-    assert service.last_encoded == 0
+    assert service.thread(CHANNEL, PARENT).encoded == 0
 
 
 def test_channel_name_and_permission(service: SummaryService) -> None:
@@ -120,7 +119,7 @@ def test_hostile_and_odd_input_is_safe(service: SummaryService, store: tuple[Arc
     archive.upsert_messages(odd)
     s = service.thread(CHANNEL, parent)
     assert s.message_count == 2  # blank and join messages are skipped
-    assert service.last_encoded == 2  # not in the index: encoded on the fly
+    assert s.encoded == 2  # not in the index: encoded on the fly
     assert all(len(p.text) < 400 for p in s.key_points)
 
 
