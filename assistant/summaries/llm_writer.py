@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -123,8 +124,17 @@ def parse_lines(reply: str) -> list[LlmLine]:
     return lines
 
 
+@lru_cache(maxsize=1)
+def _stemmer() -> Callable[[str], str]:
+    """NLTK's English Snowball stemmer (no data download needed), loaded on first use: importing nltk takes a
+    second, and only the LLM path needs it."""
+    from nltk.stem.snowball import SnowballStemmer
+
+    return lru_cache(maxsize=8192)(SnowballStemmer("english").stem)
+
+
 def _stem(word: str) -> str:
-    return word[:5]
+    return _stemmer()(word)
 
 
 class LlmSummarizer:
