@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from dateutil.relativedelta import relativedelta
+
 #: The calendar periods ``assistant metrics --period`` and ``InsightsService.channel_metrics`` accept.
 PeriodName = Literal["day", "week", "month"]
 PERIODS: tuple[PeriodName, ...] = ("day", "week", "month")
@@ -140,27 +142,23 @@ def period_start(period: CalendarUnit, at: datetime) -> datetime:
     raise ValueError(f"unknown period {period!r}; expected day, week, month or year")
 
 
+#: One calendar period (calendar months and years, not 30 or 365 days).
+_STEP: dict[CalendarUnit, relativedelta] = {
+    "day": relativedelta(days=1),
+    "week": relativedelta(weeks=1),
+    "month": relativedelta(months=1),
+    "year": relativedelta(years=1),
+}
+
+
 def previous_start(period: CalendarUnit, start: datetime) -> datetime:
     """Start of the calendar period before the one starting at ``start``."""
-    if period == "day":
-        return start - timedelta(days=1)
-    if period == "week":
-        return start - timedelta(days=7)
-    if period == "year":
-        return start.replace(year=start.year - 1)
-    prev_last_day = start - timedelta(days=1)
-    return prev_last_day.replace(day=1)
+    return start - _STEP[period]
 
 
 def next_start(period: CalendarUnit, start: datetime) -> datetime:
     """Start of the calendar period after the one starting at ``start``."""
-    if period == "day":
-        return start + timedelta(days=1)
-    if period == "week":
-        return start + timedelta(days=7)
-    if period == "year":
-        return start.replace(year=start.year + 1)
-    return (start + timedelta(days=32)).replace(day=1)
+    return start + _STEP[period]
 
 
 # Constructors -------------------------------------------------------------------------------------------------
