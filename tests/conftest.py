@@ -72,6 +72,61 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         _travel = None
 
 
+#: Modules (or ``module::test``) whose tests take seconds each (end-to-end ingests, subprocesses, training, the
+#: shipped heads on many texts, fuzzing): marked ``slow``, so ``make test-fast`` (``-m "not slow and not model and
+#: not postgres and not packaging"``) runs in under a minute. Chosen with ``pytest --durations=40``; ``make test``
+#: still runs them all.
+SLOW_TESTS = frozenset(
+    {
+        "insights/test_aggregates.py",
+        "insights/test_freshness.py",
+        "insights/test_insights_bench.py",
+        "moderation/test_clauses.py",
+        "moderation/test_eval_and_demo.py",
+        "reliability/test_event_fuzz.py",
+        "reliability/test_export_fuzz.py",
+        "slack/test_cli.py",
+        "slack/test_socket_mode.py",
+        "slack/test_surveys.py::test_survey_is_acked_before_a_slow_moderators_group_lookup",
+        "judgments/test_claims_store.py",
+        "judgments/test_chat_judgments.py",
+        "judgments/test_cli.py",
+        "judgments/test_engine.py",
+        "judgments/test_swap.py",
+        "judgments/test_train_and_eval.py",
+        "foundation/test_startup.py",
+        "insights/test_answers.py",
+        "moderation/test_actions.py",
+        "moderation/test_calibration.py",
+        "moderation/test_flags.py",
+        "moderation/test_grouping.py",
+        "moderation/test_replay.py",
+        "reliability/test_bad_records_ingest.py",
+        "reliability/test_crash_recovery.py",
+        "reliability/test_retention.py",
+        "reliability/test_slack_faults.py",
+        "reliability/test_store_concurrency.py",
+        "reliability/test_store_migrations.py",
+        "slack/test_assistant_thread.py",
+        "slack/test_backfill.py",
+        "slack/test_digest.py",
+        "slack/test_home.py",
+        "summaries/test_llm_path.py",
+        "summaries/test_long_threads_and_recap.py",
+        "summaries/test_thread_summary.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests_dir = Path(__file__).parent
+    for item in items:
+        module = item.path.relative_to(tests_dir).as_posix()
+        name = getattr(item, "originalname", item.name)
+        if module in SLOW_TESTS or f"{module}::{name}" in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_report_header(config: pytest.Config) -> str | None:
     if SESSION_NOW is None:
         return None
