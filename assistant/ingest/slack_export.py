@@ -17,7 +17,7 @@ import logging
 import os
 import stat
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -561,13 +561,16 @@ def _listed(listing: str, raw: Any) -> _Listed:
     return _Listed(folder=folder, channel=channel, listing=listing)
 
 
-def _to_message(
+def to_message(
     raw: ExportMessage,
     channel_id: str,
-    users: dict[str, str],
-    channels: dict[str, str],
+    users: Mapping[str, str] | None = None,
+    channels: Mapping[str, str] | None = None,
     capped: _Capped | None = None,
 ) -> Message:
+    """A domain ``Message`` from a validated Slack message object: an export's line, or a Web API / Events API
+    message (``assistant.slack.convert``). Texts, names and ids are capped alike on both paths; ``capped``
+    records which raw texts were cut (the export report names them)."""
     files = list(raw.files) + ([raw.file] if raw.file else [])
     raw_text = _cap_raw_text(raw.text or "", raw.ts, capped)
     text = resolve_markup(raw_text[:MAX_TEXT_CHARS], users, channels)
@@ -742,7 +745,7 @@ def _read_day_file(
             if raw.subtype == "message_deleted" and raw.deleted_ts:
                 state.deletions.append((channel_id, raw.deleted_ts))
                 continue
-            msg = _to_message(raw, channel_id, user_names, channel_names, capped)
+            msg = to_message(raw, channel_id, user_names, channel_names, capped)
         except ValidationError as exc:
             capped.add(f"message {i} skipped: {_first_error(exc)}")
             continue

@@ -8,9 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.domain import Channel, Member, Message
-from assistant.domain.workspace import Edit, FileRef, Reaction
-from assistant.ingest import resolve_markup
-from assistant.ingest.slack_export import MAX_RAW_TEXT_CHARS, MAX_TEXT_CHARS, ExportMessage, as_datetime
+from assistant.ingest.slack_export import ExportMessage, as_datetime, to_message
 
 #: Message subtypes that are talk by a person (a plain message has no subtype).
 HUMAN_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
@@ -54,35 +52,9 @@ def message_from_payload(
     """
     try:
         raw = ExportMessage.model_validate(dict(payload))
-        return _message(raw, channel_id, users, channels)
+        return to_message(raw, channel_id, users, channels)  # the export's conversion: one for both paths
     except (ValidationError, TypeError, ValueError, RecursionError):
         return None
-
-
-def _message(
-    raw: ExportMessage,
-    channel_id: str,
-    users: Mapping[str, str] | None,
-    channels: Mapping[str, str] | None,
-) -> Message:
-    raw_text = (raw.text or "")[:MAX_RAW_TEXT_CHARS]
-    files = list(raw.files) + ([raw.file] if raw.file else [])
-    return Message(
-        channel_id=channel_id,
-        ts=raw.ts,
-        user_id=raw.user,
-        text=resolve_markup(raw_text[:MAX_TEXT_CHARS], users, channels),
-        raw_text=raw_text,
-        thread_ts=raw.thread_ts,
-        subtype=raw.subtype,
-        bot_id=raw.bot_id,
-        reactions=[Reaction(name=r.name, users=r.users, count=r.count or len(r.users)) for r in raw.reactions],
-        reply_count=raw.reply_count,
-        reply_users=list(raw.reply_users),
-        files=[FileRef(id=f.id, name=f.name or "", title=f.title or "", mimetype=f.mimetype or "") for f in files],
-        edited=Edit(user=raw.edited.user, ts=str(raw.edited.ts or raw.ts)) if raw.edited else None,
-        deleted=raw.subtype in ("tombstone", "message_deleted"),
-    )
 
 
 def channel_from_info(info: Mapping[str, Any]) -> Channel:
