@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import hashlib
 import logging
 import math
 import re
@@ -287,7 +288,19 @@ def _replies_outside(conn: Connection, cid: str, dayset: set[int]) -> tuple[bool
     return bool(rows), any(r[0] not in dayset for r in rows)
 
 
+def _lock_channel(conn: Connection, cid: str) -> None:
+    """PostgreSQL: one refresh of a channel's aggregates at a time (until the transaction ends), so two writers
+    of the same channel never insert the same rows and the second one reads what the first committed. Channels
+    are locked in sorted order; SQLite has one writer anyway."""
+    if conn.dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(f"assistant:aggregates:{cid}".encode(), digest_size=8).digest()
+    conn.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
+
+
 def _refresh_channel(conn: Connection, cid: str, days_in: set[int], bots: set[str], *, whole: bool = False) -> int:
+    if not whole:
+        _lock_channel(conn, cid)
     days = sorted(days_in)
     dayset = set(days)
     msgs = _load(conn, cid, days, bots)
