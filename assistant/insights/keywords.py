@@ -13,7 +13,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from assistant.domain import Message
-from assistant.insights.labels import STOP_WORDS
+from assistant.stopwords import STOP_WORDS
 
 _WORD = re.compile(r"[\w][\w'\-]*", re.UNICODE)
 _STOP = frozenset(STOP_WORDS)

@@ -28,8 +28,8 @@ from pydantic import Field
 
 from assistant.domain import Message
 from assistant.insights.data import Snapshot
-from assistant.insights.labels import STOP_WORDS
 from assistant.insights.models import Twin
+from assistant.stopwords import STOP_WORDS
 
 logger = logging.getLogger(__name__)
 
