@@ -11,10 +11,13 @@ import pytest
 from assistant.clock import frozen_clock, system_clock
 from assistant.insights.periods import (
     TICK,
+    CalendarUnit,
     Window,
     calendar_month,
     duration_words,
     last,
+    next_start,
+    previous_start,
     rolling,
     since,
     to_date,
@@ -140,3 +143,50 @@ def test_clocks() -> None:
 
     with time_machine.travel(at, tick=False):  # the system clock reads the (here frozen) wall clock, in UTC
         assert system_clock() == at and system_clock().tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("unit", "start", "before", "after"),
+    [
+        (
+            "month",
+            datetime(2024, 3, 1, tzinfo=UTC),
+            datetime(2024, 2, 1, tzinfo=UTC),
+            datetime(2024, 4, 1, tzinfo=UTC),
+        ),
+        (
+            "month",
+            datetime(2026, 1, 1, tzinfo=UTC),
+            datetime(2025, 12, 1, tzinfo=UTC),
+            datetime(2026, 2, 1, tzinfo=UTC),
+        ),
+        (
+            "month",
+            datetime(2025, 12, 1, tzinfo=UTC),
+            datetime(2025, 11, 1, tzinfo=UTC),
+            datetime(2026, 1, 1, tzinfo=UTC),
+        ),
+        (
+            "year",
+            datetime(2024, 1, 1, tzinfo=UTC),
+            datetime(2023, 1, 1, tzinfo=UTC),
+            datetime(2025, 1, 1, tzinfo=UTC),
+        ),
+        (
+            "week",
+            datetime(2025, 12, 29, tzinfo=UTC),
+            datetime(2025, 12, 22, tzinfo=UTC),
+            datetime(2026, 1, 5, tzinfo=UTC),
+        ),
+        (
+            "day",
+            datetime(2024, 3, 1, tzinfo=UTC),
+            datetime(2024, 2, 29, tzinfo=UTC),
+            datetime(2024, 3, 2, tzinfo=UTC),
+        ),
+    ],
+)
+def test_calendar_steps_are_whole_calendar_periods(
+    unit: CalendarUnit, start: datetime, before: datetime, after: datetime
+) -> None:
+    assert (previous_start(unit, start), next_start(unit, start)) == (before, after)
