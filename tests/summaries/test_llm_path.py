@@ -153,3 +153,12 @@ def test_llm_can_be_switched_off(store: tuple[Archive, Index], encoder: Encoder,
     model = ScriptedChatModel(script=faithful, prompts=[])
     assert service_with(store, encoder, off, model).thread(CHANNEL, PARENT).method == "local"
     assert model.prompts == []
+
+
+def test_cited_words_are_compared_by_their_snowball_stems() -> None:
+    """Inflections of a cited word count as found; unrelated words sharing five letters do not."""
+    from assistant.summaries.llm_writer import _stem
+
+    assert _stem("printing") == _stem("prints") == "print"
+    assert _stem("configuration") == _stem("configured")
+    assert _stem("process") != _stem("proceeds")  # "proce": the same under 5-letter cutting
