@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.claims.models import ClaimInput, Verdict, normalize_text, parse_verdict
+from assistant.claims.models import ClaimInput, Verdict, claim_key, normalize_text, parse_verdict
 from assistant.errors import AssistantError
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -43,6 +43,8 @@ def _key(name: str) -> str:
 class ReadResult:
     claims: list[ClaimInput] = field(default_factory=list)
     rows: int = 0
+    #: Rows skipped because an earlier row holds the same claim (same id, or the same words: ``claim_key``).
+    duplicates: int = 0
     problems: list[str] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)
 
@@ -93,12 +95,15 @@ def read_claims(
     id_prefix: str = "",
 ) -> ReadResult:
     """Claims from a CSV/TSV/JSONL file of fact-checks. A row's rating that is not a known verdict, or no rating
-    column at all, gives ``default_verdict``; rows without a claim text are skipped and named in ``problems``."""
+    column at all, gives ``default_verdict``; rows without a claim text are skipped and named in ``problems``, and so
+    are rows repeating an earlier row's claim (its id, or its words whatever the quotes: the first one is kept)."""
     if not path.is_file():
         raise AssistantError(f"{path} is not a file.")
     out = ReadResult()
     columns: dict[str, str] | None = None
-    seen: set[str] = set()
+    seen_ids: set[str] = set()
+    #: claim_key(text) -> the line that claim was first read from (the first of identical claims is kept)
+    seen_texts: dict[str, int] = {}
     for lineno, record in _records(path):
         out.rows += 1
         if columns is None or (path.suffix.lower() in (".jsonl", ".ndjson", ".json")):
@@ -122,12 +127,17 @@ def read_claims(
             continue
         raw_id = get("id")
         claim_id = f"{id_prefix}{raw_id}" if raw_id else None
-        key = claim_id or text.lower()
-        if key in seen:
+        key = claim_key(text)
+        if (claim_id is not None and claim_id in seen_ids) or key in seen_texts:
+            out.duplicates += 1
             if len(out.problems) < MAX_PROBLEMS:
-                out.problems.append(f"line {lineno}: the same claim again; skipped")
+                first = seen_texts.get(key)
+                where = f" as line {first}" if first is not None else ""
+                out.problems.append(f"line {lineno}: the same claim{where} again; skipped")
             continue
-        seen.add(key)
+        if claim_id is not None:
+            seen_ids.add(claim_id)
+        seen_texts[key] = lineno
         out.claims.append(
             ClaimInput(
                 id=claim_id,

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant.claims.guard import spared
-from assistant.claims.importer import read_claims
+from assistant.claims.importer import MAX_PROBLEMS, read_claims
 from assistant.claims.matrix import ClaimMatrix
-from assistant.claims.models import Claim, ClaimInput, Verdict, normalize_text
+from assistant.claims.models import Claim, ClaimInput, Verdict, claim_key, normalize_text
 from assistant.claims.store import ClaimStore, StoredVectors, from_bytes
 from assistant.clock import Clock, system_clock
 from assistant.domain import AuditEvent
@@ -45,6 +45,8 @@ class ImportReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: Rows not stored because the file or the store already holds the same claim (``claim_key``) under another id.
+    duplicates: int = 0
     encoded: int = 0
     problems: list[str] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)
@@ -144,7 +146,13 @@ class ClaimsService:
         started = time.perf_counter()
         prefix = f"{_slug(path.stem)}-" if id_prefix is None else id_prefix
         read = read_claims(path, default_verdict=default_verdict, mapping=mapping, id_prefix=prefix)
-        report = ImportReport(file=path.name, rows=read.rows, problems=read.problems, columns=read.columns)
+        report = ImportReport(
+            file=path.name,
+            rows=read.rows,
+            problems=read.problems,
+            columns=read.columns,
+            duplicates=read.duplicates,
+        )
         now = self.clock()
         claims = [
             Claim(
@@ -162,6 +170,14 @@ class ClaimsService:
             for c in read.claims
         ]
         with self._lock:
+            stored = self.store.live_keys()
+            kept = [c for c in claims if stored.get(claim_key(c.text), c.id) == c.id]
+            if len(kept) < len(claims):
+                report.duplicates += len(claims) - len(kept)
+                skipped = [c for c in claims if stored.get(claim_key(c.text), c.id) != c.id]
+                for c in skipped[: max(0, MAX_PROBLEMS - len(report.problems))]:
+                    report.problems.append(f"{c.id}: the same claim as {stored[claim_key(c.text)]}; skipped")
+                claims = kept
             known = self.store.stored_signatures(c.id for c in claims)
             version = self.encoder_version
             same = {

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select, update
 
-from assistant.claims.models import Claim
+from assistant.claims.models import Claim, claim_key
 from assistant.store import Archive
 from assistant.store.schema import ClaimRow
 
@@ -201,6 +201,19 @@ class ClaimStore:
         q = select(*cols).where(ClaimRow.removed_at.is_(None)).order_by(ClaimRow.id)
         with self.archive.session() as s:
             yield from s.execute(q).yield_per(2000)
+
+    def live_keys(self) -> dict[str, str]:
+        """``claim_key(text)`` -> id of every live claim (the first id where two share one), to skip duplicates."""
+        out: dict[str, str] = {}
+        q = (
+            select(ClaimRow.id, ClaimRow.text)
+            .where(ClaimRow.removed_at.is_(None))
+            .order_by(ClaimRow.added_at, ClaimRow.id)
+        )
+        with self.archive.session() as s:
+            for r in s.execute(q):
+                out.setdefault(claim_key(r.text), r.id)
+        return out
 
     def stored_signatures(self, ids: Iterable[str]) -> dict[str, tuple[str, str, str, str]]:
         """(text, title, correction, encoder) of stored claims, to skip encoding what did not change."""

@@ -167,7 +167,8 @@ def import_(
     columns = ", ".join(f"{k}<-{v}" for k, v in report.columns.items())
     console.print(
         f"{report.file}: {report.rows} rows, {report.added} added, {report.updated} updated, "
-        f"{report.unchanged} unchanged ({report.encoded} encoded) in {report.seconds:.1f}s; columns {columns}",
+        f"{report.unchanged} unchanged, {report.duplicates} duplicates skipped ({report.encoded} encoded) "
+        f"in {report.seconds:.1f}s; columns {columns}",
         highlight=False,
         markup=False,
     )

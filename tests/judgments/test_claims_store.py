@@ -172,6 +172,36 @@ def test_import_reads_json_lines_and_named_mappings(service: ClaimsService, tmp_
         service.import_file(path, "cli:op", mapping={"text": "nope"})
 
 
+def test_the_same_claim_listed_twice_is_stored_once_whatever_its_quotes(
+    service: ClaimsService, tmp_path: Path
+) -> None:
+    # a fact-check list holding one claim twice, the second copy with its quotes changed (as in real databases)
+    path = _write_csv(
+        tmp_path / "checks.csv",
+        ["claim_id", "claim", "title"],
+        [
+            ["7", 'The mayor "banned" bicycles downtown.', "Did the Mayor Ban Bicycles?"],
+            ["8", "The river froze over last winter", ""],
+            ["9", "the mayor 'banned' BICYCLES downtown", "Did the Mayor Ban Bicycles?"],
+            ["7", "A different text under an id already read", ""],
+        ],
+    )
+    report = service.import_file(path, "cli:op")
+    assert (report.rows, report.added, report.duplicates) == (4, 2, 2)
+    assert report.problems == [
+        "line 4: the same claim as line 2 again; skipped",
+        "line 5: the same claim again; skipped",
+    ]
+    assert {c.id for c in service.list()} == {"checks-7", "checks-8"}  # the first of the two is kept
+
+    # a later file (another source) with the same claim under its own id: the stored claim stays the one
+    later = _write_csv(tmp_path / "later.csv", ["id", "claim"], [["1", "The Mayor banned bicycles downtown!"]])
+    again = service.import_file(later, "cli:op")
+    assert (again.added, again.duplicates, again.encoded) == (0, 1, 0)
+    assert again.problems == ["later-1: the same claim as checks-7; skipped"]
+    assert len(service.matrix()) == 2
+
+
 def test_import_of_10k_claims_writes_them_in_bulk(service: ClaimsService, tmp_path: Path) -> None:
     rows = [[str(i), f"claim number {i} says the moon is made of cheese type {i % 97}"] for i in range(10_000)]
     path = _write_csv(tmp_path / "big.csv", ["id", "claim"], rows)
