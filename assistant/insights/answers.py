@@ -21,24 +21,20 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
-
 from assistant.domain import Citation, Message
 from assistant.insights import members as members_mod
 from assistant.insights.data import Snapshot
-from assistant.insights.keywords import fuse
 from assistant.insights.metrics import compute_metrics, mix_of, sentiment_mix, window_stats
 from assistant.insights.models import Answer
 from assistant.insights.periods import Window, to_date
 from assistant.insights.questions import IntentClassifier, ParsedQuestion, parse_question
 from assistant.insights.service import InsightsService
-from assistant.insights.topics import topics_report
-from assistant.insights.wants import channel_wants, solicited_for
 from assistant.lazy import provided
 from assistant.prompts import render_prompt
 
-if TYPE_CHECKING:  # Chroma is imported only when an answer searches the index
+if TYPE_CHECKING:  # Chroma, LangChain and scikit-learn are imported only by the answers that use them
+    from langchain_core.language_models.chat_models import BaseChatModel
+
     from assistant.store.index import Index
 
 logger = logging.getLogger(__name__)
@@ -154,6 +150,8 @@ class QAService:
         return handler(parsed, snap, now)
 
     def _wants(self, parsed: ParsedQuestion, snap: Snapshot, now: datetime) -> _Draft:
+        from assistant.insights.wants import channel_wants, solicited_for
+
         draft = _Draft("wants", {"per_channel": []})
         for cid in self._targets(parsed, snap):
             solicited = solicited_for(self.insights, cid)  # survey answers: wants the channel was asked for
@@ -344,6 +342,8 @@ class QAService:
         return draft
 
     def _topics(self, parsed: ParsedQuestion, snap: Snapshot, now: datetime) -> _Draft:
+        from assistant.insights.topics import topics_report
+
         draft = _Draft("topics", {"per_channel": []})
         for cid in self._targets(parsed, snap):
             report = topics_report(snap, self.insights.vectors, channel_id=cid, members=5)
@@ -403,6 +403,7 @@ class QAService:
         if not channel_ids:
             return []
         window = parsed.window
+        from assistant.insights.keywords import fuse
         from assistant.store.index import MessageFilter
 
         filters = MessageFilter(
@@ -436,6 +437,8 @@ class QAService:
 
     # LLM path ---------------------------------------------------------------------------------------------------
     def _llm_answer(self, question: str, draft: _Draft) -> tuple[str, list[int]] | None:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
         assert self.llm is not None
         numbered = [
             {"n": i, "channel": c.channel, "ts": c.ts, "user": c.user or "", "text": _quote(c.text)}

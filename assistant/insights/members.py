@@ -9,17 +9,36 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from assistant.domain import Message
 from assistant.insights.data import Snapshot
-from assistant.insights.models import Contributor, Newcomer, QuietMember
+from assistant.insights.models import Contributor, Newcomer, QuietMember, Twin
 from assistant.insights.periods import week_index
-from assistant.insights.twinning import twins
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["home_channels", "quiet_members", "top_contributors", "twins", "unanswered_newcomers"]
 
 logger = logging.getLogger(__name__)
+
+
+def twins(
+    snap: Snapshot,
+    vectors: Callable[[Sequence[str]], dict[str, np.ndarray]],
+    *,
+    k: int = 5,
+    flagged: Iterable[str] = (),
+) -> list[Twin]:
+    """``assistant.insights.twinning.twins``, imported when first asked for: its stop words come from
+    scikit-learn, which quiet members, contributors and newcomers never need."""
+    from assistant.insights.twinning import twins as find_twins
+
+    return find_twins(snap, vectors, k=k, flagged=flagged)
+
 
 _THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|solved|worked|works now|fixed it|perfect)\b", re.I)
 

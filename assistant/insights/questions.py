@@ -13,13 +13,13 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-
 from assistant.insights.data import Snapshot
 from assistant.insights.periods import Window, aware, calendar_month, last, period_start, rolling, since, to_date
 from assistant.lazy import provided
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from assistant.encoder import Encoder
 
 Intent = Literal[
@@ -294,7 +294,7 @@ class IntentClassifier:
         if matrix is None or self.encoder is None:
             return "search"
         sims = matrix @ self.encoder.encode_one(text)
-        best = int(np.argmax(sims))
+        best = int(sims.argmax())
         return self._labels[best] if float(sims[best]) >= EXEMPLAR_MIN_SIMILARITY else "search"
 
 

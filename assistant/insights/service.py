@@ -12,13 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from assistant.clock import Clock, system_clock
 from assistant.errors import NotFoundError
 from assistant.insights import members as members_mod
 from assistant.insights.data import Snapshot, load_snapshot
-from assistant.insights.keywords import KeywordIndex
 from assistant.insights.metrics import compute_metrics
 from assistant.insights.models import (
     ChannelHealth,
@@ -32,12 +29,13 @@ from assistant.insights.models import (
     Twin,
 )
 from assistant.insights.periods import PeriodName, rolling, to_date
-from assistant.insights.topics import topics_report
-from assistant.insights.wants import channel_wants, solicited_for
 from assistant.lazy import provided
 from assistant.store import Archive
 
 if TYPE_CHECKING:
+    import numpy as np
+
+    from assistant.insights.keywords import KeywordIndex
     from assistant.store.index import Index
 
 logger = logging.getLogger(__name__)
@@ -85,6 +83,8 @@ class InsightsService:
 
     def keyword_index(self) -> KeywordIndex:
         """BM25 over every stored message (built once per snapshot); callers filter by visibility."""
+        from assistant.insights.keywords import KeywordIndex
+
         full = self.snapshot()
         with self._lock:
             if self._keywords is None or self._keywords[0] != id(full):
@@ -153,6 +153,8 @@ class InsightsService:
         at: datetime | None = None,
         visible_channel_ids: Iterable[str] | None = None,
     ) -> list[ChannelWants]:
+        from assistant.insights.wants import channel_wants, solicited_for
+
         snap = self.snapshot(visible_channel_ids)
         ids = [self.channel_id(snap, channel)] if channel else sorted(snap.by_channel, key=snap.channel_name)
         out = [
@@ -213,6 +215,8 @@ class InsightsService:
 
     # Topics -----------------------------------------------------------------------------------------------------
     def topics(self, channel: str | None = None, visible_channel_ids: Iterable[str] | None = None) -> TopicsReport:
+        from assistant.insights.topics import topics_report
+
         snap = self.snapshot(visible_channel_ids)
         cid = self.channel_id(snap, channel) if channel else None
         return topics_report(snap, self.vectors, channel_id=cid)
@@ -221,6 +225,8 @@ class InsightsService:
     def channel_health(self, channel_id: str, at: datetime | None = None) -> ChannelHealth:
         """Activity and mood for the Slack Home tab over the past 7 days (and 30) up to ``at``, which the live app
         sets to its clock's time (else the newest message); open flags are added by the Slack app."""
+        from assistant.insights.wants import channel_wants
+
         snap = self.snapshot()
         cid = self.channel_id(snap, channel_id)
         now = snap.now(at)

@@ -46,3 +46,69 @@ def test_policy_and_audit_import_no_model_or_index_library(tmp_path: Path) -> No
     for argv in (["policy", "--json"], ["audit", "--format", "jsonl"]):
         result = _probe(*argv, "--data-dir", str(tmp_path / "data"))
         assert result["heavy"] == [], f"{argv[0]} reads policies and the audit log, never a model"
+
+
+#: Libraries an answer from the aggregates never needs: the models and the index (above), and those only wants,
+#: topics, twinning, keyword retrieval, an LLM or a schema change use (each costs a third of a second to seconds).
+LIBRARIES = ("torch", "transformers", "chromadb", "sklearn", "scipy", "langchain_core", "alembic", "numpy")
+
+SEVERAL = """
+import contextlib, io, json, sys
+from assistant.cli.app import main
+data_dir = sys.argv[1]
+found = {}
+for question in json.loads(sys.argv[2]):
+    argv = ["ask", question, "--json", "--data-dir", data_dir] if question != "metrics" else [
+        "metrics", "--json", "--data-dir", data_dir]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            main(argv)
+        except SystemExit:
+            pass
+    answer = json.loads(out.getvalue())
+    found[question] = {
+        "libraries": [m for m in json.loads(sys.argv[3]) if m in sys.modules],
+        "intent": answer.get("facts", {}).get("intent") if isinstance(answer, dict) else None,
+    }
+print(json.dumps(found))
+"""
+
+
+def test_answers_from_the_aggregates_import_no_model_index_or_learning_library(tmp_path: Path) -> None:
+    """activity, mood, quiet members, contributors, newcomers and the metrics table: one fresh interpreter answers
+    them in turn, and after each none of the libraries above is loaded (so none was imported by any of them)."""
+    from assistant.config import load_settings
+    from assistant.insights.bench import write_workspace
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    write_workspace(load_settings(data_dir=data_dir).archive_url, 400)
+    questions = {
+        "How active was #c01 in the past 10 days?": "activity",
+        "How did #c02 feel this month?": "mood",
+        "Who went quiet?": "quiet",
+        "Who are the most active members in #c01?": "contributors",
+        "Did anyone welcome the newcomers?": "newcomers",
+        "metrics": None,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", SEVERAL, str(data_dir), json.dumps(list(questions)), json.dumps(LIBRARIES)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    for question, intent in questions.items():
+        assert found[question]["libraries"] == [], f"{question!r} imported {found[question]['libraries']}"
+        assert found[question]["intent"] == intent, "the rules route it without the encoder"
+
+
+def test_the_head_revision_read_from_the_files_is_alembics() -> None:
+    """An archive at the head opens without Alembic, by the head read from the revision files: it must be the one
+    Alembic finds."""
+    from assistant.store import migrations
+    from assistant.store.archive import _head_revision
+
+    assert _head_revision() == migrations.head()

@@ -118,3 +118,16 @@ def test_flat_channel_reply_detection_without_threads() -> None:
     assert (m.top_level_messages, m.replied_messages) == (4, 2)
     assert m.median_first_reply_minutes == pytest.approx((10 + 120) / 2)
     assert m.new_members == ["A", "B", "C"]  # no join records: first message in the window
+
+
+def test_the_sign_test_is_scipys_binomial_test() -> None:
+    """``mood_of``'s sign test, written without SciPy (a second of start-up), gives SciPy's p-values."""
+    from scipy.stats import binomtest
+
+    from assistant.insights.metrics import sign_test
+
+    cases = [(k, n) for n in range(1, 60) for k in range(n + 1)]
+    cases += [(n // 2 - d, n) for n in (999, 1000, 60_001) for d in (0, 1, 2, 30, 90, 400)]
+    cases += [(3, 100_000), (49_000, 100_000), (0, 1)]
+    for k, n in cases:
+        assert sign_test(k, n) == pytest.approx(binomtest(k, n, 0.5).pvalue, rel=1e-8, abs=1e-300), (k, n)
