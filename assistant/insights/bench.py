@@ -94,7 +94,8 @@ class AnswerTiming(BaseModel):
 class InsightsBench(BaseModel):
     messages: int
     write_seconds: float
-    #: Time spent keeping the aggregates (``assistant.store.aggregates.refresh``) while writing, per message.
+    #: Time spent keeping the aggregates (``assistant.store.aggregates.refresh`` and ``judged``) while writing,
+    #: per message.
     aggregates_ms_per_message: float = 0.0
     #: One live message stored (its aggregates included), as when a Slack event arrives: median of the rounds.
     live_message_write_ms: float = 0.0
@@ -154,21 +155,26 @@ def write_workspace(archive_url: str, n: int, spent: list[float] | None = None) 
     the seconds spent updating the aggregates to ``spent``)."""
     from assistant.store import aggregates
 
-    refresh = aggregates.refresh
+    originals = {name: getattr(aggregates, name) for name in ("refresh", "judged")}
 
-    def timed(conn: Any, keys: Any) -> int:
-        began = time.perf_counter()
-        try:
-            return refresh(conn, keys)
-        finally:
-            if spent is not None:
-                spent.append(time.perf_counter() - began)
+    def timed(name: str) -> Callable[..., int]:
+        def run(conn: Any, arg: Any) -> int:
+            began = time.perf_counter()
+            try:
+                return int(originals[name](conn, arg))
+            finally:
+                if spent is not None:
+                    spent.append(time.perf_counter() - began)
 
-    aggregates.refresh = timed
+        return run
+
+    for name in originals:
+        setattr(aggregates, name, timed(name))
     try:
         return _write(archive_url, n)
     finally:
-        aggregates.refresh = refresh
+        for name, original in originals.items():
+            setattr(aggregates, name, original)
 
 
 def _write(archive_url: str, n: int) -> float:

@@ -10,9 +10,10 @@ Four tables (declared in ``assistant.store.schema``), kept in the archive's own 
 - ``member_days``: per member × channel × UTC day (messages, mood counts, last message);
 - ``member_channels``: each member's first message in each channel.
 
-Every write that can change them (``Archive.upsert_messages``, ``save_judgments``, ``set_reactions``,
-``blank_message``, ``upsert_members``, ``delete_older_than``) calls ``refresh`` with the (channel, day) keys it
-touched, in its own transaction. ``refresh`` recomputes those days from the messages (a message's first reply can
+Every write that can change them (``Archive.upsert_messages``, ``set_reactions``, ``blank_message``,
+``upsert_members``, ``delete_older_than``) calls ``refresh`` with the (channel, day) keys it touched, once per
+batch, in its own transaction; ``save_judgments`` calls ``judged``, which sets the moods of the judged messages'
+facts and recounts their days' mood columns (a judgment changes nothing else here). ``refresh`` recomputes those days from the messages (a message's first reply can
 come the next day, or in a thread days later, so a message touches its day, the day before and its thread
 parent's day), which keeps the aggregates equal to a recomputation from scratch (``rebuild``, which migration 0005
 runs on an existing archive). A channel whose first thread reply arrives (or whose last one goes) changes how all
@@ -31,16 +32,16 @@ import logging
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, and_, delete, func, or_, select, tuple_
+from sqlalchemy import Connection, Engine, Table, and_, bindparam, delete, func, or_, select, tuple_, update
 
 from assistant.domain import Member, Message
 from assistant.domain.judgments import SentimentJudgment
-from assistant.domain.workspace import NON_CONVERSATION_SUBTYPES
+from assistant.domain.workspace import NON_CONVERSATION_SUBTYPES, Reaction
 from assistant.store.schema import (
     ChannelDayRow,
     JudgmentRow,
@@ -169,6 +170,78 @@ def refresh(conn: Connection, keys: Iterable[tuple[str, int]]) -> int:
     return sum(_refresh_channel(conn, cid, days, bots) for cid, days in sorted(by_channel.items()))
 
 
+def judged(conn: Connection, moods: Mapping[tuple[str, str], tuple[str, float]]) -> int:
+    """Judgments were saved: ``moods`` maps each judged message to its mood label and that label's probability
+    (``SentimentJudgment.mood_label``). A judgment changes nothing else the aggregates hold, so only the facts whose
+    mood changed are updated and the mood counts of their days recounted, instead of a ``refresh`` of those days.
+    Returns how many facts changed."""
+    by_channel: dict[str, dict[str, tuple[str, float]]] = defaultdict(dict)
+    for (cid, ts), mood in moods.items():
+        by_channel[cid][ts] = mood
+    changed_total = 0
+    for cid, wanted in sorted(by_channel.items()):
+        _lock_channel(conn, cid)
+        changed: list[dict[str, Any]] = []
+        days: set[int] = set()
+        for chunk in _chunks(sorted(wanted)):
+            for ts, day, mood, prob in conn.execute(
+                select(FACTS.c.ts, FACTS.c.day, FACTS.c.mood, FACTS.c.mood_prob).where(
+                    FACTS.c.channel_id == cid, FACTS.c.ts.in_(list(chunk))
+                )
+            ):
+                label, p = wanted[ts]
+                if (mood, prob) != (label, p):
+                    changed.append({"b_ts": ts, "b_mood": label, "b_prob": p})
+                    days.add(day)
+        if not changed:
+            continue
+        conn.execute(
+            update(FACTS)
+            .where(FACTS.c.channel_id == cid, FACTS.c.ts == bindparam("b_ts"))
+            .values(mood=bindparam("b_mood"), mood_prob=bindparam("b_prob")),
+            changed,
+        )
+        _recount_moods(conn, cid, sorted(days))
+        changed_total += len(changed)
+    return changed_total
+
+
+def _recount_moods(conn: Connection, cid: str, days: list[int]) -> None:
+    """The mood counts of these days of a channel (and of each member there), from its facts."""
+    empty = {"judged": 0, "positive": 0, "neutral": 0, "negative": 0}
+    per_day: dict[int, dict[str, int]] = {d: dict(empty) for d in days}
+    per_member: dict[tuple[str, int], dict[str, int]] = {}
+    for cond in _day_ranges(days):
+        for uid, day, mood in conn.execute(
+            select(FACTS.c.user_id, FACTS.c.day, FACTS.c.mood).where(FACTS.c.channel_id == cid, cond)
+        ):
+            member = per_member.setdefault((uid, day), dict(empty))
+            if mood is not None:
+                for counts in (per_day[day], member):
+                    counts["judged"] += 1
+                    counts[mood] += 1
+    values: dict[str, Any] = {k: bindparam(f"b_{k}") for k in empty}
+    conn.execute(
+        update(CHANNEL_DAYS)
+        .where(CHANNEL_DAYS.c.channel_id == cid, CHANNEL_DAYS.c.day == bindparam("b_day"))
+        .values(**values),
+        [{"b_day": d, **{f"b_{k}": v for k, v in counts.items()}} for d, counts in per_day.items()],
+    )
+    conn.execute(
+        update(MEMBER_DAYS)
+        .where(
+            MEMBER_DAYS.c.channel_id == cid,
+            MEMBER_DAYS.c.user_id == bindparam("b_user"),
+            MEMBER_DAYS.c.day == bindparam("b_day"),
+        )
+        .values(**values),
+        [
+            {"b_user": uid, "b_day": d, **{f"b_{k}": v for k, v in counts.items()}}
+            for (uid, d), counts in per_member.items()
+        ],
+    )
+
+
 def rebuild(conn: Connection) -> int:
     """Recompute every aggregate from the messages (an archive made before them, or a check)."""
     for table in (FACTS, CHANNEL_DAYS, MEMBER_DAYS, MEMBER_CHANNELS):
@@ -243,10 +316,48 @@ def _conversation(m: Any, bots: set[str]) -> bool:
     )
 
 
-def _message(row: Any) -> Message:
-    from assistant.store.archive import _row_to_message
+#: The columns a refresh reads of each message (not its raw text, edits or reply users).
+_COLUMNS = (
+    MESSAGES.c.channel_id,
+    MESSAGES.c.ts,
+    MESSAGES.c.time,
+    MESSAGES.c.user_id,
+    MESSAGES.c.text,
+    MESSAGES.c.thread_ts,
+    MESSAGES.c.subtype,
+    MESSAGES.c.bot_id,
+    MESSAGES.c.reactions,
+    MESSAGES.c.reply_count,
+    MESSAGES.c.files,
+    MESSAGES.c.deleted,
+)
 
-    return _row_to_message(row)
+
+def _message(row: Any) -> Message:
+    """The message of a stored row as a refresh reads it (no raw text, files, edits or reply users), built without
+    validation (the archive validated it when writing it): a refresh reads two or three rows per message stored."""
+    return Message.model_construct(
+        channel_id=row.channel_id,
+        ts=row.ts,
+        user_id=row.user_id,
+        text=row.text,
+        thread_ts=row.thread_ts,
+        subtype=row.subtype,
+        bot_id=row.bot_id,
+        raw_text="",
+        reactions=[_reaction(r) for r in row.reactions or []],
+        reply_count=row.reply_count,
+        reply_users=[],
+        files=[],
+        edited=None,
+        deleted=row.deleted,
+    )  # every field given: pydantic's defaults cost a signature inspection per call
+
+
+def _reaction(r: dict[str, Any]) -> Reaction:
+    return Reaction.model_construct(
+        name=r.get("name", ""), users=list(r.get("users") or []), count=r.get("count", 0)
+    )
 
 
 def _load(conn: Connection, cid: str, days: list[int], bots: set[str]) -> list[Message]:
@@ -260,7 +371,7 @@ def _load(conn: Connection, cid: str, days: list[int], bots: set[str]) -> list[M
             runs.append((d, d))
     cond = or_(*(and_(MESSAGES.c.time >= a * DAY, MESSAGES.c.time < (b + 2) * DAY) for a, b in runs))
     found: dict[str, Any] = {}
-    for row in conn.execute(select(MESSAGES).where(MESSAGES.c.channel_id == cid, cond)):
+    for row in conn.execute(select(*_COLUMNS).where(MESSAGES.c.channel_id == cid, cond)):
         found[row.ts] = row
     dayset = set(days)
     tops = [
@@ -270,7 +381,7 @@ def _load(conn: Connection, cid: str, days: list[int], bots: set[str]) -> list[M
     ]
     for chunk in _chunks(tops):
         for row in conn.execute(
-            select(MESSAGES).where(MESSAGES.c.channel_id == cid, MESSAGES.c.thread_ts.in_(list(chunk)))
+            select(*_COLUMNS).where(MESSAGES.c.channel_id == cid, MESSAGES.c.thread_ts.in_(list(chunk)))
         ):
             found.setdefault(row.ts, row)
     msgs = [_message(r) for r in found.values() if _conversation(r, bots)]
@@ -286,6 +397,26 @@ def _replies_outside(conn: Connection, cid: str, dayset: set[int]) -> tuple[bool
         .limit(len(dayset) + 1)
     ).all()
     return bool(rows), any(r[0] not in dayset for r in rows)
+
+
+def _runs(days: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted days as runs of consecutive days ``(first, last)``."""
+    runs: list[tuple[int, int]] = []
+    for d in sorted(days):
+        if runs and d <= runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], d)
+        else:
+            runs.append((d, d))
+    return runs
+
+
+def _day_ranges(days: Sequence[int]) -> Iterator[Any]:
+    """Conditions on the facts' ``time`` (indexed with the channel) covering these days, a few runs at a time."""
+    runs = _runs(days)
+    for start in range(0, len(runs), 50):
+        yield or_(
+            *(and_(FACTS.c.time >= a * DAY, FACTS.c.time < (b + 1) * DAY) for a, b in runs[start : start + 50])
+        )
 
 
 def _lock_channel(conn: Connection, cid: str) -> None:
@@ -350,12 +481,12 @@ def _refresh_channel(conn: Connection, cid: str, days_in: set[int], bots: set[st
             }
         )
     users = {f["user_id"] for f in facts}
-    for chunk in _chunks(days):
-        day_in = FACTS.c.day.in_(list(chunk))
+    for cond in _day_ranges(days):
         users |= {
-            r[0] for r in conn.execute(select(FACTS.c.user_id).where(FACTS.c.channel_id == cid, day_in).distinct())
+            r[0] for r in conn.execute(select(FACTS.c.user_id).where(FACTS.c.channel_id == cid, cond).distinct())
         }
-        conn.execute(delete(FACTS).where(FACTS.c.channel_id == cid, day_in))
+        conn.execute(delete(FACTS).where(FACTS.c.channel_id == cid, cond))
+    for chunk in _chunks(days):
         conn.execute(
             delete(CHANNEL_DAYS).where(CHANNEL_DAYS.c.channel_id == cid, CHANNEL_DAYS.c.day.in_(list(chunk)))
         )

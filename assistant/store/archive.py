@@ -807,6 +807,7 @@ class Archive:
 
     # Judgments --------------------------------------------------------------------------------------------------
     def save_judgments(self, judgments: Iterable[Judgment]) -> None:
+        judgments = list(judgments)
         rows = {
             (j.channel_id, j.ts): {
                 "channel_id": j.channel_id,
@@ -826,7 +827,11 @@ class Archive:
         columns = [k for k in next(iter(rows.values())) if k not in ("channel_id", "ts")]
         with self.session() as s, s.begin():
             s.execute(self.upsert(JudgmentRow, ["channel_id", "ts"], columns), list(rows.values()))
-            aggregates.refresh(s.connection(), {(cid, aggregates.day_of(float(ts))) for cid, ts in rows})
+            moods = {
+                (j.channel_id, j.ts): (label := j.sentiment.mood_label, float(j.sentiment.probs.get(label, 0.0)))
+                for j in judgments
+            }
+            aggregates.judged(s.connection(), moods)  # a judgment changes the moods only
 
     def judgment(self, channel_id: str, ts: str) -> Judgment | None:
         with self.session() as s:
