@@ -11,6 +11,7 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FLAT_REPLY_WINDOW", "Snapshot", "load_snapshot", "strip_mentions"]
+__all__ = ["FLAT_REPLY_WINDOW", "Directory", "Snapshot", "load_snapshot", "strip_mentions"]
 
 
 class Snapshot:
@@ -297,12 +298,32 @@ def strip_mentions(text: str, names_by_first: dict[str, list[str]]) -> str:
     return " ".join("".join(out).split())
 
 
-def load_snapshot(archive: Archive, *, permalink_base: str | None = None, lazy: bool = True) -> Snapshot:
+@dataclass(frozen=True)
+class Directory:
+    """Who and where: the archive's channels, members and memberships. They change far less often than messages,
+    so a service keeps them through new messages (``Archive.directory_version``)."""
+
+    channels: dict[str, Channel]
+    members: dict[str, Member]
+    joins: dict[tuple[str, str], datetime | None]
+
+    @classmethod
+    def load(cls, archive: Archive) -> Directory:
+        return cls(
+            channels={c.id: c for c in archive.channels()},
+            members={m.id: m for m in archive.members()},
+            joins={(cid, uid): (aware(at) if at else None) for cid, uid, at in archive.memberships()},
+        )
+
+
+def load_snapshot(
+    archive: Archive, *, permalink_base: str | None = None, lazy: bool = True, directory: Directory | None = None
+) -> Snapshot:
     """The archive's snapshot: with ``lazy`` (the services), messages and judgments are read only when an
-    answer needs them, and metrics, mood, quiet members and activity come from the aggregates."""
-    channels = {c.id: c for c in archive.channels()}
-    members = {m.id: m for m in archive.members()}
-    joins = {(cid, uid): (aware(at) if at else None) for cid, uid, at in archive.memberships()}
+    answer needs them, and metrics, mood, quiet members and activity come from the aggregates. ``directory``:
+    the channels, members and memberships already read (else they are read now)."""
+    directory = directory or Directory.load(archive)
+    channels, members, joins = dict(directory.channels), directory.members, dict(directory.joins)
     bots = {m.id for m in members.values() if m.is_bot}
 
     def read() -> tuple[list[Message], dict[tuple[str, str], Judgment]]:

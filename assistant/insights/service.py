@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from assistant.clock import Clock, system_clock
 from assistant.errors import NotFoundError
 from assistant.insights import members as members_mod
-from assistant.insights.data import Snapshot, load_snapshot
+from assistant.insights.data import Directory, Snapshot, load_snapshot
 from assistant.insights.metrics import compute_metrics
 from assistant.insights.models import (
     ChannelHealth,
@@ -66,20 +66,33 @@ class InsightsService:
         self.permalink_base = permalink_base
         self._snapshot: Snapshot | None = None
         self._stamp: str | None = None
+        self._directory: tuple[str, Directory] | None = None
         self._lock = threading.Lock()
         self._keywords: tuple[int, KeywordIndex] | None = None
 
     # Snapshot ---------------------------------------------------------------------------------------------------
     def snapshot(self, visible_channel_ids: Iterable[str] | None = None) -> Snapshot:
         """The current snapshot, reloaded whenever the archive's content changed (added, edited or deleted, by
-        this process or another: ``Archive.data_version``), restricted to visible channels."""
+        this process or another: ``Archive.data_version``), restricted to visible channels. Its channels, members
+        and memberships are read again only when they changed (``Archive.directory_version``): a new message
+        costs the next answer no reading of the whole directory."""
         with self._lock:
             stamp = self.archive.data_version()
             if self._snapshot is None or stamp != self._stamp:
-                self._snapshot = load_snapshot(self.archive, permalink_base=self.permalink_base)
+                self._snapshot = load_snapshot(
+                    self.archive, permalink_base=self.permalink_base, directory=self._current_directory()
+                )
                 self._stamp = stamp
             snap = self._snapshot
         return snap.restrict(set(visible_channel_ids) if visible_channel_ids is not None else None)
+
+    def _current_directory(self) -> Directory:
+        """The directory, read again when its version changed (the version is read first: a change landing
+        while it is read is read again next time)."""
+        version = self.archive.directory_version()
+        if self._directory is None or self._directory[0] != version:
+            self._directory = (version, Directory.load(self.archive))
+        return self._directory[1]
 
     def keyword_index(self) -> KeywordIndex:
         """BM25 over every stored message (built once per snapshot); callers filter by visibility."""
@@ -94,6 +107,7 @@ class InsightsService:
     def refresh(self) -> None:
         with self._lock:
             self._snapshot = None
+            self._directory = None
 
     @property
     def index(self) -> Index:

@@ -189,7 +189,12 @@ def make_engine(url: str) -> Engine:
 CONTENT_TABLES = frozenset({"messages", "judgments", "members", "channels", "memberships", "moderation_flags"})
 #: State key holding a token that changes with every committed write to the content tables (any process).
 DATA_VERSION = "data-version"
+#: The directory (who and where: members, channels, memberships), which changes far less often than messages.
+DIRECTORY_TABLES = frozenset({"members", "channels", "memberships"})
+#: State key holding a token that changes with every committed write to the directory tables (any process).
+DIRECTORY_VERSION = "directory-version"
 _WRITTEN = "assistant_content_written"
+_DIRECTORY_WRITTEN = "assistant_directory_written"
 _DML = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 
 
@@ -197,10 +202,13 @@ def _note_content_write(conn: Connection, _cursor: Any, statement: str, *_args: 
     found = _DML.match(statement)
     if found and found.group(1).lower() in CONTENT_TABLES:
         conn.info[_WRITTEN] = True
+        if found.group(1).lower() in DIRECTORY_TABLES:
+            conn.info[_DIRECTORY_WRITTEN] = True
 
 
 def _forget_content_write(conn: Connection) -> None:
     conn.info.pop(_WRITTEN, None)
+    conn.info.pop(_DIRECTORY_WRITTEN, None)
 
 
 def _bump_data_version(session: Session) -> None:
@@ -210,12 +218,16 @@ def _bump_data_version(session: Session) -> None:
     if not session.in_transaction():
         return
     conn = session.connection()
+    directory = conn.info.pop(_DIRECTORY_WRITTEN, False)
     if not conn.info.pop(_WRITTEN, False):
         return
     table = _table(KeyValueRow)
     stmt = upsert_statement(conn.dialect.name, table, ["key"], ["value"])
-    conn.execute(stmt, [{"key": DATA_VERSION, "value": {"token": uuid.uuid4().hex}}])
-    conn.info.pop(_WRITTEN, None)
+    rows = [{"key": DATA_VERSION, "value": {"token": uuid.uuid4().hex}}]
+    if directory:  # also the directory's own token: caches of members and channels keep through new messages
+        rows.append({"key": DIRECTORY_VERSION, "value": {"token": uuid.uuid4().hex}})
+    conn.execute(stmt, rows)
+    _forget_content_write(conn)
 
 
 class _ArchiveSession(Session):
@@ -877,6 +889,11 @@ class Archive:
     def data_version(self) -> str:
         """A token that changes whenever messages, judgments, members, channels or flags change (any process)."""
         return str((self.get_state(DATA_VERSION) or {}).get("token", ""))
+
+    def directory_version(self) -> str:
+        """A token that changes whenever members, channels or memberships change (any process); a subset of the
+        changes ``data_version`` follows."""
+        return str((self.get_state(DIRECTORY_VERSION) or {}).get("token", ""))
 
     def get_state(self, key: str) -> dict[str, Any] | None:
         with self.session() as s:
