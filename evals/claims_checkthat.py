@@ -41,7 +41,7 @@ def _scores(rankings: list[list[int]], gold: list[set[int]]) -> dict[str, float]
             if i in rel:
                 hits += 1
                 ap += hits / (r + 1)
-        aps.append(ap / min(len(rel), K))
+        aps.append(ap / min(len(rel), K) if rel else 0.0)
         first = next((r for r, i in enumerate(top) if i in rel), None)
         rrs.append(0.0 if first is None else 1.0 / (first + 1))
         p1.append(float(bool(top) and top[0] in rel))
@@ -63,7 +63,8 @@ def run(folder: Path, split: str, runtime: Any) -> list[EvalResult]:
         tweets = list(csv.DictReader(fh))
     cache = getattr(getattr(runtime, "settings", None), "cache_dir", None) or default_cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
-    archive = Archive(f"sqlite:///{cache / 'eval-checkthat-claims.sqlite3'}")
+    # v2: claims listed twice are stored once (an archive imported before that holds both copies)
+    archive = Archive(f"sqlite:///{cache / 'eval-checkthat-claims-v2.sqlite3'}")
     try:
         service = ClaimsService(archive, runtime.encoder)
         report = service.import_file(folder / "verified_claims.csv", "eval", id_prefix="ct-")
@@ -72,6 +73,8 @@ def run(folder: Path, split: str, runtime: Any) -> list[EvalResult]:
         archive.close()
     row_of = {cid: r for r, cid in enumerate(matrix.ids)}
     gold = [{row_of[f"ct-{c}"] for c in t["claim_ids"].split(";") if f"ct-{c}" in row_of} for t in tweets]
+    # A gold claim the import skipped as a later copy of another claim counts as a miss (its id is never ranked).
+    gold_skipped = sum(1 for t in tweets for c in t["claim_ids"].split(";") if f"ct-{c}" not in row_of)
     texts = [t["text"] for t in tweets]
     t0 = time.perf_counter()
     vectors = runtime.encoder.encode(texts).vectors
@@ -111,6 +114,8 @@ def run(folder: Path, split: str, runtime: Any) -> list[EvalResult]:
                 "bm25": {k: round(v, 4) for k, v in lexical.items()},
                 "cosine": {k: round(v, 4) for k, v in dense.items()},
                 "bm25_plain": {k: round(v, 4) for k, v in plain.items()},
+                "duplicates_skipped": report.duplicates,
+                "gold_skipped_as_duplicates": gold_skipped,
                 "import_seconds": report.seconds,
                 "claims_encoded": report.encoded,
                 "encode_seconds": round(encode_seconds, 1),
