@@ -265,18 +265,15 @@ class ModerationService:
         if crossing is None:
             return None
         flag = self._build_flag(message, judgment, vector, crossing, shadow=policy.shadow)
-        grouped = False
-        if not flag.shadow:
-            window = self.settings.alert_group_minutes * 60
-            at = float(message.ts)
-            alert_id = self.store.find_group(message.channel_id, message.user_id, message.thread_ts, at, window)
-            if alert_id is None:
-                alert_id = self.store.open_alert(message.channel_id, message.user_id, message.thread_ts, at)
-            else:
-                grouped = True
-                self.store.extend_alert(alert_id, at)
-            flag.alert_id = alert_id
-        stored = self.store.insert(flag)
+        if flag.shadow:
+            stored, grouped = self.store.insert(flag), False
+        else:
+            # One transaction, one grouping per channel at a time in any process (this service's lock is only
+            # this process's): two replicas flagging one member's burst at once still make one alert.
+            placed = self.store.insert_grouped(flag, self.settings.alert_group_minutes * 60)
+            if placed is None:  # another process flagged this message meanwhile: its flag and alert stand
+                return None
+            stored, grouped = placed
         if vector is not None:
             self._vectors[message.key] = vector  # only flagged messages: the pool similar flags come from
         audit.record(

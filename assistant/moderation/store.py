@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from assistant.domain.judgments import Evidence, Span
 from assistant.domain.records import FlagStatus, ModerationActionKind
@@ -36,6 +38,39 @@ def _payload(flag: FlagRecord) -> dict[str, Any]:
     data = flag.model_dump(mode="json", include=set(_PAYLOAD_FIELDS))
     data["similar_flags"] = [s.model_dump(mode="json") for s in flag.similar_flags]
     return data
+
+
+def _flag_values(flag: FlagRecord, now: datetime) -> dict[str, Any]:
+    return {
+        "channel_id": flag.channel_id,
+        "ts": flag.ts,
+        "message_time": float(flag.ts),
+        "user_id": flag.user_id,
+        "thread_ts": flag.thread_ts,
+        "judgment": flag.judgment,
+        "score": flag.score,
+        "threshold": flag.threshold,
+        "payload": _payload(flag),
+        "status": str(flag.status),
+        "decision": flag.decision,
+        "decided_by": flag.decided_by,
+        "shadow": flag.shadow,
+        "message_deleted": flag.message_deleted,
+        "alert_id": flag.alert_id,
+        "edits": flag.edits,
+        "created_at": flag.created_at,
+        "updated_at": now,
+    }
+
+
+def _lock_alert_groups(session: Session, channel_id: str) -> None:
+    """PostgreSQL: one grouping of new flags into a channel's alerts at a time, in any process, until the
+    transaction ends (the second reads what the first committed). SQLite's write transaction (``BEGIN IMMEDIATE``)
+    already holds its one writer's lock."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(f"assistant:alert-groups:{channel_id}".encode(), digest_size=8).digest()
+    session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
 
 
 def _to_record(row: FlagRow) -> FlagRecord:
@@ -93,33 +128,35 @@ class ModerationStore:
     def insert(self, flag: FlagRecord) -> FlagRecord:
         """Store a new flag; if the message was flagged meanwhile (another process), that flag is returned:
         one flag per message, and never an ``IntegrityError``."""
-        now = datetime.now(UTC)
-        values = {
-            "channel_id": flag.channel_id,
-            "ts": flag.ts,
-            "message_time": float(flag.ts),
-            "user_id": flag.user_id,
-            "thread_ts": flag.thread_ts,
-            "judgment": flag.judgment,
-            "score": flag.score,
-            "threshold": flag.threshold,
-            "payload": _payload(flag),
-            "status": str(flag.status),
-            "decision": flag.decision,
-            "decided_by": flag.decided_by,
-            "shadow": flag.shadow,
-            "message_deleted": flag.message_deleted,
-            "alert_id": flag.alert_id,
-            "edits": flag.edits,
-            "created_at": flag.created_at,
-            "updated_at": now,
-        }
         with self.archive.session() as s, s.begin():
-            s.execute(self.archive.upsert(FlagRow, ["channel_id", "ts"]), values)
-            row = s.scalars(
-                select(FlagRow).where(FlagRow.channel_id == flag.channel_id, FlagRow.ts == flag.ts)
-            ).one()
-            return _to_record(row)
+            return self._upsert(s, flag)
+
+    def insert_grouped(self, flag: FlagRecord, window_s: float) -> tuple[FlagRecord, bool] | None:
+        """Store a new flag in its alert: the alert holding a flag by the same member or in the same thread in this
+        channel within ``window_s`` (widened to include it, and True: an update of that alert), else a new alert
+        (False). None when the message was flagged meanwhile (another process): that flag stands.
+
+        Finding the group, opening or widening the alert and storing the flag are one transaction, one per channel
+        at a time across processes (a PostgreSQL advisory lock; SQLite's writer lock), so a burst whose messages
+        two replicas flag at the same moment still makes one alert."""
+        at = float(flag.ts)
+        with self.archive.session() as s, s.begin():
+            _lock_alert_groups(s, flag.channel_id)
+            flagged = select(FlagRow.id).where(FlagRow.channel_id == flag.channel_id, FlagRow.ts == flag.ts)
+            if s.scalars(flagged).first() is not None:
+                return None
+            alert_id = self._find_group(s, flag.channel_id, flag.user_id, flag.thread_ts, at, window_s)
+            grouped = alert_id is not None
+            if alert_id is None:
+                alert_id = self._open_alert(s, flag.channel_id, flag.user_id, flag.thread_ts, at)
+            else:
+                self._extend_alert(s, alert_id, at)
+            return self._upsert(s, flag.model_copy(update={"alert_id": alert_id})), grouped
+
+    def _upsert(self, s: Session, flag: FlagRecord) -> FlagRecord:
+        s.execute(self.archive.upsert(FlagRow, ["channel_id", "ts"]), _flag_values(flag, datetime.now(UTC)))
+        row = s.scalars(select(FlagRow).where(FlagRow.channel_id == flag.channel_id, FlagRow.ts == flag.ts)).one()
+        return _to_record(row)
 
     def update(self, flag: FlagRecord) -> FlagRecord:
         if flag.id is None:
@@ -169,6 +206,13 @@ class ModerationStore:
     ) -> int | None:
         """An alert in this channel holding a flag by the same member or in the same thread, and whose
         flags span reaches within ``window_s`` of ``at`` (the rule ``grouping.group_bursts`` applies)."""
+        with self.archive.session() as s:
+            return self._find_group(s, channel_id, user_id, thread_ts, at, window_s)
+
+    @staticmethod
+    def _find_group(
+        s: Session, channel_id: str, user_id: str | None, thread_ts: str | None, at: float, window_s: float
+    ) -> int | None:
         if window_s <= 0:
             return None
         same: list[Any] = []
@@ -189,35 +233,42 @@ class ModerationStore:
             )
             .order_by(AlertRow.last_time.desc())
         )
-        with self.archive.session() as s:
-            found = s.scalars(q).first()
-            return int(found) if found is not None else None
+        found = s.scalars(q).first()
+        return int(found) if found is not None else None
 
     def open_alert(self, channel_id: str, user_id: str | None, thread_ts: str | None, at: float) -> int:
         with self.archive.session() as s, s.begin():
-            row = AlertRow(
-                channel_id=channel_id,
-                user_id=user_id,
-                thread_ts=thread_ts,
-                first_time=at,
-                last_time=at,
-                created_at=datetime.now(UTC),
-            )
-            s.add(row)
-            s.flush()
-            return int(row.id)
+            return self._open_alert(s, channel_id, user_id, thread_ts, at)
+
+    @staticmethod
+    def _open_alert(s: Session, channel_id: str, user_id: str | None, thread_ts: str | None, at: float) -> int:
+        row = AlertRow(
+            channel_id=channel_id,
+            user_id=user_id,
+            thread_ts=thread_ts,
+            first_time=at,
+            last_time=at,
+            created_at=datetime.now(UTC),
+        )
+        s.add(row)
+        s.flush()
+        return int(row.id)
 
     def extend_alert(self, alert_id: int, at: float) -> None:
         """Widen the alert's time span to include ``at`` (one atomic update: concurrent extends both count)."""
         with self.archive.session() as s, s.begin():
-            s.execute(
-                update(AlertRow)
-                .where(AlertRow.id == alert_id)
-                .values(
-                    first_time=case((AlertRow.first_time > at, at), else_=AlertRow.first_time),
-                    last_time=case((AlertRow.last_time < at, at), else_=AlertRow.last_time),
-                )
+            self._extend_alert(s, alert_id, at)
+
+    @staticmethod
+    def _extend_alert(s: Session, alert_id: int, at: float) -> None:
+        s.execute(
+            update(AlertRow)
+            .where(AlertRow.id == alert_id)
+            .values(
+                first_time=case((AlertRow.first_time > at, at), else_=AlertRow.first_time),
+                last_time=case((AlertRow.last_time < at, at), else_=AlertRow.last_time),
             )
+        )
 
     def alerts(self, channel_id: str | None = None) -> list[tuple[int, str, float]]:
         """(alert id, channel id, first message time) of every alert."""
