@@ -112,33 +112,38 @@ class SlackRuntime:
             self.outbox.queue(alert.alert_id, is_update=alert.is_update)
 
     def deliver_alerts(self) -> int:
-        """Post or update every alert due in the outbox; what Slack does not take is retried later."""
+        """Post or update every alert due in the outbox; what Slack does not take is retried later. An alert that
+        changed while it was being shown (another replica added a flag to it) is shown again at once."""
         if self.outbox is None:
             return 0
         delivered = 0
-        for alert_id, is_update in self.outbox.take_due():
-            channel = self.moderators_channel()
-            if channel is None:
-                logger.warning("alert %s waits: MODERATORS_CHANNEL is not set or not found", alert_id)
-                self.outbox.retry_later(alert_id, "MODERATORS_CHANNEL is not set or not found")
-                continue
-            try:
-                self.show_alert(self.ctx.moderation.alert(alert_id, is_update=is_update), channel)
-            except NotFoundError:  # its flags were deleted (retention) before it could be shown
-                self.outbox.delivered(alert_id)
-                continue
-            except AssistantError as exc:  # e.g. the assistant is not in the channel yet: it can be fixed
-                logger.warning("alert %s not posted yet, will retry: %s", alert_id, exc)
-                self.outbox.retry_later(alert_id, exc.message)
-                continue
-            except TRANSIENT_ERRORS as exc:
-                logger.warning(
-                    "alert %s not posted yet (Slack unreachable), will retry: %s", alert_id, _reason(exc)
-                )
-                self.outbox.retry_later(alert_id, _reason(exc))
-                continue
-            self.outbox.delivered(alert_id)
-            delivered += 1
+        for _round in range(3):  # more changes than that wait for the next look (the redelivery timer)
+            changed = False
+            for alert_id, is_update in self.outbox.take_due():
+                channel = self.moderators_channel()
+                if channel is None:
+                    logger.warning("alert %s waits: MODERATORS_CHANNEL is not set or not found", alert_id)
+                    self.outbox.retry_later(alert_id, "MODERATORS_CHANNEL is not set or not found")
+                    continue
+                try:
+                    self.show_alert(self.ctx.moderation.alert(alert_id, is_update=is_update), channel)
+                except NotFoundError:  # its flags were deleted (retention) before it could be shown
+                    self.outbox.delivered(alert_id)
+                    continue
+                except AssistantError as exc:  # e.g. the assistant is not in the channel yet: it can be fixed
+                    logger.warning("alert %s not posted yet, will retry: %s", alert_id, exc)
+                    self.outbox.retry_later(alert_id, exc.message)
+                    continue
+                except TRANSIENT_ERRORS as exc:
+                    logger.warning(
+                        "alert %s not posted yet (Slack unreachable), will retry: %s", alert_id, _reason(exc)
+                    )
+                    self.outbox.retry_later(alert_id, _reason(exc))
+                    continue
+                changed |= not self.outbox.delivered(alert_id)
+                delivered += 1
+            if not changed:
+                break
         return delivered
 
     def show_alert(self, alert: Alert, channel: str) -> None:

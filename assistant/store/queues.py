@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -48,6 +48,11 @@ def _insert_ignore(session: Session, row: type[Any], values: dict[str, Any]) -> 
 
 def _moment(now: float) -> datetime:
     return datetime.fromtimestamp(now, tz=UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite gives back naive datetimes (stored as UTC)."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class Inbox:
@@ -157,7 +162,11 @@ class Inbox:
 
 
 class Outbox:
-    """Moderator alerts to post (or update) in Slack, retried until Slack accepts them."""
+    """Moderator alerts to post (or update) in Slack, retried until Slack accepts them.
+
+    An alert that changes while a worker delivers it (another replica flagged the next message of its burst) is not
+    lost: ``queue`` stamps the row anew, and ``delivered`` then leaves it due again instead of done, so the change
+    is shown by one more update."""
 
     def __init__(
         self, archive: Archive, *, lease_seconds: float = 60.0, backoff: Backoff = Backoff(), now: Now = time.time
@@ -166,9 +175,11 @@ class Outbox:
         self.lease_seconds = lease_seconds
         self.backoff = backoff
         self.now = now
+        #: alert id -> its row's ``queued_at`` when this worker took it (what it is delivering)
+        self._taken: dict[int, datetime] = {}
 
     def queue(self, alert_id: int, *, is_update: bool) -> None:
-        """Ask for the alert to be delivered (again, if it changed since it was last delivered)."""
+        """Ask for the alert to be delivered (again, if it changed since it was last delivered or taken)."""
         now = self.now()
         with self.archive.session() as s, s.begin():
             _insert_ignore(
@@ -183,11 +194,15 @@ class Outbox:
                     "last_error": "",
                 },
             )
-            s.execute(
-                update(OutboxRow)
-                .where(OutboxRow.alert_id == alert_id, OutboxRow.done_at.is_not(None))
-                .values(done_at=None, is_update=is_update, attempts=0, next_attempt_at=0.0, queued_at=_moment(now))
-            )
+            row = s.scalars(select(OutboxRow).where(OutboxRow.alert_id == alert_id).with_for_update()).one()
+            if row.done_at is not None:
+                row.done_at = None
+                row.is_update = is_update
+                row.attempts = 0
+                row.next_attempt_at = 0.0
+            # A new stamp, even within the same microsecond (or a test's frozen clock): a worker delivering the
+            # alert right now sees that it changed meanwhile.
+            row.queued_at = max(_moment(now), _aware(row.queued_at) + timedelta(microseconds=1))
 
     def take_due(self, limit: int = 50) -> list[tuple[int, bool]]:
         """Lease the alerts due now: (alert id, is an update). Only one worker gets each."""
@@ -212,19 +227,32 @@ class Outbox:
                     .values(next_attempt_at=now + self.lease_seconds, attempts=OutboxRow.attempts + 1)
                 )
                 if getattr(result, "rowcount", 0):
+                    stamp = s.scalar(select(OutboxRow.queued_at).where(OutboxRow.alert_id == alert_id))
+                    if stamp is not None:
+                        self._taken[int(alert_id)] = _aware(stamp)
                     taken.append((int(alert_id), bool(is_update)))
         return taken
 
-    def delivered(self, alert_id: int) -> None:
+    def delivered(self, alert_id: int) -> bool:
+        """Done (True), unless the alert was queued again while it was being delivered: then it is due again at
+        once, as an update (False), so Slack ends up showing its latest state."""
+        taken = self._taken.pop(alert_id, None)
         with self.archive.session() as s, s.begin():
-            s.execute(
-                update(OutboxRow)
-                .where(OutboxRow.alert_id == alert_id)
-                .values(done_at=_moment(self.now()), last_error="")
-            )
+            row = s.scalars(select(OutboxRow).where(OutboxRow.alert_id == alert_id).with_for_update()).first()
+            if row is None:
+                return True
+            if taken is not None and row.done_at is None and _aware(row.queued_at) != taken:
+                row.is_update = True
+                row.attempts = 0
+                row.next_attempt_at = 0.0
+                return False
+            row.done_at = _moment(self.now())
+            row.last_error = ""
+            return True
 
     def retry_later(self, alert_id: int, error: str) -> None:
         """Slack did not take it: try again after the backoff (alerts are never dropped)."""
+        self._taken.pop(alert_id, None)
         now = self.now()
         with self.archive.session() as s, s.begin():
             row = s.get(OutboxRow, alert_id)
