@@ -127,6 +127,13 @@ class Snapshot:
             return channel_id in self._with_messages and channel_id in self.channels
         return bool(self.by_channel.get(channel_id))
 
+    def want_messages(self, channel_id: str, threshold: float) -> list[Message] | None:
+        """A channel's messages judged as wants, read by SQL while the messages are not loaded (a few rows instead
+        of the archive); None when the snapshot's own messages should be scanned (``insights.wants``)."""
+        if self.aggregates is None or self._loaded or channel_id not in self.channels:
+            return None
+        return self.aggregates.want_messages(channel_id, threshold)
+
     def find(self, channel_id: str, ts: str | None) -> Message | None:
         """One message of a channel in this snapshot, by ts (read from the archive when not loaded)."""
         if ts is None or channel_id not in self.channels:

@@ -37,6 +37,10 @@ TREND_DAYS = 30
 
 
 def want_messages(snap: Snapshot, channel_id: str, threshold: float) -> list[Message]:
+    """The channel's messages judged as wants (``is_want``, or a score of at least ``threshold``), oldest first."""
+    found = snap.want_messages(channel_id, threshold)
+    if found is not None:
+        return found
     out = []
     for m in snap.by_channel.get(channel_id, []):
         j = snap.judgment(m)

@@ -37,7 +37,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, and_, bindparam, delete, func, or_, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
 
 from assistant.domain import Member, Message
 from assistant.domain.judgments import SentimentJudgment
@@ -813,6 +826,26 @@ class AggregateReader:
                 for r in c.execute(q):
                     out[(r.channel_id, r.user_id)] = (r.first_time, r.first_ts, r.wait_minutes is not None)
         return out
+
+    def want_messages(self, channel_id: str, threshold: float) -> list[Message]:
+        """The channel's conversation messages (those with facts) judged as wants, ``want.is_want`` or a score of
+        at least ``threshold``, oldest first: what ``insights.wants.want_messages`` finds in a loaded snapshot."""
+        from assistant.store.archive import _row_to_message
+
+        judgments = cast(Table, JudgmentRow.__table__)
+        is_want = judgments.c.payload[("want", "is_want")].as_boolean()
+        q = (
+            select(MESSAGES)
+            .join(FACTS, and_(FACTS.c.channel_id == MESSAGES.c.channel_id, FACTS.c.ts == MESSAGES.c.ts))
+            .join(
+                judgments, and_(judgments.c.channel_id == MESSAGES.c.channel_id, judgments.c.ts == MESSAGES.c.ts)
+            )
+            .where(MESSAGES.c.channel_id == channel_id, or_(judgments.c.want >= threshold, is_want.is_(true())))
+        )
+        with self.engine.connect() as c:
+            found = [_row_to_message(r) for r in c.execute(q)]
+        found.sort(key=lambda m: float(m.ts))
+        return found
 
     def best(
         self,

@@ -316,6 +316,7 @@ def _row_to_message(row: MessageRow | Row[Any]) -> Message:
 
 
 _CONTENT_FIELDS = ("text", "raw_text", "deleted")
+_MEMBER_COLUMNS = ("id", "name", "real_name", "display_name", "title", "is_bot", "deleted", "tz")
 
 
 class Archive:
@@ -575,7 +576,9 @@ class Archive:
                     deleted=r.deleted,
                     tz=r.tz,
                 )
-                for r in s.scalars(select(MemberRow).order_by(MemberRow.name)).all()
+                for r in s.execute(  # the columns, not ORM objects: every answer's snapshot reads all members
+                    select(*(getattr(MemberRow, c) for c in _MEMBER_COLUMNS)).order_by(MemberRow.name)
+                )
             ]
 
     def member_names(self) -> dict[str, str]:

@@ -20,6 +20,7 @@ from assistant.insights import members as members_mod
 from assistant.insights.data import load_snapshot
 from assistant.insights.metrics import compute_metrics
 from assistant.insights.periods import last, rolling, to_date
+from assistant.insights.wants import want_messages
 from assistant.store import Archive
 from assistant.store.aggregates import CHANNEL_DAYS, FACTS, MEMBER_CHANNELS, MEMBER_DAYS, rebuild
 from tests.foundation.conftest import postgres_schema_url
@@ -83,7 +84,8 @@ def assert_fresh(archive: Archive) -> None:
 
 
 def assert_same_answers(archive: Archive, now: datetime) -> None:
-    """Metrics and quiet members from the aggregates equal those computed from the loaded messages."""
+    """Metrics, quiet members and want messages from the aggregates equal those computed from the loaded
+    messages."""
     lazy = load_snapshot(archive)
     eager = load_snapshot(archive, lazy=False)
     assert lazy.newest == eager.newest
@@ -96,6 +98,11 @@ def assert_same_answers(archive: Archive, now: datetime) -> None:
         got_q = members_mod.quiet_members(lazy, at=now, quiet_weeks=weeks, lookback_weeks=3, min_active_weeks=1)
         want_q = members_mod.quiet_members(eager, at=now, quiet_weeks=weeks, lookback_weeks=3, min_active_weeks=1)
         assert [q.model_dump() for q in got_q] == [q.model_dump() for q in want_q]
+    for cid in (c.id for c in CHANNELS):  # wants found by SQL equal those found in the loaded messages
+        for threshold in (0.5, 0.8):
+            got_w = [m.model_dump() for m in want_messages(lazy, cid, threshold)]
+            assert got_w == [m.model_dump() for m in want_messages(eager, cid, threshold)], (cid, threshold)
+    assert not lazy.loaded, "the answers above read no message list"
 
 
 def _judgment(m: Message, rng: random.Random) -> Judgment:
@@ -108,7 +115,7 @@ def _judgment(m: Message, rng: random.Random) -> Judgment:
         toxicity=ToxicityJudgment(score=0.0),
         misinformation=MisinformationJudgment(score=0.0, model_score=0.0),
         sentiment=SentimentJudgment(label=max(probs, key=lambda k: probs[k]), probs=probs),
-        want=WantJudgment(score=0.0, is_want=False),
+        want=WantJudgment(score=rng.random(), is_want=rng.random() < 0.3),  # a want by flag, score, or both
         model_version="test",
     )
 
