@@ -18,10 +18,10 @@ from assistant.claims.guard import spared
 from assistant.claims.importer import MAX_PROBLEMS, read_claims
 from assistant.claims.matrix import ClaimMatrix
 from assistant.claims.models import Claim, ClaimInput, Verdict, claim_key, normalize_text
-from assistant.claims.store import ClaimStore, StoredVectors, from_bytes
 from assistant.clock import Clock, system_clock
 from assistant.domain import AuditEvent
 from assistant.errors import AssistantError, NotFoundError
+from assistant.store.claims import ClaimStore, StoredVectors, from_bytes
 
 if TYPE_CHECKING:
     from assistant.encoder import Encoder

@@ -1,4 +1,5 @@
-"""The ``claims`` table: rows in and out, vectors as float32 bytes, and a revision that changes with every write."""
+"""The claims repository (``claims`` table): ``Claim`` models in and out, vectors as float32 bytes, and a
+revision that changes with every write. It lives in the store so the claims service never opens a session."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select, update
 
-from assistant.claims.models import Claim, claim_key
-from assistant.store import Archive
+from assistant.domain.claims import Claim, claim_key
+from assistant.store.archive import Archive
 from assistant.store.schema import ClaimRow
 
 REVISION_KEY = "claims.revision"
