@@ -107,6 +107,7 @@ SLOW_TESTS = frozenset(
         "reliability/test_slack_faults.py",
         "reliability/test_store_concurrency.py",
         "reliability/test_store_migrations.py",
+        "scale/test_replicas.py",
         "slack/test_assistant_thread.py",
         "slack/test_backfill.py",
         "slack/test_digest.py",
