@@ -282,7 +282,7 @@ class MemberChannelRow(Base):
 
 def all_metadata() -> MetaData:
     """Every table of the archive, moderation's and the surveys' included whether or not they were imported yet."""
-    import assistant.moderation.tables  # noqa: F401  (declares its tables on ``Base``; imported late: it imports us)
-    from assistant.surveys import tables as _surveys  # noqa: F401  (the same, for the surveys' tables)
+    import assistant.store.moderation.tables  # noqa: F401  (declares its tables on ``Base``; imported late: it imports us)
+    from assistant.store import surveys as _surveys  # noqa: F401  (the same, for the surveys' tables)
 
     return Base.metadata

@@ -18,12 +18,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import func, select
 
 from assistant.clock import Clock, system_clock
 from assistant.domain import AuditEvent, Message
-from assistant.errors import AssistantError, NotFoundError
+from assistant.errors import AssistantError
 from assistant.store import Archive
+from assistant.store.surveys import SurveyStore
 from assistant.surveys.models import (
     MAX_ANSWER,
     AnswerTheme,
@@ -34,7 +34,6 @@ from assistant.surveys.models import (
     SurveyResults,
     SurveySpec,
 )
-from assistant.surveys.tables import SurveyAnswerRow, SurveyRow
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +58,7 @@ class SurveyService:
         clock: Clock = system_clock,
     ) -> None:
         self.archive = archive
+        self.store = SurveyStore(archive)
         self.clock = clock
         self._encode = encode
         if not secret:
@@ -72,7 +72,7 @@ class SurveyService:
         now = self.clock()
         if spec.closes_at <= now:
             raise AssistantError("The closing time is in the past; choose a later one.")
-        row = SurveyRow(
+        survey = Survey(
             id="S" + secrets.token_hex(5).upper(),
             question=spec.question,
             kind=spec.kind,
@@ -84,10 +84,9 @@ class SurveyService:
             created_at=now,
             closes_at=spec.closes_at.astimezone(UTC),
             posts={},
+            answers=0,
         )
-        with self.archive.session() as s, s.begin():
-            s.add(row)
-            survey = _survey(row, 0)
+        self.store.add(survey)
         self.archive.append_audit(
             AuditEvent(
                 at=now,
@@ -108,20 +107,14 @@ class SurveyService:
 
     def record_post(self, survey_id: str, channel_id: str, ts: str) -> None:
         """Remember the message a survey was posted as in a channel (updated when it closes)."""
-        with self.archive.session() as s, s.begin():
-            row = self._row(s, survey_id)
-            row.posts = {**(row.posts or {}), channel_id: ts}
+        self.store.record_post(survey_id, channel_id, ts)
 
     def close(self, survey_id: str, closed_by: str) -> Survey:
         """Close a survey (idempotent: closing a closed survey changes nothing and is not audited again)."""
         now = self.clock()
-        with self.archive.session() as s, s.begin():
-            row = self._row(s, survey_id)
-            if row.closed_at is not None:
-                return _survey(row, self._count(s, survey_id))
-            row.closed_at = now
-            row.closed_by = closed_by
-            survey = _survey(row, self._count(s, survey_id))
+        survey, closed_now = self.store.close(survey_id, closed_by, now)
+        if not closed_now:
+            return survey
         self.archive.append_audit(
             AuditEvent(
                 at=now,
@@ -137,11 +130,7 @@ class SurveyService:
     def due(self, now: datetime | None = None) -> list[Survey]:
         """Open surveys whose closing time has come."""
         now = now or self.clock()
-        with self.archive.session() as s:
-            rows = s.scalars(
-                select(SurveyRow).where(SurveyRow.closed_at.is_(None), SurveyRow.closes_at <= now)
-            ).all()
-            return [_survey(r, 0) for r in sorted(rows, key=lambda r: r.closes_at)]
+        return self.store.due(now)
 
     def close_due(self, now: datetime | None = None) -> list[Survey]:
         return [self.close(s.id, "assistant") for s in self.due(now)]
@@ -183,58 +172,34 @@ class SurveyService:
             text = ""
         where = channel_id if channel_id in survey.channels else (survey.channels[0] if survey.channels else "")
         key = self.respondent_key(survey, user_id)
-        with self.archive.session() as s, s.begin():
-            existing = s.get(SurveyAnswerRow, (survey_id, key))
-            if survey.kind != "text" and not picked:
-                if existing is not None:
-                    s.delete(existing)
-                return "withdrawn"
-            values = {
-                "survey_id": survey_id,
-                "respondent": key,
-                "channel_id": where,
-                "choices": picked,
-                "text": text,
-                "answered_at": None if survey.anonymous else now,
-            }
-            s.execute(
-                self.archive.upsert(
-                    SurveyAnswerRow, ["survey_id", "respondent"], ["channel_id", "choices", "text", "answered_at"]
-                ),
-                [values],
-            )
-        return "replaced" if existing is not None else "recorded"
+        if survey.kind != "text" and not picked:
+            self.store.withdraw_answer(survey_id, key)
+            return "withdrawn"
+        replaced = self.store.put_answer(
+            survey_id,
+            key,
+            channel_id=where,
+            choices=picked,
+            text=text,
+            answered_at=None if survey.anonymous else now,
+        )
+        return "replaced" if replaced else "recorded"
 
     def answer_of(self, survey_id: str, user_id: str) -> SurveyAnswer | None:
         """A member's own current answer (to show them what they answered)."""
         survey = self.get(survey_id)
-        with self.archive.session() as s:
-            row = s.get(SurveyAnswerRow, (survey_id, self.respondent_key(survey, user_id)))
-            return _answer(row, survey) if row else None
+        return self.store.answer_of(survey_id, self.respondent_key(survey, user_id), anonymous=survey.anonymous)
 
     # Reading ----------------------------------------------------------------------------------------------------
     def get(self, survey_id: str) -> Survey:
-        with self.archive.session() as s:
-            return _survey(self._row(s, survey_id), self._count(s, survey_id))
+        return self.store.get(survey_id)
 
     def list_surveys(self, *, open_only: bool = False) -> list[Survey]:
-        with self.archive.session() as s:
-            counts: dict[str, int] = {
-                str(sid): int(n)
-                for sid, n in s.execute(
-                    select(SurveyAnswerRow.survey_id, func.count()).group_by(SurveyAnswerRow.survey_id)
-                ).all()
-            }
-            q = select(SurveyRow).order_by(SurveyRow.created_at.desc(), SurveyRow.id)
-            if open_only:
-                q = q.where(SurveyRow.closed_at.is_(None))
-            return [_survey(r, int(counts.get(r.id, 0))) for r in s.scalars(q).all()]
+        return self.store.list_surveys(open_only=open_only)
 
     def answers(self, survey_id: str) -> list[SurveyAnswer]:
         survey = self.get(survey_id)
-        with self.archive.session() as s:
-            rows = s.scalars(select(SurveyAnswerRow).where(SurveyAnswerRow.survey_id == survey_id)).all()
-            out = [_answer(r, survey) for r in rows]
+        out = self.store.answers(survey_id, anonymous=survey.anonymous)
         # Named: in the order given. Anonymous: by the hash (no order that could tell who answered when).
         if survey.anonymous:
             return out
@@ -346,62 +311,6 @@ class SurveyService:
             m = Message(channel_id=channel_id, ts=ts, user_id=a.user_id, text=a.text, raw_text=a.text)
             out.append((m, self._vectors[a.text]))
         return out
-
-    # Internals --------------------------------------------------------------------------------------------------
-    def _row(self, s: object, survey_id: str) -> SurveyRow:
-        from sqlalchemy.orm import Session
-
-        assert isinstance(s, Session)
-        row = s.get(SurveyRow, survey_id.strip().upper())
-        if row is None:
-            raise NotFoundError(f"No survey {survey_id!r}; `assistant survey list` shows them.")
-        return row
-
-    def _count(self, s: object, survey_id: str) -> int:
-        from sqlalchemy.orm import Session
-
-        assert isinstance(s, Session)
-        return int(
-            s.scalar(
-                select(func.count()).select_from(SurveyAnswerRow).where(SurveyAnswerRow.survey_id == survey_id)
-            )
-            or 0
-        )
-
-
-def _aware(when: datetime | None) -> datetime | None:
-    if when is None:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def _survey(row: SurveyRow, answers: int) -> Survey:
-    return Survey(
-        id=row.id,
-        question=row.question,
-        kind=row.kind,
-        options=list(row.options or []),
-        channels=list(row.channels or []),
-        anonymous=bool(row.anonymous),
-        template=row.template or "",
-        created_by=row.created_by,
-        created_at=_aware(row.created_at) or row.created_at,
-        closes_at=_aware(row.closes_at) or row.closes_at,
-        closed_at=_aware(row.closed_at),
-        closed_by=row.closed_by,
-        posts={str(k): str(v) for k, v in (row.posts or {}).items()},
-        answers=answers,
-    )
-
-
-def _answer(row: SurveyAnswerRow, survey: Survey) -> SurveyAnswer:
-    return SurveyAnswer(
-        channel_id=row.channel_id,
-        choices=list(row.choices or []),
-        text=row.text or "",
-        user_id=None if survey.anonymous else row.respondent,
-        answered_at=_aware(row.answered_at),
-    )
 
 
 def _counts(options: list[str], answers: list[SurveyAnswer]) -> list[OptionCount]:
