@@ -7,16 +7,13 @@ retraining) reaches every channel that did not choose its own.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
-
-from sqlalchemy import select
 
 from assistant.config import JUDGMENT_NAMES, Settings
 from assistant.errors import ConfigError
 from assistant.moderation.models import WORKSPACE, ChannelPolicy, PolicyOverride
-from assistant.moderation.tables import PolicyRow
 from assistant.store import Archive
+from assistant.store.moderation import PolicyOverrides
 
 logger = logging.getLogger(__name__)
 
@@ -52,35 +49,25 @@ def parse_assignments(items: list[str]) -> dict[str, float | None]:
 
 
 class PolicyStore:
-    """Reads and writes policy overrides; ``resolve`` gives the policy a channel runs under."""
+    """Policy overrides (kept by the store) and ``resolve``: the policy a channel runs under."""
 
     def __init__(self, archive: Archive, settings: Settings) -> None:
         self.archive = archive
         self.settings = settings
+        self.stored = PolicyOverrides(archive)
 
     def defaults(self, channel_id: str | None = None) -> dict[str, float]:
         """Thresholds from settings (``ASSISTANT_THRESHOLDS`` and any per-channel ones configured there)."""
         return {name: self.settings.threshold(name, channel_id) for name in self.settings.moderation_judgments}
 
     def override(self, channel_id: str) -> PolicyOverride:
-        with self.archive.session() as s:
-            row = s.get(PolicyRow, channel_id)
-            return PolicyOverride.model_validate(row.payload) if row else PolicyOverride()
+        return self.stored.get(channel_id)
 
     def overrides(self) -> dict[str, PolicyOverride]:
-        with self.archive.session() as s:
-            return {r.channel_id: PolicyOverride.model_validate(r.payload) for r in s.scalars(select(PolicyRow))}
+        return self.stored.all()
 
     def save(self, channel_id: str, override: PolicyOverride) -> None:
-        with self.archive.session() as s, s.begin():
-            s.execute(
-                self.archive.upsert(PolicyRow, ["channel_id"], ["payload", "updated_at"]),
-                {
-                    "channel_id": channel_id,
-                    "payload": override.model_dump(mode="json"),
-                    "updated_at": datetime.now(UTC),
-                },
-            )
+        self.stored.save(channel_id, override)
 
     def resolve(
         self,

@@ -45,9 +45,9 @@ from assistant.moderation.models import (
 from assistant.moderation.policy import PolicyStore, apply_changes, diff
 from assistant.moderation.replay import run_replay
 from assistant.moderation.rules import Crossing, evaluate
-from assistant.moderation.store import ModerationStore
 from assistant.prompts import render_prompt
 from assistant.store import Archive
+from assistant.store.moderation import ModerationStore
 
 if TYPE_CHECKING:
     from assistant.pipeline import Judge, ProcessedBatch

@@ -23,9 +23,8 @@ from assistant.domain.judgments import MisinformationJudgment, SentimentJudgment
 from assistant.errors import AssistantError, StoreError
 from assistant.moderation.models import FlagRecord, PolicyOverride
 from assistant.moderation.policy import PolicyStore
-from assistant.moderation.store import ModerationStore
-from assistant.moderation.tables import AlertRow, FlagRow
 from assistant.store.archive import Archive, make_engine
+from assistant.store.moderation import AlertRow, FlagRow, ModerationStore
 from assistant.store.schema import MembershipRow, MessageRow
 from tests.foundation.exports import write_export
 

@@ -18,9 +18,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from assistant.errors import StoreError
-from assistant.moderation.store import ModerationStore
 from assistant.store import migrations
 from assistant.store.archive import Archive, make_engine
+from assistant.store.moderation import ModerationStore
 from assistant.store.schema import all_metadata
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ transaction:
 - an archive of the previous release (its tables, no ``alembic_version``) is stamped at 0001 and upgraded;
 - an archive behind the head is upgraded; one stamped by a newer release is refused (nothing is touched).
 
-A change to ``assistant.store.schema`` or ``assistant.moderation.tables`` needs a new revision in ``versions/``
+A change to ``assistant.store.schema`` or ``assistant.store.moderation.tables`` needs a new revision in ``versions/``
 (``tests/reliability/test_store_migrations.py`` checks that the revisions and the models agree).
 """
 

@@ -1,0 +1,318 @@
+"""Repository over the moderation tables: flags, alerts (burst groups) and the append-only action log.
+
+Services get ``FlagRecord`` and ``ActionRecord`` models (``assistant.domain.moderation``), never sessions or rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from assistant.domain.moderation import ActionRecord, FlagRecord
+from assistant.errors import NotFoundError
+from assistant.store.moderation.tables import ActionRow, AlertRow, FlagRow
+
+if TYPE_CHECKING:
+    from assistant.store.archive import Archive
+
+_PAYLOAD_FIELDS = (
+    "span",
+    "clause",
+    "refuting_fact",
+    "similar",
+    "excerpt",
+    "scores",
+    "crossed",
+    "clause_ref",
+    "categories",
+)
+#: What a flag keeps in its JSON payload besides the fields above.
+_PAYLOAD_KEYS = frozenset((*_PAYLOAD_FIELDS, "similar_flags"))
+#: The flag's own columns, read as they are.
+_COLUMNS = (
+    "id",
+    "channel_id",
+    "ts",
+    "user_id",
+    "thread_ts",
+    "judgment",
+    "score",
+    "threshold",
+    "status",
+    "shadow",
+    "message_deleted",
+    "alert_id",
+    "edits",
+    "decision",
+    "decided_by",
+    "created_at",
+    "updated_at",
+)
+
+
+class AlertTimes(NamedTuple):
+    """An alert's id, channel and first message time."""
+
+    id: int
+    channel_id: str
+    first_time: float
+
+
+def _payload(flag: FlagRecord) -> dict[str, Any]:
+    data = flag.model_dump(mode="json", include=set(_PAYLOAD_FIELDS))
+    data["similar_flags"] = [s.model_dump(mode="json") for s in flag.similar_flags]
+    return data
+
+
+def _flag_values(flag: FlagRecord, now: datetime) -> dict[str, Any]:
+    return {
+        "channel_id": flag.channel_id,
+        "ts": flag.ts,
+        "message_time": float(flag.ts),
+        "user_id": flag.user_id,
+        "thread_ts": flag.thread_ts,
+        "judgment": flag.judgment,
+        "score": flag.score,
+        "threshold": flag.threshold,
+        "payload": _payload(flag),
+        "status": str(flag.status),
+        "decision": flag.decision,
+        "decided_by": flag.decided_by,
+        "shadow": flag.shadow,
+        "message_deleted": flag.message_deleted,
+        "alert_id": flag.alert_id,
+        "edits": flag.edits,
+        "created_at": flag.created_at,
+        "updated_at": now,
+    }
+
+
+def _lock_alert_groups(session: Session, channel_id: str) -> None:
+    """PostgreSQL: one grouping of new flags into a channel's alerts at a time, in any process, until the
+    transaction ends (the second reads what the first committed). SQLite's write transaction (``BEGIN IMMEDIATE``)
+    already holds its one writer's lock."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(f"assistant:alert-groups:{channel_id}".encode(), digest_size=8).digest()
+    session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
+
+
+def _to_record(row: FlagRow) -> FlagRecord:
+    """The flag of a row: its columns and its payload (unset or null payload fields take the model's defaults)."""
+    payload = {k: v for k, v in (row.payload or {}).items() if k in _PAYLOAD_KEYS and v is not None}
+    return FlagRecord.model_validate({**payload, **{c: getattr(row, c) for c in _COLUMNS}})
+
+
+class ModerationStore:
+    """Short transactions over the moderation tables (same engine as the archive, whose migrations make them)."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+
+    # Flags --------------------------------------------------------------------------------------------------
+    def flag_for(self, channel_id: str, ts: str) -> FlagRecord | None:
+        with self.archive.session() as s:
+            row = s.scalars(select(FlagRow).where(FlagRow.channel_id == channel_id, FlagRow.ts == ts)).first()
+            return _to_record(row) if row else None
+
+    def flag(self, flag_id: int) -> FlagRecord:
+        with self.archive.session() as s:
+            row = s.get(FlagRow, flag_id)
+            if row is None:
+                raise NotFoundError(f"No flag with id {flag_id} exists.")
+            return _to_record(row)
+
+    def insert(self, flag: FlagRecord) -> FlagRecord:
+        """Store a new flag; if the message was flagged meanwhile (another process), that flag is returned:
+        one flag per message, and never an ``IntegrityError``."""
+        with self.archive.session() as s, s.begin():
+            return self._upsert(s, flag)
+
+    def insert_grouped(self, flag: FlagRecord, window_s: float) -> tuple[FlagRecord, bool] | None:
+        """Store a new flag in its alert: the alert holding a flag by the same member or in the same thread in this
+        channel within ``window_s`` (widened to include it, and True: an update of that alert), else a new alert
+        (False). None when the message was flagged meanwhile (another process): that flag stands.
+
+        Finding the group, opening or widening the alert and storing the flag are one transaction, one per channel
+        at a time across processes (a PostgreSQL advisory lock; SQLite's writer lock), so a burst whose messages
+        two replicas flag at the same moment still makes one alert."""
+        at = float(flag.ts)
+        with self.archive.session() as s, s.begin():
+            _lock_alert_groups(s, flag.channel_id)
+            flagged = select(FlagRow.id).where(FlagRow.channel_id == flag.channel_id, FlagRow.ts == flag.ts)
+            if s.scalars(flagged).first() is not None:
+                return None
+            alert_id = self._find_group(s, flag.channel_id, flag.user_id, flag.thread_ts, at, window_s)
+            grouped = alert_id is not None
+            if alert_id is None:
+                alert_id = self._open_alert(s, flag.channel_id, flag.user_id, flag.thread_ts, at)
+            else:
+                self._extend_alert(s, alert_id, at)
+            return self._upsert(s, flag.model_copy(update={"alert_id": alert_id})), grouped
+
+    def _upsert(self, s: Session, flag: FlagRecord) -> FlagRecord:
+        s.execute(self.archive.upsert(FlagRow, ["channel_id", "ts"]), _flag_values(flag, datetime.now(UTC)))
+        row = s.scalars(select(FlagRow).where(FlagRow.channel_id == flag.channel_id, FlagRow.ts == flag.ts)).one()
+        return _to_record(row)
+
+    def update(self, flag: FlagRecord) -> FlagRecord:
+        if flag.id is None:
+            raise ValueError("only stored flags can be updated")
+        with self.archive.session() as s, s.begin():
+            row = s.get(FlagRow, flag.id)
+            if row is None:
+                raise NotFoundError(f"No flag with id {flag.id} exists.")
+            row.judgment = flag.judgment
+            row.score = flag.score
+            row.threshold = flag.threshold
+            row.payload = _payload(flag)
+            row.status = str(flag.status)
+            row.decision = flag.decision
+            row.decided_by = flag.decided_by
+            row.shadow = flag.shadow
+            row.message_deleted = flag.message_deleted
+            row.alert_id = flag.alert_id
+            row.edits = flag.edits
+            row.updated_at = datetime.now(UTC)
+            s.flush()
+            return _to_record(row)
+
+    def flags(
+        self,
+        channel_id: str | None = None,
+        *,
+        since: datetime | None = None,
+        alert_id: int | None = None,
+        decided_only: bool = False,
+    ) -> list[FlagRecord]:
+        q = select(FlagRow).order_by(FlagRow.message_time, FlagRow.id)
+        if channel_id:
+            q = q.where(FlagRow.channel_id == channel_id)
+        if since:
+            q = q.where(FlagRow.message_time >= since.timestamp())
+        if alert_id is not None:
+            q = q.where(FlagRow.alert_id == alert_id)
+        if decided_only:
+            q = q.where(FlagRow.decision.is_not(None))
+        with self.archive.session() as s:
+            return [_to_record(r) for r in s.scalars(q).all()]
+
+    # Alerts (burst groups) ----------------------------------------------------------------------------------
+    def find_group(
+        self, channel_id: str, user_id: str | None, thread_ts: str | None, at: float, window_s: float
+    ) -> int | None:
+        """An alert in this channel holding a flag by the same member or in the same thread, and whose
+        flags span reaches within ``window_s`` of ``at`` (the rule ``grouping.group_bursts`` applies)."""
+        with self.archive.session() as s:
+            return self._find_group(s, channel_id, user_id, thread_ts, at, window_s)
+
+    @staticmethod
+    def _find_group(
+        s: Session, channel_id: str, user_id: str | None, thread_ts: str | None, at: float, window_s: float
+    ) -> int | None:
+        if window_s <= 0:
+            return None
+        same: list[Any] = []
+        if user_id:
+            same.append(FlagRow.user_id == user_id)
+        if thread_ts:
+            same.append(FlagRow.thread_ts == thread_ts)
+        if not same:
+            return None
+        q = (
+            select(AlertRow.id)
+            .join(FlagRow, FlagRow.alert_id == AlertRow.id)
+            .where(
+                AlertRow.channel_id == channel_id,
+                or_(*same),
+                AlertRow.last_time >= at - window_s,
+                AlertRow.first_time <= at + window_s,
+            )
+            .order_by(AlertRow.last_time.desc())
+        )
+        found = s.scalars(q).first()
+        return int(found) if found is not None else None
+
+    def open_alert(self, channel_id: str, user_id: str | None, thread_ts: str | None, at: float) -> int:
+        with self.archive.session() as s, s.begin():
+            return self._open_alert(s, channel_id, user_id, thread_ts, at)
+
+    @staticmethod
+    def _open_alert(s: Session, channel_id: str, user_id: str | None, thread_ts: str | None, at: float) -> int:
+        row = AlertRow(
+            channel_id=channel_id,
+            user_id=user_id,
+            thread_ts=thread_ts,
+            first_time=at,
+            last_time=at,
+            created_at=datetime.now(UTC),
+        )
+        s.add(row)
+        s.flush()
+        return int(row.id)
+
+    def extend_alert(self, alert_id: int, at: float) -> None:
+        """Widen the alert's time span to include ``at`` (one atomic update: concurrent extends both count)."""
+        with self.archive.session() as s, s.begin():
+            self._extend_alert(s, alert_id, at)
+
+    @staticmethod
+    def _extend_alert(s: Session, alert_id: int, at: float) -> None:
+        s.execute(
+            update(AlertRow)
+            .where(AlertRow.id == alert_id)
+            .values(
+                first_time=case((AlertRow.first_time > at, at), else_=AlertRow.first_time),
+                last_time=case((AlertRow.last_time < at, at), else_=AlertRow.last_time),
+            )
+        )
+
+    def alerts(self, channel_id: str | None = None) -> list[AlertTimes]:
+        """(alert id, channel id, first message time) of every alert."""
+        q = select(AlertRow.id, AlertRow.channel_id, AlertRow.first_time).order_by(AlertRow.first_time)
+        if channel_id:
+            q = q.where(AlertRow.channel_id == channel_id)
+        with self.archive.session() as s:
+            return [AlertTimes(int(r[0]), str(r[1]), float(r[2])) for r in s.execute(q).all()]
+
+    # Actions (append-only) --------------------------------------------------------------------------------------
+    def add_action(self, action: ActionRecord) -> ActionRecord:
+        with self.archive.session() as s, s.begin():
+            row = ActionRow(
+                flag_id=action.flag_id,
+                kind=str(action.kind),
+                actor=action.actor,
+                at=action.at,
+                note=action.note,
+                ok=action.ok,
+                message=action.message,
+            )
+            s.add(row)
+            s.flush()
+            return action.model_copy(update={"id": row.id})
+
+    def actions(self, flag_ids: Sequence[int]) -> list[ActionRecord]:
+        if not flag_ids:
+            return []
+        with self.archive.session() as s:
+            rows = s.scalars(
+                select(ActionRow).where(ActionRow.flag_id.in_(list(flag_ids))).order_by(ActionRow.id)
+            ).all()
+            return [ActionRecord.model_validate(r, from_attributes=True) for r in rows]
+
+    # Retention --------------------------------------------------------------------------------------------------
+    def delete_older_than(self, cutoff: datetime) -> int:
+        """Really delete flags (with their actions) on messages older than ``cutoff``, and emptied alerts."""
+        with self.archive.session() as s, s.begin():
+            ids = list(s.scalars(select(FlagRow.id).where(FlagRow.message_time < cutoff.timestamp())))
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                s.execute(delete(ActionRow).where(ActionRow.flag_id.in_(chunk)))
+                s.execute(delete(FlagRow).where(FlagRow.id.in_(chunk)))
+            s.execute(delete(AlertRow).where(AlertRow.last_time < cutoff.timestamp()))
+            return len(ids)
