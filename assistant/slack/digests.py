@@ -5,7 +5,7 @@ week last sent to each manager is kept in the archive so a restart does not send
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk.errors import SlackApiError as SdkApiError
 
@@ -20,6 +20,10 @@ from assistant.slack.web import to_error
 logger = logging.getLogger(__name__)
 
 DIGEST_STATE = "slack-digest:"
+#: Key of one replica's claim to send one manager one week's digest (``claim_once``: exactly one replica wins).
+DIGEST_CLAIM = "slack-digest-claim:"
+#: A claim older than this whose digest was never recorded as sent (its replica died mid-send) may be taken again.
+CLAIM_LEASE = timedelta(minutes=30)
 #: How often the timer looks at the clock; the digest goes out within this long after the configured hour.
 CHECK_INTERVAL = 10 * 60.0
 
@@ -56,18 +60,41 @@ class DigestTimer(PeriodicJob):
             return 0
         week = iso_week(now)
         sent = 0
+        archive = self.ctx.archive
         for manager in managers:
-            state = self.ctx.archive.get_state(DIGEST_STATE + manager)
+            state = archive.get_state(DIGEST_STATE + manager)
             if state and state.get("week") == week:
                 continue
+            claim = f"{DIGEST_CLAIM}{manager}:{week}"
+            if not self._claim(claim, now):
+                continue  # another replica is sending it (or sent it a moment ago)
             try:
                 self.send(manager, self.build(manager, now))
             except AssistantError as exc:
                 logger.error("weekly digest for %s not sent: %s", manager, exc)
+                archive.forget_state(claim)  # the next tick (of any replica) tries again
                 continue
-            self.ctx.archive.set_state(DIGEST_STATE + manager, {"week": week, "sent_at": now.isoformat()})
+            archive.set_state(DIGEST_STATE + manager, {"week": week, "sent_at": now.isoformat()})
             sent += 1
         return sent
+
+    def _claim(self, key: str, now: datetime) -> bool:
+        """Take the right to send one digest, atomically across replicas sharing the archive. A claim left by a
+        replica that died before recording the send expires after ``CLAIM_LEASE``, so the digest still goes out."""
+        archive = self.ctx.archive
+        if not archive.claim_once(key):
+            held = archive.get_state(key) or {}
+            try:
+                since = datetime.fromisoformat(str(held.get("claimed_at")))
+            except ValueError:
+                return False  # claimed this instant by another replica, which is writing its time now
+            if now - since.astimezone(UTC) < CLAIM_LEASE:
+                return False
+            archive.forget_state(key)
+            if not archive.claim_once(key):
+                return False  # another replica took the expired claim first
+        archive.set_state(key, {"claimed_at": now.isoformat()})
+        return True
 
     def build(self, manager: str, now: datetime) -> Digest:
         """The manager's digest over the channels they can see now: the ones they are in, else all of them."""

@@ -116,6 +116,46 @@ def test_slack_refusal_is_logged_and_retried_later(managed: RunningApp, caplog: 
     assert timer.run_once(monday + timedelta(minutes=20)) == 0
 
 
+def test_two_replicas_ticking_together_send_each_digest_once(
+    managed: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replica B ticks while replica A is still sending (before A has recorded the week): B must not send too."""
+    monday = next_monday_morning()
+    a, b = DigestTimer(managed.runtime), DigestTimer(managed.runtime)
+    during: list[int] = []
+    send = DigestTimer.send
+
+    def send_while_the_other_ticks(manager: str, digest: Any) -> None:
+        if not during:
+            during.append(b.run_once(monday))
+        send(a, manager, digest)
+
+    monkeypatch.setattr(a, "send", send_while_the_other_ticks)
+    sent_by_a = a.run_once(monday)
+    # B skipped the digest A was sending and sent the other manager's; A then skipped that one.
+    assert during == [1] and sent_by_a == 1
+    assert sorted(str(c.params["channel"]) for c in managed.slack.calls_to("chat.postMessage")) == sorted(
+        ["D" + ANA, "D" + BEN]
+    )
+    assert a.run_once(monday + timedelta(minutes=10)) == 0 and b.run_once(monday + timedelta(minutes=10)) == 0
+
+
+def test_a_replica_that_died_mid_send_does_not_cost_the_week_its_digest(managed: RunningApp) -> None:
+    from assistant.slack.digests import CLAIM_LEASE, DIGEST_CLAIM, iso_week
+
+    monday = next_monday_morning()
+    # A replica claimed Ana's digest and died before sending it (nothing recorded as sent).
+    claim = f"{DIGEST_CLAIM}{ANA}:{iso_week(monday)}"
+    assert managed.ctx.archive.claim_once(claim)
+    managed.ctx.archive.set_state(claim, {"claimed_at": monday.isoformat()})
+    timer = DigestTimer(managed.runtime)
+    assert timer.run_once(monday + timedelta(minutes=10)) == 1  # Ben's; Ana's claim is still held
+    assert timer.run_once(monday + CLAIM_LEASE + timedelta(minutes=1)) == 1  # the lease ran out: Ana's goes out
+    assert sorted(str(c.params["channel"]) for c in managed.slack.calls_to("chat.postMessage")) == sorted(
+        ["D" + ANA, "D" + BEN]
+    )
+
+
 def test_no_managers_means_no_digests(
     tmp_path: Path, fake_slack: FakeSlack, memo_encoder: MemoEncoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
