@@ -68,19 +68,9 @@ class TwinPair(Twin):
 
 def open_flag_members(archive: object) -> set[str]:
     """Members with an open (not shadow) moderation flag: they are not suggested to anyone for now."""
-    from sqlalchemy import select
+    from assistant.store.open_flags import open_flag_members as read
 
-    from assistant.domain.records import FlagStatus
-    from assistant.moderation.tables import FlagRow
-
-    session = getattr(archive, "session", None)
-    if session is None:
-        return set()
-    with session() as s:
-        rows = s.execute(
-            select(FlagRow.user_id).where(FlagRow.status == FlagStatus.OPEN.value, FlagRow.shadow.is_(False))
-        ).all()
-    return {str(uid) for (uid,) in rows if uid}
+    return read(archive)
 
 
 def _fold(text: str) -> str:

@@ -206,12 +206,11 @@ def make_asgi(
 
 def store_readiness(ctx: Context) -> Readiness:
     """Ready when the archive answers ``SELECT 1`` and the Chroma index answers a heartbeat and a count."""
-    from sqlalchemy import text
+    from assistant.store.health import archive_answers
 
     def check() -> str | None:
         try:
-            with ctx.archive.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            archive_answers(ctx.archive)
         except Exception as exc:
             logger.warning("readiness: the archive did not answer (%s)", type(exc).__name__)
             return f"the archive is not reachable ({type(exc).__name__})"

@@ -19,10 +19,9 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError as SdkApiError
 from slack_sdk.models.blocks import Block
-from sqlalchemy.exc import OperationalError
 
 from assistant.context import Context
-from assistant.errors import AssistantError, NotFoundError, StoreError
+from assistant.errors import AssistantError, NotFoundError
 from assistant.moderation.models import Alert
 from assistant.pipeline import BATCH, ProcessedBatch
 from assistant.slack.backfill import Backfiller
@@ -31,13 +30,14 @@ from assistant.slack.blocks.alerts import alert_blocks, alert_text
 from assistant.slack.directory import Directory
 from assistant.slack.visibility import Visibility
 from assistant.slack.web import error_code, to_error
+from assistant.store.health import TRANSIENT_STORE_ERRORS
 from assistant.store.queues import Inbox, Outbox
 
 logger = logging.getLogger(__name__)
 
 ALERT_STATE = "slack-alert:"
 #: Failures worth retrying later: Slack or the store unreachable (connection refused, DNS, timeouts, a restart).
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OSError, StoreError, OperationalError)
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OSError, *TRANSIENT_STORE_ERRORS)
 
 #: What a durable event listener does with one event (its ``event`` payload).
 EventWork = Callable[[dict[str, Any]], None]
