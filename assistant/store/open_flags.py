@@ -6,12 +6,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from assistant.domain.records import FlagStatus
+from assistant.store.moderation.tables import FlagRow
 
 
 def open_flag_members(archive: object) -> set[str]:
     """Members with an open (not shadow) moderation flag; none for an archive without a database session."""
-    from assistant.moderation.tables import FlagRow  # late: moderation's tables import the store
-
     session = getattr(archive, "session", None)
     if session is None:
         return set()
