@@ -5,7 +5,8 @@ threads, every message judged) is written straight into the store, without the e
 is timed two ways, side by side in one run:
 
 - *cold*: the CLI in a fresh process (``assistant ask … --json``), with the CLI's bare start-up (``--help``) in the
-  same run, so "beyond start-up" is their difference; the peak RSS of each process is reported too;
+  same run, so "beyond start-up" is their difference (each the median of three processes); the peak RSS of each
+  process (its own ``VmHWM``) is reported too;
 - *warm*: the service in this process, answered again right after a new message arrived (so no cache helps).
 
 Texts are generated from a small vocabulary: the numbers measure the store and the insight code, not the models.
@@ -222,6 +223,13 @@ def _cold(argv: list[str], data_dir: Path) -> tuple[float, float]:
     return seconds, rss / 1024.0
 
 
+def _cold_median(argv: list[str], data_dir: Path, runs: int) -> tuple[float, float]:
+    """The median seconds and the highest peak RSS of ``runs`` fresh processes (one is noise on a shared
+    machine)."""
+    done = [_cold(argv, data_dir) for _ in range(max(1, runs))]
+    return statistics.median(t for t, _ in done), max(rss for _, rss in done)
+
+
 def _warm(answer: Callable[[], object], arrive: Callable[[int], None], rounds: int) -> list[float]:
     times = []
     for i in range(rounds):
@@ -232,8 +240,9 @@ def _warm(answer: Callable[[], object], arrive: Callable[[int], None], rounds: i
     return times
 
 
-def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5) -> InsightsBench:
-    """Write ``n`` synthetic messages into a fresh archive under ``data_dir`` and time every kind of answer."""
+def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5, cold_runs: int = 3) -> InsightsBench:
+    """Write ``n`` synthetic messages into a fresh archive under ``data_dir`` and time every kind of answer
+    (cold: the median of ``cold_runs`` fresh processes, and so is the start-up they are compared with)."""
     from assistant.config import load_settings
     from assistant.context import Context
 
@@ -241,7 +250,7 @@ def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5) -> InsightsBe
     settings = load_settings(data_dir=data_dir, llm_provider="none")
     spent: list[float] = []
     write_seconds = write_workspace(settings.archive_url, n, spent)
-    startup, _ = _cold(["--help"], data_dir)
+    startup, _ = _cold_median(["--help"], data_dir, cold_runs)
     ctx = Context(settings, clock=frozen_clock(NOW))
     answers: list[AnswerTiming] = []
     try:
@@ -265,7 +274,7 @@ def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5) -> InsightsBe
             live.append(time.perf_counter() - began)
 
         for kind, argv in QUESTIONS.items():
-            cold, rss = _cold(argv, data_dir)
+            cold, rss = _cold_median(argv, data_dir, cold_runs)
             warm = _warm(qa_answers[kind], arrive, rounds)
             answers.append(
                 AnswerTiming(
