@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.domain import Channel, Member, Message
-from assistant.ingest.slack_export import ExportMessage, as_datetime, to_message
+from assistant.ingest.export_records import ExportMessage, as_datetime, to_message
 
 #: Message subtypes that are talk by a person (a plain message has no subtype).
 HUMAN_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
