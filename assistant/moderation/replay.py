@@ -9,11 +9,13 @@ not what crosses; exemptions and allow-listed terms apply.
 from __future__ import annotations
 
 import math
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import NamedTuple, Protocol
 
 from sklearn.metrics import f1_score, precision_score, recall_score
 
+from assistant.domain import Judgment, Message
 from assistant.moderation.grouping import BurstItem, group_bursts
 from assistant.moderation.models import (
     NEGATIVE_DECISIONS,
@@ -21,14 +23,44 @@ from assistant.moderation.models import (
     Agreement,
     ChannelPolicy,
     ClauseRef,
+    FlagRecord,
     ReplayFlag,
     ReplayReport,
 )
 from assistant.moderation.policy import check_thresholds
 from assistant.moderation.rules import evaluate
 
-if TYPE_CHECKING:
-    from assistant.moderation.service import ModerationService
+
+class JudgedHistory(NamedTuple):
+    """Stored conversation with its judgments, and how many of them were judged again for the replay."""
+
+    messages: list[Message]
+    judgments: dict[tuple[str, str], Judgment]
+    rejudged: int
+
+
+class ReplaySource(Protocol):
+    """Everything replay reads (``assistant.moderation.history.StoredHistory`` reads it from the store)."""
+
+    def now(self) -> datetime:
+        """ "Now", for "the last N days"."""
+
+    def burst_window(self) -> float:
+        """Seconds within which flags by one member or in one thread share an alert."""
+
+    def channel_names(self) -> dict[str, str]: ...
+
+    def policies(self, channel_ids: Iterable[str]) -> dict[str, ChannelPolicy]:
+        """The policy each channel runs under now."""
+
+    def judged_history(self, channel_id: str | None, since: datetime | None) -> JudgedHistory:
+        """Stored conversation (in a channel, or everywhere) since ``since``, each message with a judgment."""
+
+    def clauses(self, flagged: Sequence[tuple[Message, Judgment, str]]) -> list[ClauseRef | None]:
+        """The clause each (message, judgment, judgment name that crossed) would cite."""
+
+    def decided_flags(self, channel_id: str | None) -> list[FlagRecord]:
+        """Flags moderators decided on (in a channel, or everywhere)."""
 
 
 def propose(policy: ChannelPolicy, overrides: dict[str, float]) -> ChannelPolicy:
@@ -71,19 +103,19 @@ def agreement(flagged: set[tuple[str, str]], decisions: dict[tuple[str, str], bo
 
 
 def run_replay(
-    service: ModerationService,
+    source: ReplaySource,
     *,
     channel_id: str | None,
     since_days: float | None,
     overrides: dict[str, float],
 ) -> ReplayReport:
     proposed_thresholds = {k: float(v) for k, v in check_thresholds(dict(overrides)).items() if v is not None}
-    since = service.clock() - timedelta(days=since_days) if since_days else None
-    messages, judgments, rejudged = service.judged_history(channel_id, since)
-    names = {c.id: c.name for c in service.archive.channels()}
-    stored = service.policies.overrides()
-    current_policies: dict[str, ChannelPolicy] = {}
-    proposed_policies: dict[str, ChannelPolicy] = {}
+    since = source.now() - timedelta(days=since_days) if since_days else None
+    messages, judgments, rejudged = source.judged_history(channel_id, since)
+    names = source.channel_names()
+    current = source.policies(dict.fromkeys(m.channel_id for m in messages if (m.channel_id, m.ts) in judgments))
+    current_policies = {cid: propose(base, {}) for cid, base in current.items()}
+    proposed_policies = {cid: propose(base, proposed_thresholds) for cid, base in current.items()}
     report = ReplayReport(
         channel=names.get(channel_id, channel_id) if channel_id else None,
         since_days=since_days,
@@ -97,24 +129,14 @@ def run_replay(
         if j is None:
             continue
         report.judged += 1
-        if m.channel_id not in current_policies:
-            base = service.policies.resolve(m.channel_id, names.get(m.channel_id), overrides=stored)
-            current_policies[m.channel_id] = propose(base, {})
-            proposed_policies[m.channel_id] = propose(base, proposed_thresholds)
         if evaluate(current_policies[m.channel_id], m, j) is not None:
             current_keys.add((m.channel_id, m.ts))
         crossing = evaluate(proposed_policies[m.channel_id], m, j)
         if crossing is not None:
             flagged.append((m, j, crossing))
-    vectors = service.message_vector([m.key for m, _, _ in flagged])
+    clauses = source.clauses([(m, j, crossing.judgment) for m, j, crossing in flagged])
     items: list[BurstItem] = []
-    for m, j, crossing in flagged:
-        existing = service.store.flag_for(m.channel_id, m.ts)
-        clause: ClauseRef | None = None
-        if existing is not None and existing.judgment == crossing.judgment and existing.clause_ref is not None:
-            clause = existing.clause_ref
-        else:
-            clause = service.clauses.find(vectors.get(m.key), crossing.judgment, j)
+    for (m, _j, crossing), clause in zip(flagged, clauses, strict=True):
         report.flagged.append(
             ReplayFlag(
                 channel=names.get(m.channel_id, m.channel_id),
@@ -128,7 +150,7 @@ def run_replay(
         report.by_channel[names.get(m.channel_id, m.channel_id)] = (
             report.by_channel.get(names.get(m.channel_id, m.channel_id), 0) + 1
         )
-    report.alerts = len(group_bursts(items, service.settings.alert_group_minutes * 60))
+    report.alerts = len(group_bursts(items, source.burst_window()))
     proposed_keys = {(m.channel_id, m.ts) for m, _, _ in flagged}
     report.current_flagged = len(current_keys)
     report.added = [
@@ -148,7 +170,7 @@ def run_replay(
     positive = {str(k) for k in POSITIVE_DECISIONS}
     negative = {str(k) for k in NEGATIVE_DECISIONS}
     in_scope = {(m.channel_id, m.ts) for m in messages}
-    for f in service.store.flags(channel_id, decided_only=True):
+    for f in source.decided_flags(channel_id):
         key = (f.channel_id, f.ts)
         if key in in_scope and f.decision in positive | negative:
             decisions[key] = f.decision in positive

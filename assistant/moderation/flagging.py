@@ -1,0 +1,280 @@
+"""Flagging: judged messages become flags with evidence, grouped into alerts; edits are judged again and
+deletions marked. Idempotent per message; every flag, re-judgment and deletion is audited."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from assistant.domain import Judgment, Message
+from assistant.domain.judgments import Evidence
+from assistant.domain.records import FlagStatus
+from assistant.errors import AssistantError
+from assistant.moderation import audit
+from assistant.moderation.evidence import CLEAR_CATEGORY, similar_flags
+from assistant.moderation.models import Alert, ChannelPolicy, FlagRecord, SimilarFlag
+from assistant.moderation.policy import PolicyStore
+from assistant.moderation.rules import Crossing, evaluate
+from assistant.moderation.scope import ModerationScope
+from assistant.moderation.vectors import FlagVectors
+from assistant.store.moderation import ModerationStore
+
+if TYPE_CHECKING:
+    from assistant.pipeline import ProcessedBatch
+
+logger = logging.getLogger(__name__)
+
+EXCERPT_CHARS = 300
+_SIMILAR_POOL = 500
+#: Where a processed batch keeps moderation's alerts (see ``FlaggingService.handle``).
+ALERTS_OUTCOME = "moderation.alerts"
+#: What a re-judgment takes from a fresh flag when the message still crosses.
+_EVIDENCE = ("judgment", "score", "threshold", "span", "clause", "clause_ref", "refuting_fact", "categories")
+
+
+class AlertReader(Protocol):
+    """The current state of an alert (``ModerationReports.alert``)."""
+
+    def __call__(self, alert_id: int, *, is_update: bool = False) -> Alert: ...
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def clear_categories(judgment: Judgment) -> dict[str, float]:
+    """The toxicity categories the judgment is clear about (hostile, insult, profanity, ...), likeliest first: the
+    same bar (``CLEAR_CATEGORY``) at which a category steers which guideline clause the alert cites."""
+    cats = sorted(judgment.toxicity.categories.items(), key=lambda kv: -kv[1])
+    return {name: round(p, 2) for name, p in cats if p >= CLEAR_CATEGORY}
+
+
+class FlaggingService:
+    """Flags for processed batches, and the alerts they open or update."""
+
+    def __init__(
+        self,
+        scope: ModerationScope,
+        store: ModerationStore,
+        policies: PolicyStore,
+        vectors: FlagVectors,
+        alert: AlertReader,
+    ) -> None:
+        self.scope = scope
+        self.store = store
+        self.policies = policies
+        self.vectors = vectors
+        self.alert = alert
+
+    def handle(self, batch: ProcessedBatch) -> list[Alert]:
+        """Flags for a processed batch; returns the alerts to post or update (none in shadow mode).
+
+        A batch is judged once: moderation runs as a pipeline listener, and the alerts are kept on the batch
+        (``batch.outcomes``), so the adapter that started the batch (the Slack app) reads them from here.
+        """
+        done = batch.outcomes.get(ALERTS_OUTCOME)
+        if isinstance(done, list):
+            return done
+        with self.scope.lock:
+            alerts = self._handle(batch)
+        batch.outcomes[ALERTS_OUTCOME] = alerts
+        return alerts
+
+    def _handle(self, batch: ProcessedBatch) -> list[Alert]:
+        touched: dict[int, bool] = {}  # alert id -> is an update of an alert that existed before this batch
+        for gone in batch.removed:
+            if gone.deleted:
+                flag = self._mark_deleted(gone.channel_id, gone.ts)
+                if flag is not None and flag.alert_id is not None and not flag.shadow:
+                    touched[flag.alert_id] = True
+        if not batch.messages or not batch.judgments:
+            return [self.alert(a, is_update=u) for a, u in touched.items()]
+        judgments = {(j.channel_id, j.ts): j for j in batch.judgments}
+        vectors = batch.vectors if len(batch.vectors) == len(batch.messages) else None
+        overrides = self.policies.overrides()
+        names = self.scope.channel_names()
+        for i, message in enumerate(batch.messages):
+            judgment = judgments.get((message.channel_id, message.ts))
+            if judgment is None:
+                continue
+            vector = vectors[i] if vectors is not None else None
+            policy = self.policies.resolve(message.channel_id, names.get(message.channel_id), overrides=overrides)
+            try:
+                result = self._judge_message(message, judgment, vector, policy)
+            except AssistantError as exc:  # one bad message must not stop the batch
+                logger.warning("moderation skipped %s: %s", message.key, exc)
+                continue
+            if result is not None:
+                flag, existed = result
+                if flag.alert_id is not None and not flag.shadow:
+                    touched.setdefault(flag.alert_id, existed)
+            elif batch.announce:
+                # Judged the same as before: a live redelivery after a crash. Its alert is offered again; the
+                # adapter's outbox skips alerts it already posted, so nothing is announced twice.
+                earlier = self.store.flag_for(message.channel_id, message.ts)
+                if earlier is not None and earlier.alert_id is not None and not earlier.shadow:
+                    touched.setdefault(earlier.alert_id, False)
+        return [self.alert(alert_id, is_update=update) for alert_id, update in touched.items()]
+
+    def _judge_message(
+        self, message: Message, judgment: Judgment, vector: np.ndarray | None, policy: ChannelPolicy
+    ) -> tuple[FlagRecord, bool] | None:
+        """The new or updated flag of a message, and whether its alert existed before (an update)."""
+        existing = self.store.flag_for(message.channel_id, message.ts)
+        crossing = evaluate(policy, message, judgment)
+        if existing is not None:
+            return self._rejudge(existing, message, judgment, vector, crossing)
+        if crossing is None:
+            return None
+        flag = self._build_flag(message, judgment, vector, crossing, shadow=policy.shadow)
+        if flag.shadow:
+            stored, grouped = self.store.insert(flag), False
+        else:
+            # One transaction, one grouping per channel at a time in any process (this service's lock is only
+            # this process's): two replicas flagging one member's burst at once still make one alert.
+            placed = self.store.insert_grouped(flag, self.scope.settings.alert_group_minutes * 60)
+            if placed is None:  # another process flagged this message meanwhile: its flag and alert stand
+                return None
+            stored, grouped = placed
+        if vector is not None:
+            self.vectors.remember(message.key, vector)  # only flagged messages: the pool similar flags come from
+        audit.record(
+            self.scope.archive,
+            "assistant",
+            "flag_created",
+            f"flag:{stored.id}",
+            f"{crossing.judgment} {crossing.score:.2f} >= {crossing.threshold:.2f}",
+            channel_id=message.channel_id,
+            ts=message.ts,
+            user_id=message.user_id,
+            scores=crossing.scores,
+            clause=stored.clause_ref.number if stored.clause_ref else None,
+            shadow=stored.shadow,
+            alert_id=stored.alert_id,
+            span=stored.span.text if stored.span else None,
+        )
+        return stored, grouped
+
+    def _rejudge(
+        self,
+        existing: FlagRecord,
+        message: Message,
+        judgment: Judgment,
+        vector: np.ndarray | None,
+        crossing: Crossing | None,
+    ) -> tuple[FlagRecord, bool] | None:
+        new_excerpt = excerpt(message.text)
+        scores = crossing.scores if crossing else {n: round(judgment.score(n), 4) for n in existing.scores}
+        if new_excerpt == existing.excerpt and scores == existing.scores:
+            return None  # the same message judged the same way: nothing to do (idempotent re-ingest)
+        before = {"score": existing.score, "scores": existing.scores, "excerpt": existing.excerpt}
+        updated = existing.model_copy(deep=True)
+        updated.edits += 1
+        updated.excerpt = new_excerpt
+        updated.scores = scores
+        if crossing is not None:
+            fresh = self._build_flag(message, judgment, vector, crossing, shadow=existing.shadow)
+            for attr in _EVIDENCE:
+                setattr(updated, attr, getattr(fresh, attr))
+            updated.crossed = crossing.crossed
+        else:
+            updated.score = scores.get(existing.judgment, 0.0)
+            updated.crossed = []
+        stored = self.store.update(updated)
+        if vector is not None:
+            self.vectors.remember(message.key, vector)
+        audit.record(
+            self.scope.archive,
+            "assistant",
+            "flag_rejudged",
+            f"flag:{stored.id}",
+            ("message edited; judged again" if new_excerpt != existing.excerpt else "judged again by a new model")
+            + ("" if crossing else "; now below every threshold (flag kept for the record)"),
+            channel_id=message.channel_id,
+            ts=message.ts,
+            before=before,
+            after={"score": stored.score, "scores": stored.scores, "excerpt": stored.excerpt},
+        )
+        return stored, True
+
+    def _build_flag(
+        self,
+        message: Message,
+        judgment: Judgment,
+        vector: np.ndarray | None,
+        crossing: Crossing,
+        *,
+        shadow: bool,
+    ) -> FlagRecord:
+        clause = self.vectors.clauses.find(vector, crossing.judgment, judgment)
+        refuting: Evidence | None = None
+        if "misinformation" in crossing.crossed:
+            refuting = judgment.misinformation.refuting_fact
+        similar = self._similar(message, vector)
+        return FlagRecord(
+            channel_id=message.channel_id,
+            ts=message.ts,
+            user_id=message.user_id,
+            thread_ts=message.thread_ts,
+            judgment=crossing.judgment,
+            score=crossing.score,
+            threshold=crossing.threshold,
+            span=crossing.span,
+            clause=(
+                Evidence(source="guideline", id=clause.id, text=clause.cite(), similarity=clause.similarity)
+                if clause
+                else None
+            ),
+            clause_ref=clause,
+            refuting_fact=refuting,
+            similar=[s.model_dump(mode="json") for s in similar],
+            similar_flags=similar,
+            created_at=datetime.now(UTC),
+            shadow=shadow,
+            excerpt=excerpt(message.text),
+            scores=crossing.scores,
+            crossed=crossing.crossed,
+            categories=clear_categories(judgment) if crossing.judgment == "toxicity" else {},
+        )
+
+    def _similar(self, message: Message, vector: np.ndarray | None) -> list[SimilarFlag]:
+        if vector is None:
+            return []
+        pool = [
+            f
+            for f in self.store.flags()[-_SIMILAR_POOL:]
+            if (f.channel_id, f.ts) != (message.channel_id, message.ts)
+        ]
+        return similar_flags(vector, pool, self.vectors.get([f"{f.channel_id}:{f.ts}" for f in pool]))
+
+    def on_deleted(self, channel_id: str, ts: str) -> FlagRecord | None:
+        """A flagged message was deleted in Slack: mark its flag so (the decision history stays)."""
+        with self.scope.lock:
+            return self._mark_deleted(channel_id, ts)
+
+    def _mark_deleted(self, channel_id: str, ts: str) -> FlagRecord | None:
+        flag = self.store.flag_for(channel_id, ts)
+        if flag is None or flag.message_deleted:
+            return None
+        updated = flag.model_copy()
+        updated.message_deleted = True
+        if flag.status != FlagStatus.REMOVED:
+            updated.status = FlagStatus.MESSAGE_DELETED
+        stored = self.store.update(updated)
+        self.vectors.forget(f"{channel_id}:{ts}")
+        audit.record(
+            self.scope.archive,
+            "assistant",
+            "flag_message_deleted",
+            f"flag:{stored.id}",
+            "the flagged message was deleted",
+            channel_id=channel_id,
+            ts=ts,
+            status_before=str(flag.status),
+            status_after=str(stored.status),
+        )
+        return stored
