@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError as SdkApiError
 from assistant.context import Context
 from assistant.errors import AssistantError, ConfigError
 from assistant.slack.backfill import TIER3_INTERVAL, Backfiller
+from assistant.slack.blocks.mentions import SlackMentions
 from assistant.slack.directory import Directory
 from assistant.slack.gateway import SlackModerationGateway
 from assistant.slack.listeners import register_listeners
@@ -166,5 +167,5 @@ def _attach_moderation(runtime: SlackRuntime) -> None:
         moderators_channel=runtime.moderators_channel,
         moderators_group=runtime.ctx.settings.moderators_group,
     )
-    runtime.ctx.moderation.attach_gateway(gateway)
+    runtime.ctx.moderation.attach_gateway(gateway, mentions=SlackMentions())
     runtime.sync_moderators()

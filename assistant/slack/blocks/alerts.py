@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 from assistant.domain.records import ModerationActionKind
 from assistant.moderation.models import ActionRecord, Alert
 from assistant.slack.blocks.common import context, escape, quote, section, truncate, ts_label
+from assistant.slack.blocks.mentions import channel_mention, user_mention
 
 ACTION_PREFIX = "moderation_"
 
@@ -59,9 +60,9 @@ def highlighted_excerpt(excerpt: str, span_text: str | None) -> str:
 def _history_line(record: ActionRecord) -> str:
     did = _PAST.get(record.kind, record.kind.value)
     if not record.ok:
-        return f"<@{record.actor}> tried to {record.kind.value}: {escape(record.message)} ({ts_label_dt(record)})"
+        return f"{user_mention(record.actor)} tried to {record.kind.value}: {escape(record.message)} ({ts_label_dt(record)})"
     note = f" — {escape(truncate(record.note, 200))}" if record.note else ""
-    return f"<@{record.actor}> {did}{note} ({ts_label_dt(record)})"
+    return f"{user_mention(record.actor)} {did}{note} ({ts_label_dt(record)})"
 
 
 def ts_label_dt(record: ActionRecord) -> str:
@@ -69,12 +70,12 @@ def ts_label_dt(record: ActionRecord) -> str:
 
 
 def alert_blocks(alert: Alert, permalink: str | None = None) -> list[Block]:
-    where = f"#{alert.channel_name}" if alert.channel_name else f"<#{alert.channel_id}>"
+    where = f"#{alert.channel_name}" if alert.channel_name else channel_mention(alert.channel_id)
     title = _TITLES.get(alert.judgment, alert.judgment.capitalize())
     grouped = f" ({alert.grouped} messages)" if alert.grouped > 1 else ""
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=truncate(f"{title} in {where}{grouped}", 150)))]
 
-    author = f"<@{alert.author_id}>" if alert.author_id else "an unknown author"
+    author = user_mention(alert.author_id) if alert.author_id else "an unknown author"
     first_ts = alert.flags[0].ts if alert.flags else ""
     link = f" · <{permalink}|view message>" if permalink else ""
     blocks.append(
