@@ -1,7 +1,9 @@
-"""Moderation core (no Slack imports): policy, flags with evidence, actions, audit, calibration, replay.
+"""Moderation core (no Slack imports, no SQL): policy, flags with evidence, actions, audit, calibration, replay.
 
-``ModerationService`` (which needs the index and the judgment engine) is imported on first use, so the CLI's
-policy and audit commands start without loading models.
+``ModerationService`` is a facade over small services (flagging, actions, policy changes, replay, reporting; see
+``assistant.moderation.service``); their records are kept by ``assistant.store.moderation``. It is imported on
+first use and loads the index and the judgment engine only when they are needed, so the CLI's policy and audit
+commands start without loading models.
 """
 
 from __future__ import annotations
