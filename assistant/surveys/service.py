@@ -1,6 +1,7 @@
 """``SurveyService``: create a survey, record answers (one per member, a change replaces the old one), close it
 on time or on request, and compute its results (counts per option and per micro-community, free-text answers
-clustered into themes the way wants are).
+clustered into themes the way wants are: ``results``). Rows are read and written by the store's survey
+repository (``assistant.store.surveys``).
 
 Anonymous surveys never store who answered what: an answer is keyed by a keyed hash of the survey and the member
 whose key (``secret``) is not kept in the archive. The audit log records who created and who closed a survey,
@@ -13,8 +14,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import numpy as np
@@ -26,19 +26,14 @@ from assistant.store import Archive
 from assistant.store.surveys import SurveyStore
 from assistant.surveys.models import (
     MAX_ANSWER,
-    AnswerTheme,
-    ChannelCounts,
-    OptionCount,
     Survey,
     SurveyAnswer,
     SurveyResults,
     SurveySpec,
 )
+from assistant.surveys.results import Encode, tally
 
 logger = logging.getLogger(__name__)
-
-#: ``encode(texts)`` -> one vector per text (the encoder the index uses).
-Encode = Callable[[Sequence[str]], np.ndarray]
 
 CREATED = "survey.create"
 CLOSED = "survey.close"
@@ -209,70 +204,7 @@ class SurveyService:
         survey = self.get(survey_id)
         answers = self.answers(survey_id)
         names = channel_names if channel_names is not None else {c.id: c.name for c in self.archive.channels()}
-        result = SurveyResults(survey=survey, respondents=len(answers))
-        if survey.kind != "text":
-            result.options = _counts(survey.options, answers)
-            by_channel: dict[str, list[SurveyAnswer]] = defaultdict(list)
-            for a in answers:
-                by_channel[a.channel_id].append(a)
-            result.per_channel = [
-                ChannelCounts(
-                    channel_id=cid,
-                    channel_name=names.get(cid, cid),
-                    respondents=len(group),
-                    options=_counts(survey.options, group),
-                )
-                for cid, group in sorted(by_channel.items(), key=lambda kv: (-len(kv[1]), names.get(kv[0], kv[0])))
-            ]
-        else:
-            by_channel_text: Counter[str] = Counter(a.channel_id for a in answers)
-            result.per_channel = [
-                ChannelCounts(channel_id=cid, channel_name=names.get(cid, cid), respondents=n)
-                for cid, n in sorted(by_channel_text.items(), key=lambda kv: (-kv[1], names.get(kv[0], kv[0])))
-            ]
-            result.themes, result.one_offs = self._themes([a.text for a in answers if a.text])
-        if not survey.anonymous:
-            result.answers = answers
-        return result
-
-    def _themes(self, texts: list[str]) -> tuple[list[AnswerTheme], list[str]]:
-        """The wants clustering (``insights.wants.cluster_vectors``) and labels (c-TF-IDF) over the answers."""
-        if not texts:
-            return [], []
-        if self._encode is None or len(texts) < 2:
-            return [], sorted(texts)
-        from assistant.insights.labels import distinctive_terms, label_from_terms
-        from assistant.insights.wants import cluster_vectors
-
-        texts = sorted(texts)  # same answers, same themes, whatever order they are stored in
-        vectors = np.asarray(self._encode(texts), dtype=np.float32)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        vectors = (vectors / np.where(norms == 0, 1.0, norms)).astype(np.float32)
-        labels = cluster_vectors(vectors)
-        groups: dict[int, list[int]] = defaultdict(list)
-        for i, lab in enumerate(labels):
-            groups[int(lab)].append(i)
-        themed = [idx for idx in groups.values() if len(idx) >= 2]
-        singles: list[str] = sorted(texts[idx[0]] for idx in groups.values() if len(idx) < 2)
-        docs: dict[str, list[str]] = {str(n): [texts[i] for i in idx] for n, idx in enumerate(themed)}
-        if singles:
-            docs["_other"] = singles
-        terms = distinctive_terms(docs, top=5)
-        themes = []
-        for n, idx in enumerate(themed):
-            centroid = vectors[idx].mean(axis=0)
-            order = sorted(idx, key=lambda i: (-float(vectors[i] @ centroid), texts[i]))
-            theme_terms = terms.get(str(n), [])
-            themes.append(
-                AnswerTheme(
-                    label=label_from_terms(theme_terms, fallback=texts[order[0]][:40]),
-                    terms=theme_terms,
-                    size=len(idx),
-                    answers=[texts[i] for i in order],
-                )
-            )
-        themes.sort(key=lambda t: (-t.size, t.label))
-        return themes, singles
+        return tally(survey, answers, names, self._encode)
 
     def export(self, survey_id: str) -> dict[str, object]:
         """Everything about a survey as JSON-able data: the survey, its results and (named) its answers."""
@@ -311,12 +243,3 @@ class SurveyService:
             m = Message(channel_id=channel_id, ts=ts, user_id=a.user_id, text=a.text, raw_text=a.text)
             out.append((m, self._vectors[a.text]))
         return out
-
-
-def _counts(options: list[str], answers: list[SurveyAnswer]) -> list[OptionCount]:
-    counts = Counter(c for a in answers for c in a.choices)
-    total = len(answers)
-    return [
-        OptionCount(option=o, count=counts[o], share=round(counts[o] / total, 3) if total else 0.0)
-        for o in options
-    ]
