@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -66,14 +66,10 @@ def _claim(row: Any) -> Claim:
         origin=row.origin or "",
         origin_ref=row.origin_ref or "",
         added_by=row.added_by,
-        added_at=_aware(row.added_at),
+        added_at=row.added_at,
         removed_by=row.removed_by,
-        removed_at=_aware(row.removed_at) if row.removed_at else None,
+        removed_at=row.removed_at,
     )
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class ClaimStore:

@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, LargeBinary, MetaData, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from assistant.store.types import UTCDateTime
+
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
@@ -175,9 +177,9 @@ class ClaimRow(Base):
     origin: Mapped[str] = mapped_column(String(32), default="cli")
     origin_ref: Mapped[str] = mapped_column(String(255), default="")
     added_by: Mapped[str] = mapped_column(String(64))
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
     removed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
     encoder: Mapped[str] = mapped_column(String(128), default="")
     vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     title_vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

@@ -9,16 +9,17 @@ nothing in the data directory says who answered what. Anonymous answers keep no 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, String, Text, func, select
+from sqlalchemy import JSON, Boolean, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from assistant.domain.surveys import Survey, SurveyAnswer
 from assistant.errors import NotFoundError
 from assistant.store.archive import Archive
 from assistant.store.schema import Base
+from assistant.store.types import UTCDateTime
 
 
 class SurveyRow(Base):
@@ -33,9 +34,9 @@ class SurveyRow(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     template: Mapped[str] = mapped_column(String(64), default="")
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
     closed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     #: channel id -> ts of the message the survey was posted as (updated when it closes)
     posts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -50,7 +51,7 @@ class SurveyAnswerRow(Base):
     channel_id: Mapped[str] = mapped_column(String(64), default="")
     choices: Mapped[list[Any]] = mapped_column(JSON, default=list)
     text: Mapped[str] = mapped_column(Text, default="")
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class SurveyStore:
@@ -179,12 +180,6 @@ def _count(s: Session, survey_id: str) -> int:
     )
 
 
-def _aware(when: datetime | None) -> datetime | None:
-    if when is None:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
 def _survey(row: SurveyRow, answers: int) -> Survey:
     return Survey(
         id=row.id,
@@ -195,9 +190,9 @@ def _survey(row: SurveyRow, answers: int) -> Survey:
         anonymous=bool(row.anonymous),
         template=row.template or "",
         created_by=row.created_by,
-        created_at=_aware(row.created_at) or row.created_at,
-        closes_at=_aware(row.closes_at) or row.closes_at,
-        closed_at=_aware(row.closed_at),
+        created_at=row.created_at,
+        closes_at=row.closes_at,
+        closed_at=row.closed_at,
         closed_by=row.closed_by,
         posts={str(k): str(v) for k, v in (row.posts or {}).items()},
         answers=answers,
@@ -210,5 +205,5 @@ def _answer(row: SurveyAnswerRow, anonymous: bool) -> SurveyAnswer:
         choices=list(row.choices or []),
         text=row.text or "",
         user_id=None if anonymous else row.respondent,
-        answered_at=_aware(row.answered_at),
+        answered_at=row.answered_at,
     )
