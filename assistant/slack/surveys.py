@@ -54,9 +54,12 @@ def post_survey(runtime: SlackRuntime, survey: Survey) -> list[str]:
 
 
 def close_survey(runtime: SlackRuntime, survey_id: str, closed_by: str) -> Survey:
-    """Close it, take the inputs off its messages and send its creator the results."""
+    """Close it, take the inputs off its messages and send its creator the results. A survey closed already (by
+    another replica's timer, or a second press) is returned as it is: its results went out when it closed."""
     service = survey_service(runtime.ctx)
-    survey = service.close(survey_id, closed_by)
+    survey, closed_now = service.close_once(survey_id, closed_by)
+    if not closed_now:
+        return survey
     for channel, ts in survey.posts.items():
         try:
             runtime.client.chat_update(

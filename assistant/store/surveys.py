@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, String, Text, func, select
+from sqlalchemy import JSON, Boolean, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from assistant.domain.surveys import Survey, SurveyAnswer
@@ -84,14 +84,16 @@ class SurveyStore:
             row.posts = {**(row.posts or {}), channel_id: ts}
 
     def close(self, survey_id: str, closed_by: str, at: datetime) -> tuple[Survey, bool]:
-        """Close a survey; the survey and whether this call closed it (False: it was closed already)."""
+        """Close a survey; the survey and whether this call closed it (False: it was closed already). One
+        conditional UPDATE, so of two processes closing the same survey at once exactly one closes it."""
         with self.archive.session() as s, s.begin():
+            done = s.execute(
+                update(SurveyRow)
+                .where(SurveyRow.id == survey_id, SurveyRow.closed_at.is_(None))
+                .values(closed_at=at, closed_by=closed_by)
+            )
             row = _row(s, survey_id)
-            if row.closed_at is not None:
-                return _survey(row, _count(s, survey_id)), False
-            row.closed_at = at
-            row.closed_by = closed_by
-            return _survey(row, _count(s, survey_id)), True
+            return _survey(row, _count(s, survey_id)), bool(getattr(done, "rowcount", 0))
 
     def due(self, now: datetime) -> list[Survey]:
         """Open surveys whose closing time has come (answer counts not read: 0)."""

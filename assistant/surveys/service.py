@@ -106,10 +106,15 @@ class SurveyService:
 
     def close(self, survey_id: str, closed_by: str) -> Survey:
         """Close a survey (idempotent: closing a closed survey changes nothing and is not audited again)."""
+        return self.close_once(survey_id, closed_by)[0]
+
+    def close_once(self, survey_id: str, closed_by: str) -> tuple[Survey, bool]:
+        """Close a survey; the survey and whether this call closed it. Of several callers (replicas, the timer
+        and a manager at once) exactly one gets True: only that one should announce the results."""
         now = self.clock()
         survey, closed_now = self.store.close(survey_id, closed_by, now)
         if not closed_now:
-            return survey
+            return survey, False
         self.archive.append_audit(
             AuditEvent(
                 at=now,
@@ -120,7 +125,7 @@ class SurveyService:
                 details={"respondents": survey.answers},
             )
         )
-        return survey
+        return survey, True
 
     def due(self, now: datetime | None = None) -> list[Survey]:
         """Open surveys whose closing time has come."""
@@ -128,7 +133,9 @@ class SurveyService:
         return self.store.due(now)
 
     def close_due(self, now: datetime | None = None) -> list[Survey]:
-        return [self.close(s.id, "assistant") for s in self.due(now)]
+        """Close the surveys whose time has come; the ones this call closed (not those another process did)."""
+        closed = (self.close_once(s.id, "assistant") for s in self.due(now))
+        return [survey for survey, closed_now in closed if closed_now]
 
     # Answers ----------------------------------------------------------------------------------------------------
     def respondent_key(self, survey: Survey, user_id: str) -> str:
