@@ -54,6 +54,29 @@ class StoredVectors:
     correction_vector: np.ndarray | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LiveClaim:
+    """A live claim as stored, with its vectors as float32 bytes: what the claim matrix is built from."""
+
+    id: str
+    text: str
+    title: str | None
+    verdict: str
+    correction: str | None
+    source_url: str | None
+    refuted_by: str | None
+    origin: str | None
+    origin_ref: str | None
+    added_by: str
+    added_at: datetime
+    removed_by: str | None
+    removed_at: datetime | None
+    encoder: str | None
+    vector: bytes | None
+    title_vector: bytes | None
+    correction_vector: bytes | None
+
+
 def _claim(row: Any) -> Claim:
     return Claim(
         id=row.id,
@@ -192,12 +215,13 @@ class ClaimStore:
         with self.archive.session() as s:
             return int(s.scalar(q) or 0)
 
-    def live_rows(self) -> Iterator[Any]:
+    def live_rows(self) -> Iterator[LiveClaim]:
         """Every live claim with its vectors (for the matrix), in a stable order."""
         cols = [getattr(ClaimRow, f) for f in ("id", *_FIELDS, *_VECTOR_FIELDS)]
         q = select(*cols).where(ClaimRow.removed_at.is_(None)).order_by(ClaimRow.id)
         with self.archive.session() as s:
-            yield from s.execute(q).yield_per(2000)
+            for r in s.execute(q).yield_per(2000):
+                yield LiveClaim(**r._mapping)
 
     def live_keys(self) -> dict[str, str]:
         """``claim_key(text)`` -> id of every live claim (the first id where two share one), to skip duplicates."""
