@@ -13,9 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from assistant.moderation.models import FlagRecord
-from assistant.moderation.store import ModerationStore
-from assistant.moderation.tables import AlertRow
 from assistant.store.archive import Archive
+from assistant.store.moderation import AlertRow, ModerationStore
 from assistant.store.queues import Outbox
 
 WORKERS = 4
