@@ -17,6 +17,10 @@ from assistant.config import Settings
 from assistant.knowledge import Knowledge, load_knowledge
 
 if TYPE_CHECKING:  # the heavy parts (torch, transformers, Chroma) are imported when first used, not at start-up
+    from collections.abc import Sequence
+
+    import numpy as np
+
     from assistant.claims import ClaimsService
     from assistant.encoder import Encoder
     from assistant.insights import InsightsService, QAService
@@ -73,13 +77,17 @@ class Context:
 
     @cached_property
     def index(self) -> Index:
-        from assistant.store.index import MESSAGES, Index
+        """The index; the encoder is built only when something is encoded (or the index was written by another
+        encoder configuration): opening it to read stored vectors loads no model (``Index``'s ``key``)."""
+        from assistant.store.index import MESSAGES, Index, encoder_key
 
+        given = "encoder" in self.__dict__  # a handed-in encoder is not the one the settings describe
         index = Index(
-            self.encoder,
+            lambda: self.encoder,
             path=None if self.settings.chroma_host else self.settings.chroma_path,
             host=self.settings.chroma_host,
             port=self.settings.chroma_port,
+            key=None if given else encoder_key(self.settings.encoder_model, int8=self.settings.encoder_int8),
         )
         k = self.knowledge
         index.load_knowledge(k.clauses, k.facts, k.claims)
@@ -141,7 +149,8 @@ class Context:
 
         service = InsightsService(
             self.archive,
-            lambda: self.index,  # loaded (with the encoder) only when an answer needs vectors
+            lambda: self.index,  # opened only when an answer needs vectors (the encoder: when it encodes)
+            vectors=self._stored_vectors,
             want_threshold=self.settings.threshold("want"),
             quiet_weeks=self.settings.insights_quiet_weeks,
             newcomer_days=self.settings.insights_newcomer_days,
@@ -182,6 +191,18 @@ class Context:
             return 0
         report = apply_retention(self.archive, self.index, self.moderation, days=days, now=self.clock())
         return report.messages
+
+    def _stored_vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """Messages' stored vectors. An embedded index that was never created holds none: then Chroma is not even
+        imported (an archive written without the pipeline, or before the first ingest)."""
+        if not keys:
+            return {}
+        never_created = (
+            not self.settings.chroma_host and not (self.settings.chroma_path / "chroma.sqlite3").exists()
+        )
+        if never_created and "index" not in self.__dict__:
+            return {}
+        return self.index.message_vectors(keys)
 
     def _surveys(self) -> SurveyService:
         from assistant.surveys import survey_service

@@ -54,12 +54,15 @@ class InsightsService:
         newcomer_days: int = 42,
         permalink_base: str | None = None,
         clock: Clock = system_clock,
+        vectors: Callable[[Sequence[str]], dict[str, np.ndarray]] | None = None,
     ) -> None:
         self.archive = archive
         self.clock = clock
         # The index itself, or how to get it: metrics, members and digests never need vectors (nor the encoder).
         self._index: Index | None = None
         self._index_source = index
+        #: how stored vectors are read (else from the index): the context's skips an index never created
+        self._vectors = vectors
         self.want_threshold = want_threshold
         self.quiet_weeks = quiet_weeks
         self.newcomer_days = newcomer_days
@@ -116,6 +119,8 @@ class InsightsService:
         return self._index
 
     def vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        if self._vectors is not None:
+            return self._vectors(keys)
         return self.index.message_vectors(keys)
 
     def channel_id(self, snap: Snapshot, channel: str) -> str:

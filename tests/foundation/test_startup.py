@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 PROBE = """
 import contextlib, io, json, sys
@@ -112,3 +114,74 @@ def test_the_head_revision_read_from_the_files_is_alembics() -> None:
     from assistant.store.archive import _head_revision
 
     assert _head_revision() == migrations.head()
+
+
+def test_members_digest_and_report_import_no_model_or_index_library(tmp_path: Path) -> None:
+    """On an archive with messages, judgments and wants but no index yet (written straight into the store), the
+    members, the digest and the report read the archive only: no encoder, no Chroma."""
+    from assistant.config import load_settings
+    from assistant.insights.bench import write_workspace
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    write_workspace(load_settings(data_dir=data_dir).archive_url, 400)
+    for argv in (["members"], ["digest"], ["report", "--out", str(tmp_path / "report.html")]):
+        result = _probe(*argv, "--json", "--data-dir", str(data_dir))
+        assert result["heavy"] == [], f"{argv[0]} imported {result['heavy']}"
+        assert json.loads(str(result["out"])), f"{argv[0]} answered"
+
+
+class _FakeEncoder:
+    """Just enough of an encoder for the index: three-dimensional unit vectors."""
+
+    source = "fake-encoder"
+    dim = 3
+
+    def __init__(self, version: str = "fake-1") -> None:
+        self.version = version
+
+    def encode(self, texts: list[str]) -> object:
+        import numpy as np
+
+        class Batch:
+            vectors = np.tile(np.array([[1.0, 0.0, 0.0]], dtype=np.float32), (len(texts), 1))
+
+        return Batch()
+
+
+def test_an_index_written_under_the_encoders_key_opens_without_building_the_encoder(tmp_path: Path) -> None:
+    """Reading stored vectors needs no encoder when the index was written under the same encoder key; another key
+    whose encoder has another tag still empties the collection for re-indexing, and a collection from before keys
+    gets its key recorded on the first open (which builds the encoder once)."""
+    import numpy as np
+
+    from assistant.domain import Message
+    from assistant.store.index import EncoderKey, Index
+
+    built: list[str] = []
+
+    def provider(version: str = "fake-1") -> Callable[[], Any]:
+        def make() -> _FakeEncoder:
+            built.append(version)
+            return _FakeEncoder(version)
+
+        return make
+
+    msgs = [Message(channel_id="C1", ts=f"{1700000000 + i}.000100", user_id="U1", text=f"m {i}") for i in range(3)]
+    vectors = np.eye(3, dtype=np.float32)
+    key = EncoderKey(source="fake-encoder", fingerprint="key-1")
+    first = Index(provider(), path=tmp_path / "chroma", key=key)
+    first.add_messages(msgs, vectors)
+    assert built == ["fake-1"]
+    again = Index(provider(), path=tmp_path / "chroma", key=key)
+    assert sorted(again.message_vectors([m.key for m in msgs])) == sorted(m.key for m in msgs)
+    assert again.count_messages() == 3 and not again.reset
+    assert built == ["fake-1"], "the same key: the stored vectors are read without the encoder"
+    other = Index(provider("fake-2"), path=tmp_path / "chroma", key=EncoderKey("fake-encoder", "key-2"))
+    assert other.count_messages() == 0 and other.reset == {"messages"}
+
+    old = tmp_path / "old"
+    Index(_FakeEncoder(), path=old).add_messages(msgs, vectors)  # written before keys
+    built.clear()
+    assert Index(provider(), path=old, key=key).count_messages() == 3 and built == ["fake-1"]
+    assert Index(provider(), path=old, key=key).count_messages() == 3 and built == ["fake-1"], "key recorded"
