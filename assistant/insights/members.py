@@ -68,6 +68,8 @@ def top_contributors(
     thanked afterwards ("thanks", "solved", "works now").
     """
     now = snap.now(at)
+    if snap.aggregates is not None:
+        return _contributors_from_aggregates(snap, since, now, k)
     msgs = snap.in_window(since, now + timedelta(microseconds=1))
     parents = {(m.channel_id, m.ts): m for m in snap.messages if m.is_thread_parent}
     thread_msgs: dict[tuple[str, str], list[Message]] = defaultdict(list)
@@ -123,6 +125,83 @@ def top_contributors(
         )
     out.sort(key=lambda c: (-c.score, -c.messages, c.name))
     return out[:k]
+
+
+def _contributors_from_aggregates(
+    snap: Snapshot, since: datetime | None, now: datetime, k: int
+) -> list[Contributor]:
+    """``top_contributors`` from the aggregates: messages and active weeks from the member days, reactions summed
+    by the database, helpful replies from the window's replies to others (and their askers' later replies), and
+    only the top ``k`` members' best messages read. Members are taken in the order of their first message in the
+    window, as the scan over the messages meets them (ties in the ranking keep that order)."""
+    assert snap.aggregates is not None
+    agg = snap.aggregates
+    ids = list(snap.channels)
+    start = since.timestamp() if since is not None else None
+    end = (now + timedelta(microseconds=1)).timestamp()
+    firsts = agg.first_in_window(ids, start, end)
+    if not firsts:
+        return []
+    stats: dict[str, Counter[str]] = defaultdict(Counter)
+    weeks: dict[str, set[int]] = defaultdict(set)
+    for span in agg.member_spans(ids, start, end):
+        stats[span.user_id]["messages"] += span.messages
+        weeks[span.user_id].add(week_index(datetime.fromtimestamp(span.day * 86400, tz=UTC)))
+    for uid, total in agg.reactions_by_member(ids, start, end).items():
+        stats[uid]["reactions"] += total
+    # the best message: the most reactions plus 3 when helpful, the earliest among equals (the first message)
+    best: dict[str, tuple[int, tuple[float, str, str]]] = {uid: (0, mark) for uid, mark in firsts.items()}
+
+    def consider(uid: str, weight: int, mark: tuple[float, str, str]) -> None:
+        held = best.get(uid)
+        if held is None or weight > held[0] or (weight == held[0] and mark < held[1]):
+            best[uid] = (weight, mark)
+
+    replies = agg.replies_to_others(ids, start, end)
+    thanks = agg.askers_replies((cid, thread_ts) for _, _, cid, _, _, thread_ts, _ in replies)
+    helpful_keys: set[tuple[str, str]] = set()
+    for uid, time, cid, ts, reactions, thread_ts, _ in replies:
+        stats[uid]["replies"] += 1
+        thanked = any(t > time and _THANKS.search(text) for t, text in thanks.get((cid, thread_ts), []))
+        if reactions > 0 or thanked:
+            stats[uid]["helpful"] += 1
+            helpful_keys.add((cid, ts))
+            consider(uid, reactions + 3, (time, cid, ts))
+    for uid, time, cid, ts, reactions in agg.reacted(ids, start, end):
+        if (cid, ts) not in helpful_keys:
+            consider(uid, reactions, (time, cid, ts))
+    ranked = []
+    order = sorted(firsts, key=lambda u: firsts[u])
+    for uid in order:
+        member = snap.members.get(uid)
+        if member is not None and member.is_bot:
+            continue
+        s = stats[uid]
+        ranked.append((float(s["messages"] + 3 * s["helpful"] + s["reactions"]), uid))
+    ranked.sort(key=lambda r: (-r[0], -stats[r[1]]["messages"], snap.member_name(r[1])))
+    now_week = week_index(now)
+    out = []
+    for score, uid in ranked[:k]:
+        s = stats[uid]
+        longest, current = _streaks(weeks[uid], now_week)
+        _, (_, cid, ts) = best[uid]
+        m = snap.find(cid, ts)
+        out.append(
+            Contributor(
+                user_id=uid,
+                name=snap.member_name(uid),
+                messages=s["messages"],
+                replies_to_others=s["replies"],
+                helpful_replies=s["helpful"],
+                reactions_received=s["reactions"],
+                active_weeks=len(weeks[uid]),
+                longest_streak_weeks=longest,
+                current_streak_weeks=current,
+                score=score,
+                citations=[snap.cite(m)] if m is not None else [],
+            )
+        )
+    return out
 
 
 def quiet_members(
@@ -242,27 +321,32 @@ def unanswered_newcomers(
     """
     now = snap.now(at)
     start = now - timedelta(days=newcomer_days)
-    first_msg: dict[str, Message] = {}
-    for m in snap.in_window(None, now + timedelta(microseconds=1)):
-        if m.user_id and m.user_id not in first_msg:
-            first_msg[m.user_id] = m
     earliest_join: dict[str, datetime] = {}
     for (_, uid), joined in snap.joins.items():
         if joined is not None and (uid not in earliest_join or joined < earliest_join[uid]):
             earliest_join[uid] = joined
-    out = []
-    for uid, m in first_msg.items():
-        if m.time < start:
-            continue
+
+    def newcomer(uid: str) -> bool:
         joined = earliest_join.get(uid)
-        if joined is not None and joined < start:
-            continue
         member = snap.members.get(uid)
-        if member is not None and member.is_bot:
-            continue
-        answered = (m.channel_id, m.ts) in snap.first_reply
+        return not (joined is not None and joined < start) and not (member is not None and member.is_bot)
+
+    found: list[tuple[str, Message, bool]] = []
+    if snap.aggregates is not None:
+        found = _first_posts_from_aggregates(snap, now, start, newcomer)
+    else:
+        first_msg: dict[str, Message] = {}
+        for m in snap.in_window(None, now + timedelta(microseconds=1)):
+            if m.user_id and m.user_id not in first_msg:
+                first_msg[m.user_id] = m
+        for uid, m in first_msg.items():
+            if m.time >= start and newcomer(uid):
+                found.append((uid, m, (m.channel_id, m.ts) in snap.first_reply))
+    out = []
+    for uid, m, answered in found:
         if answered and not include_answered:
             continue
+        joined = earliest_join.get(uid)
         out.append(
             Newcomer(
                 user_id=uid,
@@ -276,6 +360,32 @@ def unanswered_newcomers(
             )
         )
     out.sort(key=lambda n: -n.waiting_days)
+    return out
+
+
+def _first_posts_from_aggregates(
+    snap: Snapshot, now: datetime, start: datetime, newcomer: Callable[[str], bool]
+) -> list[tuple[str, Message, bool]]:
+    """Members whose first message (by ``member_channels``, up to ``now``) is from ``start`` on, and who pass
+    ``newcomer``: (member, that message, whether someone replied to it), in the order of those messages."""
+    assert snap.aggregates is not None
+    firsts: dict[str, tuple[float, str, str]] = {}
+    end = (now + timedelta(microseconds=1)).timestamp()
+    for (cid, uid), (time, ts) in snap.aggregates.posters(list(snap.channels), end).items():
+        mark = (float(time), cid, ts)
+        if uid not in firsts or mark < firsts[uid]:
+            firsts[uid] = mark
+    wanted = sorted(
+        ((mark, uid) for uid, mark in firsts.items() if mark[0] >= start.timestamp() and newcomer(uid)),
+    )
+    if not wanted:
+        return []
+    replied = snap.aggregates.first_posts((cid, uid) for (_, cid, _), uid in wanted)
+    out = []
+    for (_, cid, ts), uid in wanted:
+        m = snap.find(cid, ts)
+        if m is not None:
+            out.append((uid, m, bool(replied.get((cid, uid), (0.0, "", False))[2])))
     return out
 
 

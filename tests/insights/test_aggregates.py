@@ -84,8 +84,8 @@ def assert_fresh(archive: Archive) -> None:
 
 
 def assert_same_answers(archive: Archive, now: datetime) -> None:
-    """Metrics, quiet members and want messages from the aggregates equal those computed from the loaded
-    messages."""
+    """Metrics, quiet members, contributors, newcomers and want messages from the aggregates equal those computed
+    from the loaded messages."""
     lazy = load_snapshot(archive)
     eager = load_snapshot(archive, lazy=False)
     assert lazy.newest == eager.newest
@@ -98,6 +98,21 @@ def assert_same_answers(archive: Archive, now: datetime) -> None:
         got_q = members_mod.quiet_members(lazy, at=now, quiet_weeks=weeks, lookback_weeks=3, min_active_weeks=1)
         want_q = members_mod.quiet_members(eager, at=now, quiet_weeks=weeks, lookback_weeks=3, min_active_weeks=1)
         assert [q.model_dump() for q in got_q] == [q.model_dump() for q in want_q]
+    for scope in [None, *(c.id for c in CHANNELS)]:  # contributors and newcomers, the whole archive or a channel
+        got_snap, want_snap = (lazy, eager) if scope is None else (lazy.restrict({scope}), eager.restrict({scope}))
+        for at in (now, now - timedelta(days=1, hours=5)):
+            for since in (None, at - timedelta(days=2), at - timedelta(hours=7)):
+                got_c = members_mod.top_contributors(got_snap, since=since, at=at, k=10)
+                want_c = members_mod.top_contributors(want_snap, since=since, at=at, k=10)
+                assert [c.model_dump() for c in got_c] == [c.model_dump() for c in want_c], (scope, at, since)
+            for days, answered in ((1, False), (3, True), (60, False), (60, True)):
+                got_n = members_mod.unanswered_newcomers(
+                    got_snap, at=at, newcomer_days=days, include_answered=answered
+                )
+                want_n = members_mod.unanswered_newcomers(
+                    want_snap, at=at, newcomer_days=days, include_answered=answered
+                )
+                assert [n.model_dump() for n in got_n] == [n.model_dump() for n in want_n], (scope, at, days)
     for cid in (c.id for c in CHANNELS):  # wants found by SQL equal those found in the loaded messages
         for threshold in (0.5, 0.8):
             got_w = [m.model_dump() for m in want_messages(lazy, cid, threshold)]
@@ -234,3 +249,48 @@ def test_ask_delete_ask_shows_the_deletion_at_once(archive: Archive) -> None:
     assert after.messages == 3 and after.active_members == 2
     archive.upsert_messages([msgs[2].model_copy(update={"text": "", "raw_text": ""})])  # edited to nothing
     assert service.channel_metrics("two", "week", at=at).messages == 2
+
+
+def test_contributors_and_newcomers_from_the_aggregates_count_thanks_and_joins(archive: Archive) -> None:
+    """A reply the asker thanked later (no reaction) is helpful, a newcomer who joined long ago is none, and an
+    answered first message is answered: the same from the aggregates as from the messages."""
+    archive.upsert_channels(CHANNELS)
+    archive.upsert_members(MEMBERS)
+    t = START.timestamp()
+
+    def msg(dt: float, user: str, text: str, thread: float | None = None, cid: str = "CTHREAD") -> Message:
+        ts = f"{t + dt:.6f}"
+        return Message(
+            channel_id=cid,
+            ts=ts,
+            user_id=user,
+            text=text,
+            thread_ts=f"{t + thread:.6f}" if thread is not None else None,
+        )
+
+    archive.upsert_messages(
+        [
+            msg(0, "UANA", "how do I deploy?", thread=0),
+            msg(60, "UBO", "run make deploy", thread=0),
+            msg(120, "UCY", "or ask ops", thread=0),
+            msg(180, "UANA", "thanks, works now", thread=0),
+            msg(3600, "UDEE", "hello everyone", cid="CTWO"),
+            msg(7200, "UEVE", "hi there", cid="CFLAT"),
+            msg(7300, "UCY", "welcome!", cid="CFLAT"),
+        ]
+    )
+    archive.add_membership("CTWO", "UDEE", START - timedelta(days=90))
+    now = START + timedelta(hours=3)
+    lazy, eager = load_snapshot(archive), load_snapshot(archive, lazy=False)
+    got = members_mod.top_contributors(lazy, at=now, k=10)
+    assert [c.model_dump() for c in got] == [
+        c.model_dump() for c in members_mod.top_contributors(eager, at=now, k=10)
+    ]
+    helpful = {c.user_id: c.helpful_replies for c in got}
+    assert helpful["UBO"] == 1 and helpful["UCY"] == 1, "both replied before the asker's thanks"
+    for answered in (False, True):
+        got_n = members_mod.unanswered_newcomers(lazy, at=now, newcomer_days=7, include_answered=answered)
+        want_n = members_mod.unanswered_newcomers(eager, at=now, newcomer_days=7, include_answered=answered)
+        assert [n.model_dump() for n in got_n] == [n.model_dump() for n in want_n]
+        assert "UDEE" not in {n.user_id for n in got_n}, "joined three months ago"
+    assert not lazy.loaded
