@@ -50,11 +50,6 @@ def _moment(now: float) -> datetime:
     return datetime.fromtimestamp(now, tz=UTC)
 
 
-def _aware(value: datetime) -> datetime:
-    """SQLite gives back naive datetimes (stored as UTC)."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 class Inbox:
     """Slack events recorded before they are acknowledged, then worked from here until done."""
 
@@ -202,7 +197,7 @@ class Outbox:
                 row.next_attempt_at = 0.0
             # A new stamp, even within the same microsecond (or a test's frozen clock): a worker delivering the
             # alert right now sees that it changed meanwhile.
-            row.queued_at = max(_moment(now), _aware(row.queued_at) + timedelta(microseconds=1))
+            row.queued_at = max(_moment(now), row.queued_at + timedelta(microseconds=1))
 
     def take_due(self, limit: int = 50) -> list[tuple[int, bool]]:
         """Lease the alerts due now: (alert id, is an update). Only one worker gets each."""
@@ -229,7 +224,7 @@ class Outbox:
                 if getattr(result, "rowcount", 0):
                     stamp = s.scalar(select(OutboxRow.queued_at).where(OutboxRow.alert_id == alert_id))
                     if stamp is not None:
-                        self._taken[int(alert_id)] = _aware(stamp)
+                        self._taken[int(alert_id)] = stamp
                     taken.append((int(alert_id), bool(is_update)))
         return taken
 
@@ -241,7 +236,7 @@ class Outbox:
             row = s.scalars(select(OutboxRow).where(OutboxRow.alert_id == alert_id).with_for_update()).first()
             if row is None:
                 return True
-            if taken is not None and row.done_at is None and _aware(row.queued_at) != taken:
+            if taken is not None and row.done_at is None and row.queued_at != taken:
                 row.is_update = True
                 row.attempts = 0
                 row.next_attempt_at = 0.0

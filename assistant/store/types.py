@@ -1,4 +1,4 @@
-"""Column types the store shares."""
+"""Column types the store shares, and its one naive-is-UTC helper."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return None if value is None else as_utc(value)
+
+
+def as_utc(value: datetime) -> datetime:
+    """``value`` as an aware datetime: a naive one is taken to be UTC (what the store writes)."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

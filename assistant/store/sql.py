@@ -1,0 +1,63 @@
+"""Statement helpers every repository of the archive shares: dialect upserts, NUL stripping, chunking.
+
+Kept apart from the engine so the repositories and the version-token hooks can use them without importing the
+engine's set-up (and without an import cycle between the two).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+#: Rows per ``IN (…)`` list or batch (well under every database's parameter limit).
+CHUNK = 500
+
+
+def strip_nul(value: Any) -> Any:
+    """``value`` without NUL characters in any string it holds (PostgreSQL text and JSON refuse them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {strip_nul(k): strip_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(strip_nul(v) for v in value)
+    return value
+
+
+def json_dumps(value: Any) -> str:
+    return json.dumps(strip_nul(value))
+
+
+def insert_for(dialect: str, table: Any) -> Any:
+    """The dialect's ``INSERT`` (PostgreSQL or SQLite), which has ``on_conflict_do_nothing/_do_update``."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def upsert_statement(
+    dialect: str, table: Any, keys: Sequence[str], update_columns: Sequence[str] | None = None
+) -> Any:
+    """``INSERT … ON CONFLICT (keys) DO UPDATE SET`` the given columns from the new row (``DO NOTHING`` when
+    none): one atomic statement, so two writers of the same row never raise ``IntegrityError``."""
+    stmt = insert_for(dialect, table)
+    if not update_columns:
+        return stmt.on_conflict_do_nothing(index_elements=list(keys))
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={c: stmt.excluded[c] for c in update_columns}
+    )
+
+
+def first_line(exc: BaseException | None) -> str:
+    return str(exc or "").strip().splitlines()[0] if str(exc or "").strip() else type(exc).__name__
+
+
+def table_of(entity: Any) -> Table:
+    """The ``Table`` of a mapped class (or the table itself)."""
+    return entity if isinstance(entity, Table) else entity.__table__
+
+
+def rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
