@@ -18,6 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.domain import Judgment, Message
+from assistant.domain.moderation import Alert
 from assistant.encoder import Encoder
 from assistant.ingest import ExportContents, ExportProblem, read_export
 from assistant.store import Archive, Index
@@ -42,8 +43,8 @@ class ProcessedBatch:
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     judgments: list[Judgment] = field(default_factory=list)
     removed: list[Message] = field(default_factory=list)
-    #: What listeners made of the batch (e.g. moderation's alerts), for the adapter that started it.
-    outcomes: dict[str, object] = field(default_factory=dict)
+    #: Moderation's alerts for the batch, for the adapter that started it (None until moderation has run).
+    alerts: list[Alert] | None = None
     #: Live messages whose alerts go to moderators (export ingest and catch-up update flags silently).
     announce: bool = False
 

@@ -1,4 +1,5 @@
-"""Moderation records the store keeps: flags with their evidence, moderator actions and policy overrides.
+"""Moderation records the store keeps (flags with their evidence, moderator actions, policy overrides) and the
+alert they make for moderators, which the pipeline hands back to the adapter that started a batch.
 
 They live with the domain (not in ``assistant.moderation``) so the store's moderation repository returns them
 without importing a service; ``assistant.moderation.models`` re-exports them for everyone else.
@@ -10,6 +11,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from assistant.domain.judgments import Evidence, Span
 from assistant.domain.records import Flag, ModerationActionKind
 
 
@@ -90,3 +92,33 @@ class ActionRecord(BaseModel):
     note: str = ""
     ok: bool = True
     message: str = ""
+
+
+class Alert(BaseModel):
+    """What moderators see: one alert per message, or one for a burst from a member or a thread."""
+
+    alert_id: int
+    channel_id: str
+    channel_name: str | None = None
+    author_id: str | None = None
+    author_name: str | None = None
+    thread_ts: str | None = None
+    flags: list[FlagRecord]
+    excerpt: str
+    judgment: str
+    scores: dict[str, float]
+    categories: dict[str, float] = Field(default_factory=dict)
+    span: Span | None = None
+    clause: ClauseRef | None = None
+    refuting_fact: Evidence | None = None
+    similar: list[SimilarFlag] = Field(default_factory=list)
+    removal_available: bool
+    removal_hint: str | None = None
+    status: str
+    history: list[ActionRecord] = Field(default_factory=list)
+    is_update: bool = Field(default=False, description="an existing alert changed: update it, do not post anew")
+    grouped: int = 1
+
+    @property
+    def flag_ids(self) -> list[int]:
+        return [f.id for f in self.flags if f.id is not None]

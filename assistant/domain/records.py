@@ -56,14 +56,6 @@ class ModerationActionKind(StrEnum):
     FALSE_POSITIVE = "false_positive"
 
 
-class ModerationAction(BaseModel):
-    flag_id: int
-    kind: ModerationActionKind
-    actor: str
-    at: datetime
-    note: str = ""
-
-
 class AuditEvent(BaseModel):
     """One line of the append-only audit log: who did what, to what, when and why."""
 
@@ -111,13 +103,3 @@ class Summary(BaseModel):
         exclude=True,  # how the summary was made, not what it says: left out of JSON and the Slack blocks
         description="messages encoded for this summary because the index held no vector for them",
     )
-
-
-class Insight(BaseModel):
-    """A computed fact for managers (a metric, a theme, a member) with the messages behind it."""
-
-    kind: str
-    title: str
-    value: Any = None
-    details: dict[str, Any] = Field(default_factory=dict)
-    citations: list[Citation] = Field(default_factory=list)

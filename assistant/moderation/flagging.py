@@ -30,7 +30,6 @@ logger = logging.getLogger(__name__)
 EXCERPT_CHARS = 300
 _SIMILAR_POOL = 500
 #: Where a processed batch keeps moderation's alerts (see ``FlaggingService.handle``).
-ALERTS_OUTCOME = "moderation.alerts"
 #: What a re-judgment takes from a fresh flag when the message still crosses.
 _EVIDENCE = ("judgment", "score", "threshold", "span", "clause", "clause_ref", "refuting_fact", "categories")
 
@@ -74,14 +73,13 @@ class FlaggingService:
         """Flags for a processed batch; returns the alerts to post or update (none in shadow mode).
 
         A batch is judged once: moderation runs as a pipeline listener, and the alerts are kept on the batch
-        (``batch.outcomes``), so the adapter that started the batch (the Slack app) reads them from here.
+        (``batch.alerts``), so the adapter that started the batch (the Slack app) reads them from here.
         """
-        done = batch.outcomes.get(ALERTS_OUTCOME)
-        if isinstance(done, list):
-            return done
+        if batch.alerts is not None:
+            return batch.alerts
         with self.scope.lock:
             alerts = self._handle(batch)
-        batch.outcomes[ALERTS_OUTCOME] = alerts
+        batch.alerts = alerts
         return alerts
 
     def _handle(self, batch: ProcessedBatch) -> list[Alert]:

@@ -12,8 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.domain.judgments import Evidence, Span
-from assistant.domain.moderation import ActionRecord, ClauseRef, FlagRecord, PolicyOverride, SimilarFlag
+from assistant.domain.moderation import ActionRecord, Alert, ClauseRef, FlagRecord, PolicyOverride, SimilarFlag
 from assistant.domain.records import ModerationActionKind
 
 __all__ = [
@@ -88,36 +87,6 @@ class ChannelPolicy(BaseModel):
         """Whether ``text`` (a driving span) consists of allow-listed wording and so must not flag."""
         folded = text.casefold()
         return any(term.casefold() in folded for term in self.allow_terms if term.strip())
-
-
-class Alert(BaseModel):
-    """What moderators see: one alert per message, or one for a burst from a member or a thread."""
-
-    alert_id: int
-    channel_id: str
-    channel_name: str | None = None
-    author_id: str | None = None
-    author_name: str | None = None
-    thread_ts: str | None = None
-    flags: list[FlagRecord]
-    excerpt: str
-    judgment: str
-    scores: dict[str, float]
-    categories: dict[str, float] = Field(default_factory=dict)
-    span: Span | None = None
-    clause: ClauseRef | None = None
-    refuting_fact: Evidence | None = None
-    similar: list[SimilarFlag] = Field(default_factory=list)
-    removal_available: bool
-    removal_hint: str | None = None
-    status: str
-    history: list[ActionRecord] = Field(default_factory=list)
-    is_update: bool = Field(default=False, description="an existing alert changed: update it, do not post anew")
-    grouped: int = 1
-
-    @property
-    def flag_ids(self) -> list[int]:
-        return [f.id for f in self.flags if f.id is not None]
 
 
 class ActionOutcome(BaseModel):

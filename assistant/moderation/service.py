@@ -24,7 +24,7 @@ from assistant.domain import AuditEvent
 from assistant.domain.records import ModerationActionKind
 from assistant.knowledge import Knowledge
 from assistant.moderation.actions import ActionService
-from assistant.moderation.flagging import ALERTS_OUTCOME, FlaggingService, clear_categories, excerpt
+from assistant.moderation.flagging import FlaggingService, clear_categories, excerpt
 from assistant.moderation.gateway import Mentions, ModerationGateway
 from assistant.moderation.history import StoredHistory
 from assistant.moderation.models import (
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     from assistant.store.index import Index
 
 __all__ = [
-    "ALERTS_OUTCOME",
     "CALIBRATION_ACTOR",
     "OPERATOR_PREFIXES",
     "REFUSAL",

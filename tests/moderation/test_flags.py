@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from assistant.domain.records import FlagStatus, ModerationActionKind
-from assistant.moderation.service import ALERTS_OUTCOME
 from tests.moderation.conftest import ALICE, BOB, GENERAL, MOD, World
 
 
@@ -12,7 +11,7 @@ def test_a_crossing_becomes_a_flag_with_evidence_and_an_alert(world: World) -> N
     m, batch = world.post("You are an idiot and nobody wants you here.", user=BOB)
     alerts = world.service.handle(batch)  # as the Slack app calls it: same batch -> same alerts, no new flag
     assert len(alerts) == 1
-    assert batch.outcomes[ALERTS_OUTCOME] is alerts  # judged once, by the pipeline listener, kept on the batch
+    assert batch.alerts is alerts  # judged once, by the pipeline listener, kept on the batch
     alert = alerts[0]
     flag = alert.flags[0]
     assert (flag.channel_id, flag.ts, flag.user_id, flag.judgment) == (GENERAL, m.ts, BOB, "toxicity")
