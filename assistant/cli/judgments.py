@@ -171,7 +171,17 @@ def bench(
             "each kind of insight answer (cold CLI and warm service) and its peak RSS.",
         ),
     ] = False,
-    messages: Annotated[int, typer.Option("--messages", min=100, help="--insights: archive size.")] = 10_000,
+    ingest: Annotated[
+        bool,
+        typer.Option(
+            "--ingest",
+            help="Instead: ingest --messages synthetic chat messages into a fresh archive under --data-dir and "
+            "compare its throughput with the judgment pass's own (batches of 32) on the same texts.",
+        ),
+    ] = False,
+    messages: Annotated[
+        int, typer.Option("--messages", min=100, help="--insights: archive size; --ingest: messages ingested.")
+    ] = 10_000,
     claims: Annotated[
         int,
         typer.Option("--claims", help="Add this many synthetic claims to the matcher for the run (e.g. 10000)."),
@@ -180,7 +190,8 @@ def bench(
     json_out: JsonOpt = False,
 ) -> None:
     """Throughput and batch-1 latency of the judgment pass, the encoder alone, and a RoBERTa-base classifier;
-    or, with --insights, how insight answers scale with the archive."""
+    or, with --insights, how insight answers scale with the archive; or, with --ingest, ingest throughput against
+    the judgment pass's."""
     if insights:
         from assistant.insights.bench import run_insights_bench
 
@@ -198,6 +209,20 @@ def bench(
                 f"{a.kind:>9}: cold {a.cold_seconds}s ({a.beyond_startup_seconds}s beyond start-up, "
                 f"peak RSS {a.cold_peak_rss_mb} MB); warm p50 {a.warm_p50_seconds}s, p95 {a.warm_p95_seconds}s"
             )
+        return
+    if ingest:
+        from assistant.judgments.bench import run_ingest_bench
+
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
+        found = run_ingest_bench(Path(data_dir or Path("bench-ingest")) / f"n{messages}", messages)
+        if json_out:
+            print_json(found.model_dump(mode="json"))
+        else:
+            for key, value in found.model_dump().items():
+                console.print(f"{key:>28}: {value}")
         return
     import torch
 

@@ -12,6 +12,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -209,4 +210,105 @@ def run_bench(ctx: object, n: int = 200, roberta_n: int | None = None, claims: i
         peak_rss_mb=_peak_rss_mb(),
         torch_threads=torch.get_num_threads(),
         claims=total_claims,
+    )
+
+
+class IngestBench(BaseModel):
+    """``assistant bench --ingest``: a whole ingest against the judgment pass's own batch throughput, on the same
+    texts in the same process (the issue's target: ingest at least 0.6 of the judgment pass)."""
+
+    messages: int
+    channels: int
+    ingest_seconds: float
+    ingest_msgs_per_s: float
+    judgment_batch32_msgs_per_s: float
+    ingest_vs_judgment_batch32: float
+    peak_rss_mb: float
+    torch_threads: int
+
+
+#: The synthetic export's shape: channels, members, and one day file per this many messages of a channel.
+INGEST_CHANNELS = 8
+INGEST_MEMBERS = 200
+INGEST_PER_DAY = 60
+
+
+def write_chat_export(folder: Path, n: int, seed: int = 3) -> None:
+    """A Slack export of ``n`` of ``CHAT_MESSAGES`` (each numbered, so no two are the same text) in
+    ``INGEST_CHANNELS`` channels over consecutive days, about a third of them thread replies."""
+    import json
+    import random
+
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    channels = [{"id": f"CI{i:04d}", "name": f"chat-{i}", "created": 1767225600} for i in range(INGEST_CHANNELS)]
+    users = [{"id": f"UI{i:05d}", "name": f"person{i}", "real_name": f"Person {i}"} for i in range(INGEST_MEMBERS)]
+    for c in channels:
+        c["members"] = [u["id"] for u in users]
+    (folder / "channels.json").write_text(json.dumps(channels))
+    (folder / "users.json").write_text(json.dumps(users))
+    per_channel: dict[str, list[dict[str, object]]] = {str(c["name"]): [] for c in channels}
+    start = 1767603600.0  # 2026-01-05 09:00 UTC
+    for i in range(n):
+        name = str(channels[i % INGEST_CHANNELS]["name"])
+        day = len(per_channel[name]) // INGEST_PER_DAY
+        t = start + day * 86400 + (len(per_channel[name]) % INGEST_PER_DAY) * 600 + i % INGEST_CHANNELS
+        record: dict[str, object] = {
+            "type": "message",
+            "user": users[rng.randrange(INGEST_MEMBERS)]["id"],
+            "text": f"{CHAT_MESSAGES[rng.randrange(len(CHAT_MESSAGES))]} ({i})",
+            "ts": f"{t:.6f}",
+        }
+        tops = [m for m in per_channel[name][-10:] if "parent_user_id" not in m]
+        if tops and rng.random() < 0.33:
+            parent = rng.choice(tops)
+            parent["thread_ts"] = parent["ts"]
+            record["thread_ts"] = parent["ts"]
+            record["parent_user_id"] = parent["user"]
+        per_channel[name].append(record)
+    for name, records in per_channel.items():
+        (folder / name).mkdir(exist_ok=True)
+        for first in range(0, len(records), INGEST_PER_DAY):
+            when = time.strftime("%Y-%m-%d", time.gmtime(start + (first // INGEST_PER_DAY) * 86400))
+            (folder / name / f"{when}.json").write_text(json.dumps(records[first : first + INGEST_PER_DAY]))
+
+
+def run_ingest_bench(data_dir: Path, n: int = 2000) -> IngestBench:
+    """Ingest ``n`` synthetic chat messages into a fresh archive under ``data_dir`` (models loaded first, so only
+    the ingest is timed: reading the export, storing, encoding, judging, indexing, moderation), then time the
+    judgment pass in batches of 32 on the same texts, in the same process."""
+    import shutil
+
+    from assistant.cli.common import make_context
+
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    export = data_dir / "export"
+    write_chat_export(export, n)
+    ctx = make_context(data_dir / "data")
+    try:
+        pipeline = ctx.pipeline  # the encoder, judge, index and moderation load here, before the clock starts
+        pipeline.encoder.encode(["warm-up"])
+        start = time.perf_counter()
+        report = pipeline.ingest_export(export)
+        seconds = time.perf_counter() - start
+        stored = list(ctx.archive.iter_messages(conversation_only=True))
+        texts = [m.text for m in stored]
+        judge, encoder = ctx.judge, ctx.encoder
+        start = time.perf_counter()
+        for b in range(0, len(stored), 32):
+            judge.judge(stored[b : b + 32], encoder.encode(texts[b : b + 32]).vectors)
+        judge32_rate = len(stored) / (time.perf_counter() - start)
+    finally:
+        ctx.close()
+    rate = report.upserts.inserted / seconds
+    return IngestBench(
+        messages=report.upserts.inserted,
+        channels=report.channels,
+        ingest_seconds=round(seconds, 2),
+        ingest_msgs_per_s=round(rate, 1),
+        judgment_batch32_msgs_per_s=round(judge32_rate, 1),
+        ingest_vs_judgment_batch32=round(rate / judge32_rate, 3),
+        peak_rss_mb=_peak_rss_mb(),
+        torch_threads=torch.get_num_threads(),
     )
