@@ -13,24 +13,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from assistant.domain.moderation import Clause
 from assistant.errors import ConfigError
 
 _CLAUSE = re.compile(r"^##\s*(\d+)\.\s*(.+?)\s*$")
-
-
-class Clause(BaseModel):
-    """One citable guideline clause, e.g. number 2, "No harassment"."""
-
-    number: int
-    title: str
-    text: str
-
-    @property
-    def id(self) -> str:
-        return f"clause-{self.number}"
-
-    def cite(self) -> str:
-        return f"§{self.number} {self.title}: {self.text}"
 
 
 class FactEntry(BaseModel):

@@ -32,13 +32,12 @@ class PolicyOverride(BaseModel):
     misinformation_needs_evidence: bool | None = None
 
 
-class ClauseRef(BaseModel):
-    """A guideline clause shown verbatim with its number."""
+class Clause(BaseModel):
+    """One citable guideline clause, e.g. number 2, "No harassment" (``knowledge/guidelines.md``)."""
 
     number: int
     title: str
     text: str
-    similarity: float | None = None
 
     @property
     def id(self) -> str:
@@ -46,6 +45,12 @@ class ClauseRef(BaseModel):
 
     def cite(self) -> str:
         return f"§{self.number} {self.title}: {self.text}"
+
+
+class ClauseRef(Clause):
+    """A guideline clause as a flag shows it: verbatim with its number, and how close the message came to it."""
+
+    similarity: float | None = None
 
 
 class SimilarFlag(BaseModel):
