@@ -7,6 +7,8 @@ labels, keyword (BM25) retrieval and twinning leave these words out.
 the message it cites: function words and chat filler only. ``STOP_WORDS`` also holds words that carry a
 thread's content ("fire", "system", "empty", "back", "find", "thanks"), and the summary evals (DialogSum,
 irc_disentanglement) were measured with this one; merging the two would change those figures.
+
+``GUARD_STOP_WORDS`` is the claim guard's list of function words (below), for the same reason.
 """
 
 from __future__ import annotations
@@ -284,5 +286,74 @@ SUMMARY_STOP_WORDS = frozenset(
         "yeah",
         "hi",
         "hey",
+    ]
+)
+
+#: The short list the claim guard leaves out when it compares a message's words with a claim's and its correction's
+#: (``assistant.claims.guard``): function words only, so that "every", "now" or "back" still count as the words
+#: that tell a correction from its rumour.
+GUARD_STOP_WORDS: frozenset[str] = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "and",
+        "or",
+        "but",
+        "with",
+        "by",
+        "from",
+        "as",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "you",
+        "your",
+        "we",
+        "our",
+        "they",
+        "their",
+        "he",
+        "she",
+        "his",
+        "her",
+        "i",
+        "my",
+        "me",
+        "not",
+        "no",
+        "do",
+        "does",
+        "did",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "has",
+        "have",
+        "had",
+        "now",
+        "just",
+        "so",
+        "very",
+        "any",
+        "all",
+        "each",
     ]
 )

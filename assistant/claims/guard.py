@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import re
 
+from assistant.stopwords import GUARD_STOP_WORDS as _STOP
+
 _NEGATION = re.compile(
     r"\b(not|no|never|isn'?t|aren'?t|doesn'?t|don'?t|didn'?t|won'?t|can'?t|cannot|myth|false|debunked|hoax)\b"
     r"|n't\b",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset(
-    re.findall(
-        r"\w+",
-        "a an the is are was were be been of to in on at for and or but with by from as it its this that these "
-        "those you your we our they their he she his her i my me not no do does did will would can could should "
-        "has have had now just so very any all each",
-    )
-)
 
 
 def content_words(text: str) -> set[str]:

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from assistant.claims.models import ALERTING_VERDICTS
+from assistant.stopwords import ENGLISH_STOP_WORDS
 
 #: Weight of BM25's z-score in the sum (chosen on CheckThat! train: 0.2-0.3 best of 0.1-1.0, both tokenizers).
 BM25_WEIGHT = 0.3
@@ -43,7 +43,7 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _TAG = re.compile(r"[#@](\w+)")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 _SPACE = re.compile(r"\s+")
-#: scikit-learn's English stop words (a dependency already); they only add noise to BM25 over short claims.
+#: scikit-learn's English stop words (``assistant.stopwords``); they only add noise to BM25 over short claims.
 _STOP = frozenset(ENGLISH_STOP_WORDS)
 _SUFFIXES = ("ing", "ed", "s")
 _ES = ("sses", "xes", "ches", "shes")
