@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from assistant.store.archive import Archive, make_engine
 from assistant.store.moderation import AlertRow, FlagRow, ModerationStore
 from assistant.store.schema import MembershipRow, MessageRow
 from tests.foundation.exports import write_export
+from tests.threads import run_together
 
 WRITERS = 4
 ROUNDS = 3
@@ -69,26 +69,7 @@ def _flag() -> FlagRecord:
 
 
 def _run_together(work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(i)`` in WRITERS threads released at the same instant; re-raise the first error."""
-    barrier = threading.Barrier(WRITERS)
-    results: list[Any] = [None] * WRITERS
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(WRITERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
-    return results
+    return run_together(WRITERS, work)
 
 
 def test_writers_opening_an_empty_archive_together_and_upserting_the_same_rows(

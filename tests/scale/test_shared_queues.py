@@ -4,7 +4,6 @@ alert that changes while another worker delivers it is delivered again rather th
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +15,7 @@ from assistant.moderation.models import FlagRecord
 from assistant.store.archive import Archive
 from assistant.store.moderation import AlertRow, ModerationStore
 from assistant.store.queues import Outbox
+from tests.threads import run_together
 
 WORKERS = 4
 WINDOW_S = 30 * 60.0
@@ -35,26 +35,7 @@ def _flag(ts: str, user: str = "U1", channel: str = "C100") -> FlagRecord:
 
 
 def _together(work: Callable[[int], Any]) -> list[Any]:
-    """``work(i)`` in WORKERS threads released at the same instant; the first error is raised."""
-    barrier = threading.Barrier(WORKERS)
-    results: list[Any] = [None] * WORKERS
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(WORKERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
-    return results
+    return run_together(WORKERS, work)
 
 
 @pytest.fixture()

@@ -3,7 +3,6 @@ timers, a manager's /survey close), exactly one closes it, audits it and announc
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 from assistant.domain import Channel
@@ -11,6 +10,7 @@ from assistant.store import Archive
 from assistant.surveys.models import SurveySpec
 from assistant.surveys.service import CLOSED, SurveyService
 from tests.reliability.conftest import archive_url  # noqa: F401  (SQLite + PostgreSQL)
+from tests.threads import run_together
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 
@@ -30,23 +30,7 @@ def test_of_eight_closers_at_once_exactly_one_closes_the_survey(archive_url: str
         )
         service = SurveyService(archive, encode=None, secret=b"k", clock=lambda: NOW)
         survey = service.create(spec, "UMANAGER1")
-        start = threading.Barrier(8)
-        outcomes: list[bool] = []
-        errors: list[BaseException] = []
-
-        def close(who: str) -> None:
-            try:
-                start.wait()
-                outcomes.append(service.close_once(survey.id, who)[1])
-            except BaseException as exc:  # reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=close, args=(f"U{i}",)) for i in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert errors == []
+        outcomes = run_together(8, lambda i: service.close_once(survey.id, f"U{i}")[1])
         assert sorted(outcomes) == [False] * 7 + [True]
         closed = service.get(survey.id)
         assert closed.closed_at is not None
