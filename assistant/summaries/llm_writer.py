@@ -20,6 +20,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.domain import Summary, SummaryPoint
 from assistant.encoder import Encoder
+from assistant.grounding import citations, number_messages, strip_citations, unknown_citations
 from assistant.prompts import render_prompt
 from assistant.summaries.conversation import Conversation
 from assistant.summaries.text import content_words, split_sentences, truncate_words
@@ -27,7 +28,6 @@ from assistant.summaries.text import content_words, split_sentences, truncate_wo
 logger = logging.getLogger(__name__)
 
 _LINE = re.compile(r"^\s*[-*]?\s*(GIST|POINT|DECISION|QUESTION|ACTION)\s*:\s*(.+?)\s*$", re.I)
-_CITE = re.compile(r"\[(\d{1,3})\]")
 #: Reporting words an honest paraphrase may add without them being in the cited message.
 _REPORTING = frozenset(
     [
@@ -117,8 +117,8 @@ def parse_lines(reply: str) -> list[LlmLine]:
         if not m:
             continue
         body = m.group(2)
-        cited = tuple(int(n) for n in _CITE.findall(body))
-        text = _CITE.sub("", body).strip()
+        cited = tuple(citations(body))
+        text = strip_citations(body).strip()
         text = re.sub(r"\s+([.,;!?])", r"\1", text)
         lines.append(LlmLine(kind=m.group(1).upper(), text=text, cited=cited))
     return lines
@@ -168,14 +168,16 @@ class LlmSummarizer:
     def summarize(self, conv: Conversation, local: Summary, *, channel_name: str) -> Summary:
         """The LLM summary, or raises ``UnsupportedSummary`` saying which sentence failed and why."""
         chosen = self.selected(conv, local)
-        numbered = [
-            {
-                "n": n,
-                "author": conv.name(conv.turns[i].user),
-                "text": truncate_words(conv.turns[i].text, MAX_MESSAGE_WORDS),
-            }
-            for n, i in enumerate(chosen, 1)
-        ]
+        numbered = number_messages(  # quoted as data: a message cannot close the <messages> block
+            (
+                {
+                    "author": conv.name(conv.turns[i].user),
+                    "text": truncate_words(conv.turns[i].text, MAX_MESSAGE_WORDS),
+                }
+                for i in chosen
+            ),
+            quoted=("author", "text"),
+        )
         names = [conv.name(u) for u in conv.participants()]
         prompt = render_prompt(
             "summary_thread",
@@ -203,7 +205,7 @@ class LlmSummarizer:
         for line in lines:
             if not line.cited:
                 raise UnsupportedSummary(f"the line {line.text!r} cites no message")
-            bad = [n for n in line.cited if not 1 <= n <= len(chosen)]
+            bad = unknown_citations(line.cited, len(chosen))
             if bad:
                 raise UnsupportedSummary(f"the line {line.text!r} cites message [{bad[0]}], which was not given")
             targets = [chosen[n - 1] for n in line.cited]

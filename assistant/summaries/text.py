@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from assistant.sentences import split_sentences
 from assistant.stopwords import SUMMARY_STOP_WORDS
 
 _PAREN_URL = re.compile(r"\s*\(<?https?://[^\s)]+>?\)")
@@ -24,7 +25,6 @@ _ATOMIC = re.compile(r"`[^`\n]+`|https?://\S+|\u201c[^\u201d]*\u201d")
 _MENTION = re.compile(r"<@([^>|]+)(?:\|([^>]+))?>")
 _SPACED_APOSTROPHE = re.compile(r"(\w) ' ?([A-Za-z]{1,2})\b")
 _WS = re.compile(r"\s+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9#@])")
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 _EMOJI_CODE = re.compile(r":[a-z0-9_+\-]{2,40}:")
@@ -94,17 +94,6 @@ def _link(m: re.Match[str]) -> str:
     """``<url|label>`` -> "label (url)"; a bare or bracketed address stays as it is."""
     address = m.group(0).split("|")[0].strip("<>")
     return f"{m.group(1)} ({address})" if m.group(1) else address
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of one message (chat punctuation is loose: newlines also end a sentence)."""
-    out: list[str] = []
-    for line in text.splitlines():
-        for part in _SENTENCE_END.split(line.strip()):
-            part = part.strip()
-            if part:
-                out.append(part)
-    return out
 
 
 _LEADING_SYMBOLS = re.compile(r"^[^\w#@\"'(`\u201c]+")
