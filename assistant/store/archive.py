@@ -33,14 +33,13 @@ from assistant.store.audit import AuditRepository
 from assistant.store.directory import DirectoryRepository
 from assistant.store.engine import WRITE, ArchiveSession, lock_key, make_engine
 from assistant.store.judgments import JudgmentRepository
-from assistant.store.messages import MessageRepository, UpsertResult, row_to_message
+from assistant.store.messages import MessageRepository, UpsertResult
 from assistant.store.retention import RetentionRepository
 from assistant.store.sql import first_line, insert_for, strip_nul, upsert_statement
 from assistant.store.state import StateRepository
 from assistant.store.versions import CONTENT_TABLES, DATA_VERSION, DIRECTORY_TABLES, DIRECTORY_VERSION
 
 # Kept importable from here (``from assistant.store.archive import …``), where they were first defined.
-_row_to_message = row_to_message
 __all__ = [
     "CONTENT_TABLES",
     "DATA_VERSION",

@@ -1,0 +1,136 @@
+"""Contributor queries over the aggregates (who reacted, replied to others, was thanked, posted first): a mixin of
+``AggregateReader``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, select, tuple_
+
+from assistant.store.aggregate_tables import FACTS, MESSAGES, chunks
+
+
+class ContributorQueries:
+    """The contributor reads of ``AggregateReader`` (``engine``: the archive's)."""
+
+    engine: Engine
+
+    def _facts_window(
+        self, channel_ids: Sequence[str] | None, start: float | None, end: float | None
+    ) -> list[Any]:
+        where: list[Any] = []
+        if channel_ids is not None:
+            where.append(FACTS.c.channel_id.in_(list(channel_ids)))
+        if start is not None:
+            where.append(FACTS.c.time >= start)
+        if end is not None:
+            where.append(FACTS.c.time < end)
+        return where
+
+    def reactions_by_member(
+        self, channel_ids: Sequence[str] | None, start: float | None, end: float | None
+    ) -> dict[str, int]:
+        """Reactions each member's messages in ``[start, end)`` received (summed by the database)."""
+        where = self._facts_window(channel_ids, start, end)
+        q = select(FACTS.c.user_id, func.sum(FACTS.c.reactions)).where(*where).group_by(FACTS.c.user_id)
+        with self.engine.connect() as c:
+            return {uid: int(total or 0) for uid, total in c.execute(q)}
+
+    def first_in_window(
+        self, channel_ids: Sequence[str] | None, start: float | None, end: float | None
+    ) -> dict[str, tuple[float, str, str]]:
+        """Each member's first message in ``[start, end)``: (time, channel, ts), the earliest by time, then
+        channel."""
+        where = self._facts_window(channel_ids, start, end)
+        firsts = select(FACTS.c.user_id, func.min(FACTS.c.time).label("t")).where(*where).group_by(FACTS.c.user_id)
+        sub = firsts.subquery()
+        q = (
+            select(FACTS.c.user_id, FACTS.c.time, FACTS.c.channel_id, FACTS.c.ts)
+            .join(sub, and_(FACTS.c.user_id == sub.c.user_id, FACTS.c.time == sub.c.t))
+            .where(*where)
+        )
+        out: dict[str, tuple[float, str, str]] = {}
+        with self.engine.connect() as c:
+            for uid, time, cid, ts in c.execute(q):
+                mark = (float(time), cid, ts)
+                if uid not in out or mark < out[uid]:
+                    out[uid] = mark
+        return out
+
+    def reacted(
+        self, channel_ids: Sequence[str] | None, start: float | None, end: float | None
+    ) -> list[tuple[str, float, str, str, int]]:
+        """Messages in ``[start, end)`` that got reactions: (member, time, channel, ts, reactions)."""
+        where = [*self._facts_window(channel_ids, start, end), FACTS.c.reactions > 0]
+        q = select(FACTS.c.user_id, FACTS.c.time, FACTS.c.channel_id, FACTS.c.ts, FACTS.c.reactions).where(*where)
+        with self.engine.connect() as c:
+            return [(uid, float(t), cid, ts, int(n)) for uid, t, cid, ts, n in c.execute(q)]
+
+    def replies_to_others(
+        self, channel_ids: Sequence[str] | None, start: float | None, end: float | None
+    ) -> list[tuple[str, float, str, str, int, str, str]]:
+        """Thread replies in ``[start, end)`` to a conversation thread parent (``thread_ts == ts``) written by
+        someone else: (member, time, channel, ts, reactions, thread ts, the parent's author)."""
+        reply = MESSAGES.alias("reply")
+        parent_fact = FACTS.alias("parent_fact")
+        parent = MESSAGES.alias("parent")
+        where = [
+            *self._facts_window(channel_ids, start, end),
+            FACTS.c.top_level.is_(False),
+            parent_fact.c.user_id != FACTS.c.user_id,
+        ]
+        q = (
+            select(
+                FACTS.c.user_id,
+                FACTS.c.time,
+                FACTS.c.channel_id,
+                FACTS.c.ts,
+                FACTS.c.reactions,
+                reply.c.thread_ts,
+                parent_fact.c.user_id,
+            )
+            .join(reply, and_(reply.c.channel_id == FACTS.c.channel_id, reply.c.ts == FACTS.c.ts))
+            .join(
+                parent_fact,
+                and_(parent_fact.c.channel_id == FACTS.c.channel_id, parent_fact.c.ts == reply.c.thread_ts),
+            )
+            .join(
+                parent,
+                and_(
+                    parent.c.channel_id == parent_fact.c.channel_id,
+                    parent.c.ts == parent_fact.c.ts,
+                    parent.c.thread_ts == parent.c.ts,
+                ),
+            )
+            .where(*where)
+        )
+        with self.engine.connect() as c:
+            return [(u, float(t), cid, ts, int(n), th, pu) for u, t, cid, ts, n, th, pu in c.execute(q)]
+
+    def askers_replies(self, threads: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[tuple[float, str]]]:
+        """Of these threads (channel, thread ts), the conversation replies written by the thread parent's own
+        author: (time, text), by thread (where an asker thanks whoever answered)."""
+        wanted = sorted(set(threads))
+        reply = MESSAGES.alias("reply")
+        parent = MESSAGES.alias("parent")
+        out: dict[tuple[str, str], list[tuple[float, str]]] = defaultdict(list)
+        with self.engine.connect() as c:
+            for chunk in chunks(wanted):
+                q = (
+                    select(reply.c.channel_id, reply.c.thread_ts, FACTS.c.time, reply.c.text)
+                    .join(FACTS, and_(FACTS.c.channel_id == reply.c.channel_id, FACTS.c.ts == reply.c.ts))
+                    .join(
+                        parent,
+                        and_(parent.c.channel_id == reply.c.channel_id, parent.c.ts == reply.c.thread_ts),
+                    )
+                    .where(
+                        tuple_(reply.c.channel_id, reply.c.thread_ts).in_(list(chunk)),
+                        FACTS.c.top_level.is_(False),
+                        reply.c.user_id == parent.c.user_id,
+                    )
+                )
+                for cid, thread_ts, time, text in c.execute(q):
+                    out[(cid, thread_ts)].append((float(time), text))
+        return dict(out)
