@@ -91,6 +91,10 @@ class Draft:
             self.keys[key] = len(self.citations)
         return self.keys[key]
 
+    def cite_named(self, snap: Snapshot, c: Citation) -> int:
+        """Cite an insight's citation, whose ``channel`` is a channel name."""
+        return self.cite_existing(c, channel_id_of(snap, c.channel))
+
 
 class Sources(Protocol):
     """What a handler reads: the insights service, and the index (loaded only by the intents that search)."""

@@ -9,7 +9,7 @@ from pydantic import Field
 from assistant.domain import Citation
 from assistant.insights import members as members_mod
 from assistant.insights.data import Snapshot
-from assistant.insights.intents.base import Draft, Facts, Sources, channel_id_of
+from assistant.insights.intents.base import Draft, Facts, Sources
 from assistant.insights.models import Contributor
 from assistant.insights.questions import ParsedQuestion
 
@@ -30,6 +30,6 @@ def draft(src: Sources, parsed: ParsedQuestion, snap: Snapshot, now: datetime) -
     facts = ContributorsFacts()
     d = Draft("contributors", facts)
     for c in top:
-        refs = [d.cite_existing(x, channel_id_of(snap, x.channel)) for x in c.citations]
+        refs = [d.cite_named(snap, x) for x in c.citations]
         facts.members.append(ContributorFact(**dict(c), refs=refs))
     return d

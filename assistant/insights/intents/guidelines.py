@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -14,8 +13,8 @@ from assistant.insights.retrieval import retrieve
 
 
 class ClauseFact(BaseModel):
-    number: Any
-    title: Any
+    number: int | str | None = Field(description="the clause number (as stored in the index's metadata)")
+    title: str | None
     text: str
     similarity: float
 

@@ -9,7 +9,7 @@ from pydantic import Field
 from assistant.domain import Citation
 from assistant.insights import members as members_mod
 from assistant.insights.data import Snapshot
-from assistant.insights.intents.base import Draft, Facts, Sources, channel_id_of
+from assistant.insights.intents.base import Draft, Facts, Sources
 from assistant.insights.models import QuietMember
 from assistant.insights.questions import ParsedQuestion
 
@@ -32,6 +32,6 @@ def draft(src: Sources, parsed: ParsedQuestion, snap: Snapshot, now: datetime) -
     for q in found:
         ref = None
         if q.last_message is not None:
-            ref = d.cite_existing(q.last_message, channel_id_of(snap, q.last_message.channel))
+            ref = d.cite_named(snap, q.last_message)
         facts.members.append(QuietFact(**dict(q), ref=ref))
     return d

@@ -10,7 +10,7 @@ from pydantic import Field
 from assistant.domain import Citation
 from assistant.insights import members as members_mod
 from assistant.insights.data import Snapshot
-from assistant.insights.intents.base import Draft, Facts, Sources, channel_id_of
+from assistant.insights.intents.base import Draft, Facts, Sources
 from assistant.insights.questions import ParsedQuestion
 from assistant.insights.twinning import TwinPair, open_flag_members
 
@@ -30,6 +30,6 @@ def draft(src: Sources, parsed: ParsedQuestion, snap: Snapshot, now: datetime) -
     facts = TwinsFacts()
     d = Draft("twins", facts)
     for t in pairs:
-        refs = [d.cite_existing(x, channel_id_of(snap, x.channel)) for x in t.citations]
+        refs = [d.cite_named(snap, x) for x in t.citations]
         facts.pairs.append(TwinFact(**dict(t), refs=refs))
     return d
