@@ -16,11 +16,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from assistant.store.archive import Archive
 from assistant.store.schema import InboxRow, OutboxRow
+from assistant.store.sql import insert_for
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +41,7 @@ class Backoff:
 
 def _insert_ignore(session: Session, row: type[Any], values: dict[str, Any]) -> None:
     """``INSERT … ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL (atomic: no read-then-write race)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(row).values(**values).on_conflict_do_nothing())
+    session.execute(insert_for(session.get_bind().dialect.name, row).values(**values).on_conflict_do_nothing())
 
 
 def _moment(now: float) -> datetime:
