@@ -13,8 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.slack.conftest import ANA, BEN, GENERAL, MOD, MODS, RunningApp
-from tests.slack.test_events import message_event
+from tests.slack.conftest import ANA, BEN, GENERAL, MOD, MODS, RunningApp, message_event
 
 DOWN = "http://127.0.0.1:9/api/"  # nothing listens on the discard port: connection refused, like an outage
 NEWBIE = "UNEWBIE01"

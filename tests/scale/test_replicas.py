@@ -26,7 +26,7 @@ import pytest
 from assistant.store import Archive
 from assistant.store.queues import Inbox, Outbox
 from tests.scale.conftest import HELP, WRITERS, Cluster, Replica, wall_clock
-from tests.slack.conftest import ANA, BEN, GENERAL, MODS
+from tests.slack.conftest import ANA, BEN, GENERAL, MODS, message_event
 from tests.slack.doubles import Reply
 from tests.slack.fake_slack import Call
 
@@ -61,18 +61,6 @@ class Sent:
     text: str
     toxic: bool
     replicas: tuple[str, ...]
-
-
-def message_event(channel: str, user: str, text: str, ts: str) -> dict[str, object]:
-    return {
-        "type": "message",
-        "channel": channel,
-        "user": user,
-        "text": text,
-        "ts": ts,
-        "channel_type": "channel",
-        "event_ts": ts,
-    }
 
 
 def deliver(replica: Replica, event: dict[str, object], event_id: str, *, retry: int | None = None) -> Reply:
@@ -157,7 +145,7 @@ def traffic(cluster: Cluster, archive: Archive) -> list[Sent]:
         channel = HELP if i % 4 == 3 else GENERAL
         user = next(writers) if toxic else (ANA, BEN)[(i // 2) % 2]
         event_id = f"EvSCALE{i:04d}"
-        event = message_event(channel, user, text, ts)
+        event = message_event(text, ts, user=user, channel=channel)
         if route == "both":
             replies = deliver_to_both(replicas, event, event_id)
             to: tuple[str, ...] = tuple(r.name for r in replicas)
@@ -247,7 +235,7 @@ def test_bursts_taken_by_both_replicas_at_once_make_one_alert_each(cluster: Clus
         burst = []
         for i, text in enumerate(texts):
             ts, event_id = f"{base + 10 * k + i}.000200", f"EvBURST{k}{i}"
-            jobs.append((replicas[i], message_event(HELP, writer, text, ts), event_id))
+            jobs.append((replicas[i], message_event(text, ts, user=writer, channel=HELP), event_id))
             burst.append(Sent(event_id, HELP, ts, text, True, (replicas[i].name,)))
         bursts.append(burst)
     replies: list[Reply | None] = [None] * len(jobs)

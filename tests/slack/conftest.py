@@ -155,3 +155,18 @@ def _running_app(ctx: Context, fake_slack: FakeSlack) -> Iterator[RunningApp]:
     finally:
         runtime.close()
         ctx.close()
+
+
+def message_event(
+    text: str, ts: str, user: str = ANA, channel: str = GENERAL, **extra: object
+) -> dict[str, object]:
+    return {
+        "type": "message",
+        "channel": channel,
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "channel_type": "channel",
+        "event_ts": ts,
+        **extra,
+    }

@@ -22,10 +22,20 @@ from assistant.slack.blocks.claims import (
     VERDICT_BLOCK,
 )
 from assistant.slack.listeners.shortcuts.claims import MARK_FALSE_CLAIM, REFUSAL
-from tests.slack.conftest import ANA, BEN, DEFAULT_NOW, GENERAL, MOD, MODS, RunningApp, _running_app, make_ctx
+from tests.slack.conftest import (
+    ANA,
+    BEN,
+    DEFAULT_NOW,
+    GENERAL,
+    MOD,
+    MODS,
+    RunningApp,
+    _running_app,
+    make_ctx,
+    message_event,
+)
 from tests.slack.doubles import MemoEncoder
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.test_events import message_event
 
 # A look-alike rumour written for these tests (not from any dataset).
 RUMOUR = "Drinking hot lemon water every morning kills the coronavirus, pass it on!"

@@ -5,25 +5,10 @@ from __future__ import annotations
 import json
 import time
 
-from tests.slack.conftest import ANA, BEN, GENERAL, MOD, MODS, RunningApp
+from tests.slack.conftest import BEN, GENERAL, MOD, MODS, RunningApp, message_event
 from tests.slack.fake_slack import BOT_ID, BOT_USER, Call
 
 TOXIC = "you are an idiot and nobody wants you here"
-
-
-def message_event(
-    text: str, ts: str, user: str = ANA, channel: str = GENERAL, **extra: object
-) -> dict[str, object]:
-    return {
-        "type": "message",
-        "channel": channel,
-        "user": user,
-        "text": text,
-        "ts": ts,
-        "channel_type": "channel",
-        "event_ts": ts,
-        **extra,
-    }
 
 
 def alert_posts(app: RunningApp) -> list[Call]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.slack.conftest import ANA, BEN, GENERAL, MOD, MODS, RunningApp
+from tests.slack.conftest import ANA, BEN, GENERAL, MOD, MODS, RunningApp, message_event
 from tests.slack.doubles import wait_for_state
-from tests.slack.test_events import TOXIC, message_event
+from tests.slack.test_events import TOXIC
 
 
 def post_toxic(app: RunningApp) -> dict[str, Any]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.slack.conftest import ANA, BEN, GENERAL, SECRET, RunningApp
-from tests.slack.test_events import message_event
+from tests.slack.conftest import ANA, BEN, GENERAL, SECRET, RunningApp, message_event
 
 
 def seed_discussion(app: RunningApp) -> tuple[str, str]:

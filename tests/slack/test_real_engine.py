@@ -13,10 +13,10 @@ import pytest
 from assistant.errors import ModelError
 from assistant.slack.app import build_app
 from assistant.slack.http import EVENTS_PATH, make_server
-from tests.slack.conftest import MODS, make_ctx
+from tests.slack.conftest import MODS, make_ctx, message_event
 from tests.slack.doubles import MemoEncoder, SlackSender
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.test_events import TOXIC, message_event
+from tests.slack.test_events import TOXIC
 
 
 @pytest.mark.model
