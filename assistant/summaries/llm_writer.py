@@ -1,9 +1,9 @@
 """The LLM path: a chat model rewrites the locally selected messages into a fluent summary, then every
 sentence is checked against the message it cites; one unsupported sentence and the local summary is kept.
 
-The model sees only the messages the local summariser selected (numbered), so both paths rest on the same
-evidence, and a line without a citation, or whose words and meaning are not in the cited message, is treated
-as invented.
+The model sees only the messages the local summariser selected (numbered, quoted as inert data by
+``assistant.grounding``, the same quoting and citation rules as Q&A), so both paths rest on the same evidence,
+and a line without a citation, or whose words and meaning are not in the cited message, is treated as invented.
 """
 
 from __future__ import annotations
