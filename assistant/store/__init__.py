@@ -1,5 +1,9 @@
 """Persistence: the archive (SQLAlchemy over SQLite or PostgreSQL) and the index (Chroma collections).
 
+``Archive`` composes one repository per aggregate (``directory``, ``messages``, ``judgments``, ``audit``,
+``state``, ``retention``) over ``base.ArchiveBase``; moderation, claims, surveys and the Slack queues have their
+own repositories, and ``aggregates`` keeps the insight aggregates. Only this package opens sessions.
+
 ``Index`` is imported on first use: commands that never touch vectors (``--help``, metrics, audit, policy) do
 not pay for importing Chroma.
 """
