@@ -95,6 +95,7 @@ class FlaggingService:
         vectors = batch.vectors if len(batch.vectors) == len(batch.messages) else None
         overrides = self.policies.overrides()
         names = self.scope.channel_names()
+        flagged = self.store.flagged([(m.channel_id, m.ts) for m in batch.messages])
         for i, message in enumerate(batch.messages):
             judgment = judgments.get((message.channel_id, message.ts))
             if judgment is None:
@@ -102,7 +103,9 @@ class FlaggingService:
             vector = vectors[i] if vectors is not None else None
             policy = self.policies.resolve(message.channel_id, names.get(message.channel_id), overrides=overrides)
             try:
-                result = self._judge_message(message, judgment, vector, policy)
+                result = self._judge_message(
+                    message, judgment, vector, policy, (message.channel_id, message.ts) in flagged
+                )
             except AssistantError as exc:  # one bad message must not stop the batch
                 logger.warning("moderation skipped %s: %s", message.key, exc)
                 continue
@@ -110,7 +113,7 @@ class FlaggingService:
                 flag, existed = result
                 if flag.alert_id is not None and not flag.shadow:
                     touched.setdefault(flag.alert_id, existed)
-            elif batch.announce:
+            elif batch.announce and (message.channel_id, message.ts) in flagged:
                 # Judged the same as before: a live redelivery after a crash. Its alert is offered again; the
                 # adapter's outbox skips alerts it already posted, so nothing is announced twice.
                 earlier = self.store.flag_for(message.channel_id, message.ts)
@@ -119,10 +122,17 @@ class FlaggingService:
         return [self.alert(alert_id, is_update=update) for alert_id, update in touched.items()]
 
     def _judge_message(
-        self, message: Message, judgment: Judgment, vector: np.ndarray | None, policy: ChannelPolicy
+        self,
+        message: Message,
+        judgment: Judgment,
+        vector: np.ndarray | None,
+        policy: ChannelPolicy,
+        was_flagged: bool = True,
     ) -> tuple[FlagRecord, bool] | None:
-        """The new or updated flag of a message, and whether its alert existed before (an update)."""
-        existing = self.store.flag_for(message.channel_id, message.ts)
+        """The new or updated flag of a message, and whether its alert existed before (an update).
+        ``was_flagged`` False (the batch's one lookup found no flag) spares the per-message query; a flag another
+        process adds meanwhile is still found by ``insert``, which returns it rather than a second one."""
+        existing = self.store.flag_for(message.channel_id, message.ts) if was_flagged else None
         crossing = evaluate(policy, message, judgment)
         if existing is not None:
             return self._rejudge(existing, message, judgment, vector, crossing)

@@ -76,4 +76,4 @@ class ModerationScope:
         return self.channel_key(channel_ref)[0] if channel_ref else None
 
     def channel_names(self) -> dict[str, str]:
-        return {c.id: c.name for c in self.archive.channels()}
+        return self.archive.channel_names()

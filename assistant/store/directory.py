@@ -109,6 +109,11 @@ class DirectoryRepository(ArchiveBase):
             )
             return rowcount(result) > 0
 
+    def channel_names(self) -> dict[str, str]:
+        """Every channel's id -> name, without its members (what alerts and policies need, per batch)."""
+        with self.session() as s:
+            return {str(cid): str(name) for cid, name in s.execute(select(ChannelRow.id, ChannelRow.name))}
+
     def channels(self) -> list[Channel]:
         with self.session() as s:
             rows = s.scalars(select(ChannelRow).order_by(ChannelRow.name)).all()

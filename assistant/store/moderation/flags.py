@@ -115,6 +115,21 @@ class ModerationStore:
         self.archive = archive
 
     # Flags --------------------------------------------------------------------------------------------------
+    def flagged(self, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of these (channel, ts) messages have a flag: one query per few hundred messages, so a batch of
+        mostly unflagged messages asks for each flag only where there is one."""
+        wanted = set(keys)
+        found: set[tuple[str, str]] = set()
+        ordered = sorted(wanted)
+        with self.archive.session() as s:
+            for start in range(0, len(ordered), 500):
+                part = ordered[start : start + 500]
+                q = select(FlagRow.channel_id, FlagRow.ts).where(
+                    FlagRow.channel_id.in_({c for c, _ in part}), FlagRow.ts.in_({t for _, t in part})
+                )
+                found.update((str(c), str(t)) for c, t in s.execute(q) if (c, t) in wanted)
+        return found
+
     def flag_for(self, channel_id: str, ts: str) -> FlagRecord | None:
         with self.archive.session() as s:
             row = s.scalars(select(FlagRow).where(FlagRow.channel_id == channel_id, FlagRow.ts == ts)).first()
