@@ -254,7 +254,7 @@ class FlaggingService:
             return []
         pool = [
             f
-            for f in self.store.flags()[-_SIMILAR_POOL:]
+            for f in self.store.flags(last=_SIMILAR_POOL)
             if (f.channel_id, f.ts) != (message.channel_id, message.ts)
         ]
         return similar_flags(vector, pool, self.vectors.get([f"{f.channel_id}:{f.ts}" for f in pool]))

@@ -204,8 +204,15 @@ class ModerationStore:
         since: datetime | None = None,
         alert_id: int | None = None,
         decided_only: bool = False,
+        last: int | None = None,
     ) -> list[FlagRecord]:
-        q = select(FlagRow).order_by(FlagRow.message_time, FlagRow.id)
+        """Flags in message order; ``last`` keeps only the newest that many (read as such, not all then cut)."""
+        q = select(FlagRow)
+        q = (
+            q.order_by(FlagRow.message_time.desc(), FlagRow.id.desc()).limit(last)
+            if last
+            else q.order_by(FlagRow.message_time, FlagRow.id)
+        )
         if channel_id:
             q = q.where(FlagRow.channel_id == channel_id)
         if since:
@@ -215,7 +222,8 @@ class ModerationStore:
         if decided_only:
             q = q.where(FlagRow.decision.is_not(None))
         with self.archive.session() as s:
-            return [_to_record(r) for r in s.scalars(q).all()]
+            found = [_to_record(r) for r in s.scalars(q).all()]
+        return found[::-1] if last else found
 
     # Alerts (burst groups) ----------------------------------------------------------------------------------
     def find_group(
