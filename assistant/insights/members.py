@@ -241,20 +241,25 @@ def quiet_members(
         member = snap.members.get(uid)
         if member is not None and (member.is_bot or member.deleted):
             continue
-        out.append(
-            QuietMember(
-                user_id=uid,
-                name=snap.member_name(uid),
-                last_active=m.time,
-                silent_weeks=round((now - m.time).total_seconds() / (7 * 86400), 1),
-                active_weeks_before=len(weeks[uid]),
-                messages_before=counts[uid],
-                channels=sorted(channels[uid]),
-                last_message=snap.cite(m),
-            )
-        )
+        out.append(_quiet_member(snap, uid, m, now, len(weeks[uid]), counts[uid], channels[uid]))
     out.sort(key=lambda q: (-q.messages_before, q.name))
     return out
+
+
+def _quiet_member(
+    snap: Snapshot, uid: str, last: Message, now: datetime, active_weeks: int, messages: int, channels: set[str]
+) -> QuietMember:
+    """One quiet member as answers show them, from their last message and what they did before going quiet."""
+    return QuietMember(
+        user_id=uid,
+        name=snap.member_name(uid),
+        last_active=last.time,
+        silent_weeks=round((now - last.time).total_seconds() / (7 * 86400), 1),
+        active_weeks_before=active_weeks,
+        messages_before=messages,
+        channels=sorted(channels),
+        last_message=snap.cite(last),
+    )
 
 
 def _quiet_from_aggregates(
@@ -296,18 +301,7 @@ def _quiet_from_aggregates(
         m = snap.find(cid, ts)
         if m is None:
             continue
-        out.append(
-            QuietMember(
-                user_id=uid,
-                name=snap.member_name(uid),
-                last_active=m.time,
-                silent_weeks=round((now - m.time).total_seconds() / (7 * 86400), 1),
-                active_weeks_before=len(weeks[uid]),
-                messages_before=counts[uid],
-                channels=sorted(posted[uid]),
-                last_message=snap.cite(m),
-            )
-        )
+        out.append(_quiet_member(snap, uid, m, now, len(weeks[uid]), counts[uid], posted[uid]))
     out.sort(key=lambda q: (-q.messages_before, q.name))
     return out
 
