@@ -18,17 +18,19 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
+import time_machine
 
 from assistant.slack.http import EVENTS_PATH, READY_PATH
+from tests import conftest as session
 from tests.conftest import NO_ENV_FILE
 from tests.foundation.conftest import postgres_schema_url
 from tests.reliability.conftest import archive_url  # noqa: F401  (SQLite and PostgreSQL, for the store tests)
 from tests.slack.conftest import ANA, BEN, GENERAL, MOD, MODS
-from tests.slack.doubles import SIGNING_SECRET, Reply, SlackSender
+from tests.slack.doubles import SIGNING_SECRET, SlackSender
 from tests.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
 
 BIN = Path(sys.executable).parent
@@ -39,24 +41,11 @@ HELP = "CHELP0001"
 #: Members who write the flagged messages: one per message of the traffic (no two of its flags share an alert), the
 #: last three one burst each.
 WRITERS = [f"UWRITER{i:02d}" for i in range(1, 9)]
-
-
-def wall_clock() -> float:
-    """The real time, also under a session whose clock ``time-machine`` moved: the replicas check signatures
-    against theirs."""
-    try:
-        from time_machine import escape_hatch
-    except ImportError:  # pragma: no cover - the dev extra installs it
-        return time.time()
-    return escape_hatch.time.time() if escape_hatch.is_travelling() else time.time()
-
-
-class WallClockSender(SlackSender):
-    """Signs with the real wall clock (``wall_clock``) unless a test gives a timestamp."""
-
-    def post(self, body: str, content_type: str, **kwargs: Any) -> Reply:
-        kwargs.setdefault("timestamp", int(wall_clock()))
-        return super().post(body, content_type, **kwargs)
+#: The instant the cluster's clocks start at (ticking), unless the session's clock was moved (ASSISTANT_TEST_NOW):
+#: Monday 00:30 UTC, where week and day boundaries are nearest.
+PINNED = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)
+#: Put first on the replicas' PYTHONPATH: its sitecustomize starts their clocks at the test process's instant.
+PINNED_CLOCK_DIR = Path(__file__).parent / "pinned_clock"
 
 
 def free_port() -> int:
@@ -219,7 +208,7 @@ def replica_launcher(name: str, root: Path, env: dict[str, str]) -> Launcher:
 class Replica:
     name: str
     process: Process
-    sender: WallClockSender
+    sender: SlackSender
 
 
 def workspace(slack: FakeSlack) -> None:
@@ -262,9 +251,16 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                 "ASSISTANT_TORCH_THREADS": "1",
                 "ASSISTANT_LOG_LEVEL": "INFO",
             }
+            # The test process and both replicas tick from the same pinned instant (replicas check signatures and
+            # date messages against their own clock).
+            stack.enter_context(time_machine.travel(session.SESSION_NOW or PINNED, tick=True))
+            env |= {
+                "PYTHONPATH": str(PINNED_CLOCK_DIR),
+                "ASSISTANT_TEST_PINNED_NOW": datetime.now(UTC).isoformat(),
+            }
             launchers = [replica_launcher(name, root, env) for name in ("replica-a", "replica-b")]
             processes = stack.enter_context(started(launchers, START_TIMEOUT_S))
             replicas = [
-                Replica(p.name, p, WallClockSender(f"http://127.0.0.1:{p.port}{EVENTS_PATH}")) for p in processes
+                Replica(p.name, p, SlackSender(f"http://127.0.0.1:{p.port}{EVENTS_PATH}")) for p in processes
             ]
             yield Cluster(slack, replicas, database_url, chroma)

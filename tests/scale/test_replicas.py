@@ -25,7 +25,7 @@ import pytest
 
 from assistant.store import Archive
 from assistant.store.queues import Inbox, Outbox
-from tests.scale.conftest import HELP, WRITERS, Cluster, Replica, wall_clock
+from tests.scale.conftest import HELP, WRITERS, Cluster, Replica
 from tests.slack.conftest import ANA, BEN, GENERAL, MODS, message_event
 from tests.slack.doubles import Reply
 from tests.slack.fake_slack import Call
@@ -137,7 +137,7 @@ def traffic(cluster: Cluster, archive: Archive) -> list[Sent]:
     then every event's work done."""
     replicas = cluster.replicas
     by_name = {"a": replicas[0], "b": replicas[1]}
-    base = int(wall_clock()) - 3600  # an hour ago, one message a minute: real ts, as Slack would send
+    base = int(time.time()) - 3600  # an hour before the pinned now, one message a minute
     writers = iter(WRITERS)
     sent: list[Sent] = []
     for i, (text, toxic, route) in enumerate(TRAFFIC):
@@ -228,7 +228,7 @@ def test_bursts_taken_by_both_replicas_at_once_make_one_alert_each(cluster: Clus
     as one replica would make (the second flag joins the first's alert), not one per replica, and the alert as
     finally shown in Slack holds both flags."""
     replicas = cluster.replicas
-    base = int(wall_clock()) - 600
+    base = int(time.time()) - 600
     bursts: list[list[Sent]] = []
     jobs: list[tuple[Replica, dict[str, object], str]] = []
     for k, (writer, texts) in enumerate(zip(WRITERS[-len(BURSTS) :], BURSTS, strict=True)):
