@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -106,23 +106,9 @@ def top_contributors(
     for uid, s in stats.items():
         if snap.members.get(uid) is not None and snap.members[uid].is_bot:
             continue
-        longest, current = _streaks(weeks[uid], now_week)
         score = s["messages"] + 3 * s["helpful"] + s["reactions"]
-        out.append(
-            Contributor(
-                user_id=uid,
-                name=snap.member_name(uid),
-                messages=s["messages"],
-                replies_to_others=s["replies"],
-                helpful_replies=s["helpful"],
-                reactions_received=s["reactions"],
-                active_weeks=len(weeks[uid]),
-                longest_streak_weeks=longest,
-                current_streak_weeks=current,
-                score=float(score),
-                citations=[snap.cite(best[uid][1])] if uid in best else [],
-            )
-        )
+        cited = best[uid][1] if uid in best else None
+        out.append(_contributor(snap, uid, s, weeks[uid], now_week, float(score), cited))
     out.sort(key=lambda c: (-c.score, -c.messages, c.name))
     return out[:k]
 
@@ -183,24 +169,8 @@ def _contributors_from_aggregates(
     out = []
     for score, uid in ranked[:k]:
         s = stats[uid]
-        longest, current = _streaks(weeks[uid], now_week)
         _, (_, cid, ts) = best[uid]
-        m = snap.find(cid, ts)
-        out.append(
-            Contributor(
-                user_id=uid,
-                name=snap.member_name(uid),
-                messages=s["messages"],
-                replies_to_others=s["replies"],
-                helpful_replies=s["helpful"],
-                reactions_received=s["reactions"],
-                active_weeks=len(weeks[uid]),
-                longest_streak_weeks=longest,
-                current_streak_weeks=current,
-                score=score,
-                citations=[snap.cite(m)] if m is not None else [],
-            )
-        )
+        out.append(_contributor(snap, uid, s, weeks[uid], now_week, score, snap.find(cid, ts)))
     return out
 
 
@@ -244,6 +214,32 @@ def quiet_members(
         out.append(_quiet_member(snap, uid, m, now, len(weeks[uid]), counts[uid], channels[uid]))
     out.sort(key=lambda q: (-q.messages_before, q.name))
     return out
+
+
+def _contributor(
+    snap: Snapshot,
+    uid: str,
+    stats: Mapping[str, int],
+    weeks: set[int],
+    now_week: int,
+    score: float,
+    cited: Message | None,
+) -> Contributor:
+    """One contributor as answers show them (the snapshot and the aggregates paths alike)."""
+    longest, current = _streaks(weeks, now_week)
+    return Contributor(
+        user_id=uid,
+        name=snap.member_name(uid),
+        messages=stats["messages"],
+        replies_to_others=stats["replies"],
+        helpful_replies=stats["helpful"],
+        reactions_received=stats["reactions"],
+        active_weeks=len(weeks),
+        longest_streak_weeks=longest,
+        current_streak_weeks=current,
+        score=score,
+        citations=[snap.cite(cited)] if cited is not None else [],
+    )
 
 
 def _quiet_member(
