@@ -5,9 +5,7 @@ scratch, and the answers read from them equal the answers computed from the mess
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +21,6 @@ from assistant.insights.periods import last, rolling, to_date
 from assistant.insights.wants import want_messages
 from assistant.store import Archive
 from assistant.store.aggregates import CHANNEL_DAYS, FACTS, MEMBER_CHANNELS, MEMBER_DAYS, rebuild
-from tests.foundation.conftest import postgres_schema_url
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 CHANNELS = [
@@ -33,21 +30,6 @@ CHANNELS = [
 ]
 PEOPLE = ["UANA", "UBO", "UCY", "UDEE", "UEVE"]
 MEMBERS = [Member(id=u, name=u.lower()[1:]) for u in PEOPLE] + [Member(id="UBOT", name="bot", is_bot=True)]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
-    if request.param == "sqlite":
-        arc = Archive(f"sqlite:///{tmp_path / 'archive.sqlite3'}")
-        yield arc
-        arc.close()
-        return
-    for url in postgres_schema_url():
-        arc = Archive(url)
-        try:
-            yield arc
-        finally:
-            arc.close()
 
 
 def _dump(archive: Archive) -> dict[str, list[tuple[Any, ...]]]:
