@@ -25,6 +25,7 @@ from assistant.knowledge import Clause, FactEntry, FalseClaim
 from assistant.lazy import provided
 from assistant.store import chroma_log
 from assistant.store.embedding import EncoderKey, MiniLMEmbeddingFunction, encoder_key
+from assistant.store.heap import ZeroingProxy
 from assistant.store.hits import Hit, MessageFilter
 
 if TYPE_CHECKING:  # torch and transformers load with the encoder, when something is encoded
@@ -87,7 +88,8 @@ class Index:
                 self.client: Any = chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
             elif path is not None:
                 path.mkdir(parents=True, exist_ok=True)
-                self.client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+                # every call zeroes the heap blocks it takes: no freed text in the HNSW files' unused slots
+                self.client = ZeroingProxy(chromadb.PersistentClient(path=str(path), settings=chroma_settings))
             else:
                 self.client = chromadb.EphemeralClient(settings=chroma_settings)
         except Exception as exc:  # chromadb raises many kinds; all mean "cannot open the index"
