@@ -161,6 +161,33 @@ _SAYS_STARTS = frozenset(
 )
 
 
+def _verb_phrase(
+    lead: str, verb: str, rest: str, speaker: str, addressee: str | None, *, allow_me: bool
+) -> str | None:
+    """``{speaker} {lead} {verb}{rest}`` ("Let me check the logs" -> "Ana offers to check the logs"), or None when
+    ``rest`` keeps a referent that is not certain."""
+    resolved = resolve_rest(rest, speaker, addressee, allow_me=allow_me)
+    return f"{speaker} {lead} {verb.lower()}{resolved}" if resolved is not None else None
+
+
+def _whole_clause(lead: str, clause: str, speaker: str, addressee: str | None) -> str | None:
+    """``{speaker} {lead} {clause}`` with the clause's pronouns resolved, or None; a clause that does not start
+    with a person ("the", "it", "if") is lower-cased after the lead."""
+    resolved = resolve_rest(clause, speaker, addressee, allow_me=True)
+    if resolved is None:
+        return None
+    if clause.split(" ", 1)[0].lower() not in ("i", "you", "your", "my", "we", "our"):
+        resolved = resolved[0].lower() + resolved[1:]
+    return f"{speaker} {lead} {resolved}"
+
+
+def _asked_of_you(aux: str, verb: str) -> str | None:
+    """The verb a "do/does/did you ..." question asks of the addressee, agreed with a third person."""
+    if aux.lower() == "did":
+        return past_tense(verb, known_only=False)
+    return third_person_present(verb, known_only=False)
+
+
 def _says(s: str, speaker: str, addressee: str | None) -> str | None:
     """ "You look tired." -> "Ana says Ben looks tired." (only when a pronoun had to be resolved)."""
     first = s.split(" ", 1)[0].lower()
@@ -170,12 +197,7 @@ def _says(s: str, speaker: str, addressee: str | None) -> str | None:
         return None
     if not ANY_PRONOUN.search(s):
         return None
-    resolved = resolve_rest(s, speaker, addressee, allow_me=True)
-    if resolved is None:
-        return None
-    if first not in ("you", "your", "my", "we", "our"):
-        resolved = resolved[0].lower() + resolved[1:]
-    return f"{speaker} says {resolved}"
+    return _whole_clause("says", s, speaker, addressee)
 
 
 def _statement(s: str, speaker: str, addressee: str | None) -> str | None:
@@ -203,12 +225,10 @@ def _statement(s: str, speaker: str, addressee: str | None) -> str | None:
             return f"{speaker} tells {addressee} {negation}to {m.group(2).lower()}{resolved}"
     m = re.match(r"^let me (?!see\b|say\b|think\b|know\b|guess\b)([a-z]+)\b(.*)$", s, re.I)
     if m:  # "Let me check the logs" -> "Ana offers to check the logs"; never "let Ana ..."
-        resolved = resolve_rest(m.group(2), speaker, addressee, allow_me=False)
-        return f"{speaker} offers to {m.group(1).lower()}{resolved}" if resolved is not None else None
+        return _verb_phrase("offers to", m.group(1), m.group(2), speaker, addressee, allow_me=False)
     m = re.match(r"^let us (?!see\b|say\b|hope\b|know\b)([a-z]+)\b(.*)$", s, re.I)
     if m:
-        resolved = resolve_rest(m.group(2), speaker, addressee, allow_me=False)
-        return f"{speaker} suggests they {m.group(1).lower()}{resolved}" if resolved is not None else None
+        return _verb_phrase("suggests they", m.group(1), m.group(2), speaker, addressee, allow_me=False)
     m = re.match(r"^(you|we) (should|could|can|need to|might want to)\b(.*)$", s, re.I)
     if m:
         who = m.group(1).lower()
@@ -228,8 +248,7 @@ def _question(q: str, speaker: str, addressee: str | None) -> str | None:
     q = q.rstrip("?").strip()
     m = re.match(r"^(?:can|could|would|will) you (?:please )?([a-z]+)\b(.*)$", q, re.I)
     if m and addressee:
-        rest = resolve_rest(m.group(2), speaker, addressee, allow_me=True)
-        return f"{speaker} asks {addressee} to {m.group(1).lower()}{rest}" if rest is not None else None
+        return _verb_phrase(f"asks {addressee} to", m.group(1), m.group(2), speaker, addressee, allow_me=True)
     m = re.match(r"^how about (.+)$", q, re.I)
     if m:
         rest = resolve_rest(" " + m.group(1), speaker, addressee, allow_me=True)
@@ -242,11 +261,7 @@ def _question(q: str, speaker: str, addressee: str | None) -> str | None:
     m = re.match(rf"^{_WH}\b((?: [a-z]+){{0,3}}?) (do|does|did) you{ADV_WORDS} ([a-z]+)\b(.*)$", q, re.I)
     if m and addressee:
         wh, mid, aux, adverbs, verb, rest = m.groups()
-        form = (
-            past_tense(verb, known_only=False)
-            if aux.lower() == "did"
-            else third_person_present(verb, known_only=False)
-        )
+        form = _asked_of_you(aux, verb)
         resolved = resolve_rest(rest, speaker, addressee, allow_me=True)
         if form is None or resolved is None or ANY_PRONOUN.search(mid):
             return None
@@ -270,12 +285,10 @@ def _question(q: str, speaker: str, addressee: str | None) -> str | None:
         )
     m = re.match(r"^(?:shall|should) we ([a-z]+)\b(.*)$", q, re.I)
     if m:
-        resolved = resolve_rest(m.group(2), speaker, addressee, allow_me=True)
-        return f"{speaker} suggests they {m.group(1).lower()}{resolved}" if resolved is not None else None
+        return _verb_phrase("suggests they", m.group(1), m.group(2), speaker, addressee, allow_me=True)
     m = re.match(r"^(?:can|could|may) I ([a-z]+)\b(.*)$", q, re.I)
     if m:
-        resolved = resolve_rest(m.group(2), speaker, addressee, allow_me=False)
-        return f"{speaker} asks to {m.group(1).lower()}{resolved}" if resolved is not None else None
+        return _verb_phrase("asks to", m.group(1), m.group(2), speaker, addressee, allow_me=False)
     m = re.match(r"^(what|who) ([a-z]+(?:s|ed))\b(.*)$", q, re.I)
     if (
         m
@@ -292,23 +305,17 @@ def _question(q: str, speaker: str, addressee: str | None) -> str | None:
             return f"{speaker} asks {m.group(1).lower()}{resolved} is"
     m = re.match(r"^what is (wrong|the matter|going on|happening)\b(.*)$", q, re.I)
     if m:
-        resolved = resolve_rest(m.group(2), speaker, addressee, allow_me=True)
-        return f"{speaker} asks what is {m.group(1).lower()}{resolved}" if resolved is not None else None
+        return _verb_phrase("asks what is", m.group(1), m.group(2), speaker, addressee, allow_me=True)
     m = re.match(rf"^{_WH}\b (?:do|can|should) I ([a-z]+)\b(.*)$", q, re.I)
     if m:
         wh, verb, rest = m.group(1).lower(), m.group(2).lower(), m.group(3)
         if wh in ("why", "who") or (wh in ("what", "which") and verb in ("need", "want", "have", "get")):
             return None
-        resolved = resolve_rest(rest, speaker, addressee, allow_me=False)
-        return f"{speaker} asks {wh} to {verb}{resolved}" if resolved is not None else None
+        return _verb_phrase(f"asks {wh} to", verb, rest, speaker, addressee, allow_me=False)
     m = re.match(r"^(do|does|did) you ([a-z]+)\b(.*)$", q, re.I)
     if m and addressee:
         aux, verb, rest = m.groups()
-        form = (
-            past_tense(verb, known_only=False)
-            if aux.lower() == "did"
-            else third_person_present(verb, known_only=False)
-        )
+        form = _asked_of_you(aux, verb)
         resolved = resolve_rest(rest, speaker, addressee, allow_me=True)
         if form is None or resolved is None:
             return None
@@ -346,12 +353,7 @@ def _declarative_question(q: str, speaker: str, addressee: str | None) -> str | 
     first = q.split(" ", 1)[0]
     if first not in ("I", "you", "You") and first.lower() not in _SAYS_STARTS:
         return None
-    resolved = resolve_rest(q, speaker, addressee, allow_me=True)
-    if resolved is None:
-        return None
-    if first.lower() not in ("i", "you", "your", "my", "we", "our"):
-        resolved = resolved[0].lower() + resolved[1:]
-    return f"{speaker} asks whether {resolved}"
+    return _whole_clause("asks whether", q, speaker, addressee)
 
 
 # Public -------------------------------------------------------------------------------------------------------
