@@ -22,7 +22,7 @@ class AuditRepository(ArchiveBase):
 
     # Audit log (append-only) ------------------------------------------------------------------------------------
     def append_audit(self, event_: AuditEvent) -> AuditEvent:
-        with self.session() as s, s.begin():
+        with self._session() as s, s.begin():
             row = AuditRow(
                 at=event_.at,
                 actor=event_.actor,
@@ -41,14 +41,14 @@ class AuditRepository(ArchiveBase):
             q = q.where(AuditRow.at >= since)
         if action:
             q = q.where(AuditRow.action == action)
-        with self.session() as s:
+        with self._session() as s:
             return [_audit_event(r) for r in s.scalars(q).all()]
 
     def audit_for_targets(self, targets: Iterable[str]) -> list[AuditEvent]:
         """Audit events about the given targets (e.g. ``flag:12``), oldest first."""
         wanted = sorted(set(targets))
         out: list[AuditRow] = []
-        with self.session() as s:
+        with self._session() as s:
             for start in range(0, len(wanted), CHUNK):
                 chunk = wanted[start : start + CHUNK]
                 out.extend(s.scalars(select(AuditRow).where(AuditRow.target.in_(chunk))).all())
@@ -58,7 +58,7 @@ class AuditRepository(ArchiveBase):
         """Overwrite the reason and details of stored audit events (the only update the log allows: retention
         scrubbing quoted words and authors of deleted messages); returns how many rows changed."""
         changed = 0
-        with self.session() as s, s.begin():
+        with self._session() as s, s.begin():
             self._secure(s)
             for e in events:
                 row = s.get(AuditRow, e.id) if e.id is not None else None

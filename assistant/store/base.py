@@ -29,8 +29,9 @@ class ArchiveBase:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def session(self) -> Session:
-        """A session: reads as they come; ``with s.begin():`` for a transaction that writes."""
+    def _session(self) -> Session:
+        """A session: reads as they come; ``with s.begin():`` for a transaction that writes. Private to the
+        store: its repositories (here and in ``assistant.store``) open sessions, callers get models."""
         return self._sessions()
 
     def close(self) -> None:

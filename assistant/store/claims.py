@@ -112,7 +112,7 @@ class ClaimStore:
             f for f in _FIELDS if not (keep_added and f in ("added_by", "added_at", "origin", "origin_ref"))
         ]
         stmt = self.archive.upsert(ClaimRow, ["id"], [*updated, *_VECTOR_FIELDS])
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             for start in range(0, len(claims), _CHUNK):
                 rows = []
                 for c in claims[start : start + _CHUNK]:
@@ -140,7 +140,7 @@ class ClaimStore:
 
     def remove(self, claim_id: str, actor: str, at: datetime) -> Claim | None:
         """Mark a live claim removed (the row stays so a seed does not bring it back); None if not live."""
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             result = s.execute(
                 update(ClaimRow)
                 .where(ClaimRow.id == claim_id, ClaimRow.removed_at.is_(None))
@@ -152,7 +152,7 @@ class ClaimStore:
         return self.get(claim_id, include_removed=True)
 
     def set_vectors(self, vectors: dict[str, StoredVectors]) -> None:
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             for claim_id, v in vectors.items():
                 s.execute(
                     update(ClaimRow)
@@ -174,7 +174,7 @@ class ClaimStore:
         return str((self.archive.get_state(REVISION_KEY) or {}).get("revision") or "")
 
     def get(self, claim_id: str, *, include_removed: bool = False) -> Claim | None:
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             row = s.get(ClaimRow, claim_id)
             if row is None or (row.removed_at is not None and not include_removed):
                 return None
@@ -184,7 +184,7 @@ class ClaimStore:
         q = select(ClaimRow.id)
         if not include_removed:
             q = q.where(ClaimRow.removed_at.is_(None))
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             return set(s.scalars(q).all())
 
     def list(
@@ -205,21 +205,21 @@ class ClaimStore:
             q = q.where(ClaimRow.origin == origin)
         if limit:
             q = q.limit(limit)
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             return [_claim(r) for r in s.execute(q)]
 
     def count(self, *, include_removed: bool = False) -> int:
         q = select(func.count()).select_from(ClaimRow)
         if not include_removed:
             q = q.where(ClaimRow.removed_at.is_(None))
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             return int(s.scalar(q) or 0)
 
     def live_rows(self) -> Iterator[LiveClaim]:
         """Every live claim with its vectors (for the matrix), in a stable order."""
         cols = [getattr(ClaimRow, f) for f in ("id", *_FIELDS, *_VECTOR_FIELDS)]
         q = select(*cols).where(ClaimRow.removed_at.is_(None)).order_by(ClaimRow.id)
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             for r in s.execute(q).yield_per(2000):
                 yield LiveClaim(**r._mapping)
 
@@ -231,7 +231,7 @@ class ClaimStore:
             .where(ClaimRow.removed_at.is_(None))
             .order_by(ClaimRow.added_at, ClaimRow.id)
         )
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             for r in s.execute(q):
                 out.setdefault(claim_key(r.text), r.id)
         return out
@@ -240,7 +240,7 @@ class ClaimStore:
         """(text, title, correction, encoder) of stored claims, to skip encoding what did not change."""
         wanted = list(ids)
         out: dict[str, tuple[str, str, str, str]] = {}
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             for start in range(0, len(wanted), _CHUNK):
                 q = select(
                     ClaimRow.id, ClaimRow.text, ClaimRow.title, ClaimRow.correction, ClaimRow.encoder
@@ -252,7 +252,7 @@ class ClaimStore:
     def vectors_of(self, ids: Iterable[str]) -> dict[str, tuple[bytes | None, bytes | None, bytes | None]]:
         wanted = list(ids)
         out: dict[str, tuple[bytes | None, bytes | None, bytes | None]] = {}
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             for start in range(0, len(wanted), _CHUNK):
                 q = select(ClaimRow.id, ClaimRow.vector, ClaimRow.title_vector, ClaimRow.correction_vector).where(
                     ClaimRow.id.in_(wanted[start : start + _CHUNK])

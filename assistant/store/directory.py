@@ -46,7 +46,7 @@ class DirectoryRepository(ArchiveBase):
         if not rows:
             return 0
         rows = list({r["id"]: r for r in rows}.values())
-        with self.session() as s, s.begin():
+        with self._session() as s, s.begin():
             s.execute(self.upsert(ChannelRow, ["id"], [k for k in rows[0] if k != "id"]), rows)
             if memberships:
                 s.execute(self.upsert(MembershipRow, ["channel_id", "user_id"]), memberships)
@@ -57,7 +57,7 @@ class DirectoryRepository(ArchiveBase):
         if not rows:
             return 0
         fields = ("name", "real_name", "display_name", "is_bot")
-        with self.session() as s, s.begin():
+        with self._session() as s, s.begin():
             before: dict[str, tuple[Any, ...]] = {}
             ids = [r["id"] for r in rows]
             for start in range(0, len(ids), CHUNK):
@@ -83,7 +83,7 @@ class DirectoryRepository(ArchiveBase):
 
     def add_membership(self, channel_id: str, user_id: str, joined_at: datetime | None) -> None:
         """Record a membership; a known join time only moves earlier (the first join seen is the join)."""
-        with self.session() as s, s.begin():
+        with self._session() as s, s.begin():
             s.execute(
                 self.upsert(MembershipRow, ["channel_id", "user_id"]),
                 {"channel_id": channel_id, "user_id": user_id, "joined_at": joined_at},
@@ -101,7 +101,7 @@ class DirectoryRepository(ArchiveBase):
 
     def remove_membership(self, channel_id: str, user_id: str) -> bool:
         """Someone left a channel: membership is current state (their join stays in the message history)."""
-        with self.session() as s, s.begin():
+        with self._session() as s, s.begin():
             result = s.execute(
                 delete(MembershipRow).where(
                     MembershipRow.channel_id == channel_id, MembershipRow.user_id == user_id
@@ -111,11 +111,11 @@ class DirectoryRepository(ArchiveBase):
 
     def channel_names(self) -> dict[str, str]:
         """Every channel's id -> name, without its members (what alerts and policies need, per batch)."""
-        with self.session() as s:
+        with self._session() as s:
             return {str(cid): str(name) for cid, name in s.execute(select(ChannelRow.id, ChannelRow.name))}
 
     def channels(self) -> list[Channel]:
-        with self.session() as s:
+        with self._session() as s:
             rows = s.scalars(select(ChannelRow).order_by(ChannelRow.name)).all()
             members: dict[str, list[str]] = {}
             for mrow in s.scalars(select(MembershipRow)).all():
@@ -144,14 +144,14 @@ class DirectoryRepository(ArchiveBase):
         raise NotFoundError(f"No channel called {ref!r} is in the archive.")
 
     def memberships(self, channel_id: str | None = None) -> list[tuple[str, str, datetime | None]]:
-        with self.session() as s:
+        with self._session() as s:
             q = select(MembershipRow)
             if channel_id:
                 q = q.where(MembershipRow.channel_id == channel_id)
             return [(r.channel_id, r.user_id, r.joined_at) for r in s.scalars(q).all()]
 
     def members(self) -> list[Member]:
-        with self.session() as s:
+        with self._session() as s:
             return [
                 Member(
                     id=r.id,

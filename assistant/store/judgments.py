@@ -36,7 +36,7 @@ class JudgmentRepository(ArchiveBase):
         if not rows:
             return
         columns = [k for k in next(iter(rows.values())) if k not in ("channel_id", "ts")]
-        with self.session() as s, s.begin():
+        with self._session() as s, s.begin():
             s.execute(self.upsert(JudgmentRow, ["channel_id", "ts"], columns), list(rows.values()))
             moods = {
                 (j.channel_id, j.ts): (label := j.sentiment.mood_label, float(j.sentiment.probs.get(label, 0.0)))
@@ -45,7 +45,7 @@ class JudgmentRepository(ArchiveBase):
             aggregates.judged(s.connection(), moods)  # a judgment changes the moods only
 
     def judgment(self, channel_id: str, ts: str) -> Judgment | None:
-        with self.session() as s:
+        with self._session() as s:
             row = s.get(JudgmentRow, (channel_id, ts))
             return Judgment.model_validate(row.payload) if row else None
 
@@ -54,7 +54,7 @@ class JudgmentRepository(ArchiveBase):
         q = select(JudgmentRow.channel_id, JudgmentRow.ts, cast(JudgmentRow.payload, Text))
         if channel_id:
             q = q.where(JudgmentRow.channel_id == channel_id)
-        with self.session() as s:
+        with self._session() as s:
             return {
                 (cid, ts): Judgment.model_validate_json(payload)
                 for cid, ts, payload in s.execute(q).yield_per(1000)

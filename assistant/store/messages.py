@@ -94,7 +94,7 @@ class MessageRepository(ArchiveBase):
         result = UpsertResult()
         table = table_of(MessageRow)
         touched: set[tuple[str, int]] = set()
-        with self.session() as s, s.begin():
+        with self._session() as s, s.begin():
             for start in range(0, len(messages), CHUNK):
                 chunk = messages[start : start + CHUNK]
                 by_channel: dict[str, list[str]] = {}
@@ -156,14 +156,14 @@ class MessageRepository(ArchiveBase):
         )
 
     def get_message(self, channel_id: str, ts: str) -> Message:
-        with self.session() as s:
+        with self._session() as s:
             row = s.get(MessageRow, (channel_id, ts))
             if row is None:
                 raise NotFoundError(f"No message {ts} in channel {channel_id} is in the archive.")
             return row_to_message(row)
 
     def find_message(self, channel_id: str, ts: str) -> Message | None:
-        with self.session() as s:
+        with self._session() as s:
             row = s.get(MessageRow, (channel_id, ts))
             return row_to_message(row) if row else None
 
@@ -217,13 +217,13 @@ class MessageRepository(ArchiveBase):
             )
         if limit:
             q = q.limit(limit)
-        with self.session() as s:  # plain rows, not ORM objects: snapshots read every message at once
+        with self._session() as s:  # plain rows, not ORM objects: snapshots read every message at once
             for row in s.execute(q.with_only_columns(*MessageRow.__table__.columns)).yield_per(1000):
                 yield row_to_message(row)
 
     def thread(self, channel_id: str, thread_ts: str) -> Thread:
         """A thread in time order; a message that is not a parent is returned as a one-message thread."""
-        with self.session() as s:
+        with self._session() as s:
             rows = s.scalars(
                 select(MessageRow)
                 .where(
@@ -240,14 +240,14 @@ class MessageRepository(ArchiveBase):
         q = select(MessageRow).where(MessageRow.thread_ts == MessageRow.ts)
         if channel_id:
             q = q.where(MessageRow.channel_id == channel_id)
-        with self.session() as s:
+        with self._session() as s:
             return [row_to_message(r) for r in s.scalars(q.order_by(MessageRow.time)).all()]
 
     def unindexed(self, limit: int | None = None) -> list[Message]:
         q = select(MessageRow).where(MessageRow.indexed.is_(False)).order_by(MessageRow.time)
         if limit:
             q = q.limit(limit)
-        with self.session() as s:
+        with self._session() as s:
             return [row_to_message(r) for r in s.scalars(q).all()]
 
     def unfinished(self, limit: int | None = None) -> list[Message]:
@@ -260,12 +260,12 @@ class MessageRepository(ArchiveBase):
         )
         if limit:
             q = q.limit(limit)
-        with self.session() as s:
+        with self._session() as s:
             return [row_to_message(r) for r in s.scalars(q).all()]
 
     def is_finished(self, channel_id: str, ts: str) -> bool:
         """Whether the message went through every step (a redelivered event for it has nothing left to do)."""
-        with self.session() as s:
+        with self._session() as s:
             row = s.get(MessageRow, (channel_id, ts))
             return bool(row is not None and row.indexed and row.moderated)
 
@@ -278,7 +278,7 @@ class MessageRepository(ArchiveBase):
         self._mark(keys, moderated=True)
 
     def _mark(self, keys: Iterable[tuple[str, str]], **values: bool) -> None:
-        with self.session() as s, s.begin():
+        with self._session() as s, s.begin():
             by_channel: dict[str, list[str]] = {}
             for cid, ts in keys:
                 by_channel.setdefault(cid, []).append(ts)
@@ -292,7 +292,7 @@ class MessageRepository(ArchiveBase):
 
     def mark_all_unindexed(self) -> int:
         """Queue every live message for encoding and judging again (after the encoder changed)."""
-        with self.session() as s, s.begin():
+        with self._session() as s, s.begin():
             result = s.execute(update(MessageRow).where(MessageRow.deleted.is_(False)).values(indexed=False))
             return int(getattr(result, "rowcount", 0) or 0)
 
@@ -300,11 +300,11 @@ class MessageRepository(ArchiveBase):
         q = select(func.count()).select_from(MessageRow)
         if channel_id:
             q = q.where(MessageRow.channel_id == channel_id)
-        with self.session() as s:
+        with self._session() as s:
             return int(s.scalar(q) or 0)
 
     def set_reactions(self, channel_id: str, ts: str, reactions: list[Reaction]) -> bool:
-        with self.session() as s, s.begin():
+        with self._session() as s, s.begin():
             result = s.execute(
                 update(MessageRow)
                 .where(MessageRow.channel_id == channel_id, MessageRow.ts == ts)

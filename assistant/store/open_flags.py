@@ -11,7 +11,7 @@ from assistant.store.moderation.tables import FlagRow
 
 def open_flag_members(archive: object) -> set[str]:
     """Members with an open (not shadow) moderation flag; none for an archive without a database session."""
-    session = getattr(archive, "session", None)
+    session = getattr(archive, "_session", None)
     if session is None:
         return set()
     with session() as s:

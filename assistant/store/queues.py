@@ -63,7 +63,7 @@ class Inbox:
         """Record the event if it is new, and take it for processing. False when it already finished (a
         duplicate delivery) or another worker holds it right now; a retry of an unfinished event is admitted."""
         now = self.now()
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             _insert_ignore(
                 s,
                 InboxRow,
@@ -82,7 +82,7 @@ class Inbox:
 
     def take(self, event_id: str) -> bool:
         """Take a recorded, unfinished event for a retry (False if it finished or is held)."""
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             return self._lease(s, event_id, self.now())
 
     def _lease(self, s: Session, event_id: str, now: float) -> bool:
@@ -96,7 +96,7 @@ class Inbox:
     def finish(self, event_id: str, error: str = "") -> None:
         """Done: its effects are written (or it can never succeed; ``error`` then says why)."""
         now = self.now()
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             s.execute(
                 update(InboxRow)
                 .where(InboxRow.event_id == event_id)
@@ -107,7 +107,7 @@ class Inbox:
     def retry_later(self, event_id: str, error: str) -> bool:
         """Put the event back with backoff; False (and finished, with the error) once attempts run out."""
         now = self.now()
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             row = s.get(InboxRow, event_id)
             if row is None or row.done_at is not None:
                 return False
@@ -131,15 +131,15 @@ class Inbox:
             .order_by(InboxRow.received_at)
             .limit(limit)
         )
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             return [(str(e), str(t), dict(b or {})) for e, t, b in s.execute(q).all()]
 
     def pending(self) -> int:
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             return int(s.scalar(select(func.count()).select_from(InboxRow).where(InboxRow.done_at.is_(None))) or 0)
 
     def state(self, event_id: str) -> dict[str, Any] | None:
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             row = s.get(InboxRow, event_id)
             if row is None:
                 return None
@@ -147,7 +147,7 @@ class Inbox:
 
     def forget_done(self, before: datetime) -> int:
         """Drop finished events recorded before ``before`` (Slack retries within minutes; old rows only grow)."""
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             result = s.execute(
                 delete(InboxRow).where(InboxRow.done_at.is_not(None), InboxRow.received_at < before)
             )
@@ -174,7 +174,7 @@ class Outbox:
     def queue(self, alert_id: int, *, is_update: bool) -> None:
         """Ask for the alert to be delivered (again, if it changed since it was last delivered or taken)."""
         now = self.now()
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             _insert_ignore(
                 s,
                 OutboxRow,
@@ -201,7 +201,7 @@ class Outbox:
         """Lease the alerts due now: (alert id, is an update). Only one worker gets each."""
         now = self.now()
         taken: list[tuple[int, bool]] = []
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             rows = s.execute(
                 select(OutboxRow.alert_id, OutboxRow.is_update)
                 .where(OutboxRow.done_at.is_(None), OutboxRow.next_attempt_at <= now)
@@ -209,7 +209,7 @@ class Outbox:
                 .limit(limit)
             ).all()
         for alert_id, is_update in rows:
-            with self.archive.session() as s, s.begin():
+            with self.archive._session() as s, s.begin():
                 result = s.execute(
                     update(OutboxRow)
                     .where(
@@ -230,7 +230,7 @@ class Outbox:
         """Done (True), unless the alert was queued again while it was being delivered: then it is due again at
         once, as an update (False), so Slack ends up showing its latest state."""
         taken = self._taken.pop(alert_id, None)
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             row = s.scalars(select(OutboxRow).where(OutboxRow.alert_id == alert_id).with_for_update()).first()
             if row is None:
                 return True
@@ -247,7 +247,7 @@ class Outbox:
         """Slack did not take it: try again after the backoff (alerts are never dropped)."""
         self._taken.pop(alert_id, None)
         now = self.now()
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             row = s.get(OutboxRow, alert_id)
             if row is None or row.done_at is not None:
                 return
@@ -255,7 +255,7 @@ class Outbox:
             row.last_error = error[:2000]
 
     def pending(self) -> int:
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             return int(
                 s.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.done_at.is_(None))) or 0
             )

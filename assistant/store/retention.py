@@ -22,7 +22,7 @@ class RetentionRepository(ArchiveBase):
     # Retention --------------------------------------------------------------------------------------------------
     def delete_older_than(self, cutoff: datetime) -> list[tuple[str, str]]:
         """Really delete messages (and their judgments) older than ``cutoff``; returns the deleted keys."""
-        with self.session() as s, s.begin():
+        with self._session() as s, s.begin():
             rows = s.execute(
                 select(MessageRow.channel_id, MessageRow.ts).where(MessageRow.time < cutoff.timestamp())
             ).all()
@@ -43,7 +43,7 @@ class RetentionRepository(ArchiveBase):
     def keys_older_than(self, cutoff: datetime) -> list[tuple[str, str]]:
         """Keys of the messages retention will delete (read first, so the index and the audit log can be cleaned
         before the archive forgets which messages they were)."""
-        with self.session() as s:
+        with self._session() as s:
             rows = s.execute(
                 select(MessageRow.channel_id, MessageRow.ts).where(MessageRow.time < cutoff.timestamp())
             ).all()
@@ -54,7 +54,7 @@ class RetentionRepository(ArchiveBase):
         pointing at it), marked deleted and queued so it leaves the index, but its text, raw text and files are
         blanked and its judgment (which quotes the text) is deleted. Moderation's flag keeps its excerpt until the
         retention period, as evidence for moderators."""
-        with self.session() as s, s.begin():
+        with self._session() as s, s.begin():
             self._secure(s)
             thread_ts = s.execute(
                 select(MessageRow.thread_ts).where(MessageRow.channel_id == channel_id, MessageRow.ts == ts)

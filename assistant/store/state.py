@@ -34,17 +34,17 @@ class StateRepository(ArchiveBase):
         return str((self.get_state(DIRECTORY_VERSION) or {}).get("token", ""))
 
     def get_state(self, key: str) -> dict[str, Any] | None:
-        with self.session() as s:
+        with self._session() as s:
             row = s.get(KeyValueRow, key)
             return dict(row.value) if row else None
 
     def set_state(self, key: str, value: dict[str, Any]) -> None:
-        with self.session() as s, s.begin():
+        with self._session() as s, s.begin():
             s.execute(self.upsert(KeyValueRow, ["key"], ["value"]), {"key": key, "value": value})
 
     def forget_state(self, key: str) -> None:
         """Drop one state row (e.g. a claim whose work failed, so it may be tried again)."""
-        with self.session() as s, s.begin():
+        with self._session() as s, s.begin():
             s.execute(delete(KeyValueRow).where(KeyValueRow.key == key))
 
     def claim_once(self, key: str) -> bool:
@@ -52,7 +52,7 @@ class StateRepository(ArchiveBase):
         of two processes claiming the same key exactly one gets True; a database that cannot be written is a
         ``StoreError`` (the event is retried later), never a silent "already seen"."""
         try:
-            with self.session() as s, s.begin():
+            with self._session() as s, s.begin():
                 claim = self.upsert(KeyValueRow, ["key"]).returning(table_of(KeyValueRow).c.key)
                 new = s.execute(claim, {"key": key, "value": {"at": datetime.now(UTC).isoformat()}}).first()
                 return new is not None
@@ -62,7 +62,7 @@ class StateRepository(ArchiveBase):
     def forget_claims(self, prefix: str, before: datetime) -> int:
         """Drop dedup claims (``claim_once`` keys under ``prefix``) recorded before ``before``: retries of an
         event arrive within minutes, so old claims only grow the table."""
-        with self.session() as s, s.begin():
+        with self._session() as s, s.begin():
             old: list[str] = []
             for key, value in s.execute(
                 select(KeyValueRow.key, KeyValueRow.value).where(KeyValueRow.key.startswith(prefix))

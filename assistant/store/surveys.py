@@ -75,18 +75,18 @@ class SurveyStore:
             closes_at=survey.closes_at,
             posts=dict(survey.posts),
         )
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             s.add(row)
 
     def record_post(self, survey_id: str, channel_id: str, ts: str) -> None:
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             row = _row(s, survey_id)
             row.posts = {**(row.posts or {}), channel_id: ts}
 
     def close(self, survey_id: str, closed_by: str, at: datetime) -> tuple[Survey, bool]:
         """Close a survey; the survey and whether this call closed it (False: it was closed already). One
         conditional UPDATE, so of two processes closing the same survey at once exactly one closes it."""
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             done = s.execute(
                 update(SurveyRow)
                 .where(SurveyRow.id == survey_id, SurveyRow.closed_at.is_(None))
@@ -97,18 +97,18 @@ class SurveyStore:
 
     def due(self, now: datetime) -> list[Survey]:
         """Open surveys whose closing time has come (answer counts not read: 0)."""
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             rows = s.scalars(
                 select(SurveyRow).where(SurveyRow.closed_at.is_(None), SurveyRow.closes_at <= now)
             ).all()
             return [_survey(r, 0) for r in sorted(rows, key=lambda r: r.closes_at)]
 
     def get(self, survey_id: str) -> Survey:
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             return _survey(_row(s, survey_id), _count(s, survey_id))
 
     def list_surveys(self, *, open_only: bool = False) -> list[Survey]:
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             counts: dict[str, int] = {
                 str(sid): int(n)
                 for sid, n in s.execute(
@@ -132,7 +132,7 @@ class SurveyStore:
         answered_at: datetime | None,
     ) -> bool:
         """Store a respondent's answer (replacing theirs); True if they had answered before."""
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             existing = s.get(SurveyAnswerRow, (survey_id, respondent))
             values = {
                 "survey_id": survey_id,
@@ -151,19 +151,19 @@ class SurveyStore:
         return existing is not None
 
     def withdraw_answer(self, survey_id: str, respondent: str) -> None:
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             existing = s.get(SurveyAnswerRow, (survey_id, respondent))
             if existing is not None:
                 s.delete(existing)
 
     def answer_of(self, survey_id: str, respondent: str, *, anonymous: bool) -> SurveyAnswer | None:
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             row = s.get(SurveyAnswerRow, (survey_id, respondent))
             return _answer(row, anonymous) if row else None
 
     def answers(self, survey_id: str, *, anonymous: bool) -> list[SurveyAnswer]:
         """The survey's answers in stored order (an anonymous survey's without who answered or when)."""
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             rows = s.scalars(select(SurveyAnswerRow).where(SurveyAnswerRow.survey_id == survey_id)).all()
             return [_answer(r, anonymous) for r in rows]
 

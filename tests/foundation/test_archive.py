@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert
 
 from assistant.domain import AuditEvent, Judgment, Member, Message, Reaction
 from assistant.domain.judgments import (
@@ -117,9 +118,14 @@ def test_old_dedup_claims_are_forgotten(archive: Archive) -> None:
     from assistant.store.schema import KeyValueRow
 
     assert archive.claim_once("slack-event:new")
-    with archive.session() as s, s.begin():
-        s.add(KeyValueRow(key="slack-event:old", value={"at": "2020-01-01T00:00:00+00:00"}))
-        s.add(KeyValueRow(key="cursor:C1", value={"at": "2020-01-01T00:00:00+00:00"}))
+    with archive.engine.begin() as conn:
+        conn.execute(
+            insert(KeyValueRow),
+            [
+                {"key": "slack-event:old", "value": {"at": "2020-01-01T00:00:00+00:00"}},
+                {"key": "cursor:C1", "value": {"at": "2020-01-01T00:00:00+00:00"}},
+            ],
+        )
     assert archive.forget_claims("slack-event:", datetime(2021, 1, 1, tzinfo=UTC)) == 1
     assert archive.claim_once("slack-event:old")  # forgotten, so it counts as new again
     assert not archive.claim_once("slack-event:new")

@@ -115,11 +115,12 @@ def test_writers_opening_an_empty_archive_together_and_upserting_the_same_rows(
         assert {m for _c, m, _j in arc.memberships("C200")} == {"U1"} | {f"U{i + 3}" for i in range(WRITERS)}
         assert arc.judgment("C100", "1767603600.000100") == _judgment()
         assert arc.get_state("cursor:C100") in [{"writer": i} for i in range(WRITERS)]
-        with arc.session() as s:
-            assert len(s.scalars(select(FlagRow)).all()) == 1
-            alert = s.get(AlertRow, alert_id)
-            assert alert is not None
-            assert (alert.first_time, alert.last_time) == (1000.0 - 10 * WRITERS, 1000.0 + 10 * WRITERS)
+        with arc.engine.connect() as conn:
+            assert len(conn.execute(select(FlagRow.id)).all()) == 1
+            span = conn.execute(
+                select(AlertRow.first_time, AlertRow.last_time).where(AlertRow.id == alert_id)
+            ).one()
+            assert tuple(span) == (1000.0 - 10 * WRITERS, 1000.0 + 10 * WRITERS)
         names = {m.id: m.name for m in arc.members()}
         assert names["U1"] == "maria" and names["U2"] in {f"joao {i}" for i in range(WRITERS)} and len(names) == 2
     finally:

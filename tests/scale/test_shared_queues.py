@@ -59,8 +59,8 @@ def test_a_burst_flagged_by_several_workers_at_once_shares_one_alert(archives: l
         alert_ids = {p[0].alert_id for p in placed}
         assert len(alert_ids) == 1, f"one member's burst was split into alerts {sorted(alert_ids)}"
         assert sorted(p[1] for p in placed) == [False] + [True] * (WORKERS - 1), "one opened it, the rest joined"
-    with archives[0].session() as s:
-        assert s.scalar(select(func.count()).select_from(AlertRow)) == 3
+    with archives[0].engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(AlertRow)) == 3
 
 
 def test_one_message_flagged_by_several_workers_at_once_has_one_flag_and_one_alert(
@@ -69,8 +69,8 @@ def test_one_message_flagged_by_several_workers_at_once_has_one_flag_and_one_ale
     placed = _together(lambda i: ModerationStore(archives[i]).insert_grouped(_flag("1767600000.000100"), WINDOW_S))
     stored = [p for p in placed if p is not None]
     assert len(stored) == 1, "the others see the message flagged already and leave its flag and alert alone"
-    with archives[0].session() as s:
-        assert s.scalar(select(func.count()).select_from(AlertRow)) == 1
+    with archives[0].engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(AlertRow)) == 1
 
 
 def test_an_alert_queued_again_while_another_worker_delivers_it_is_delivered_again(

@@ -121,7 +121,7 @@ class ModerationStore:
         wanted = set(keys)
         found: set[tuple[str, str]] = set()
         ordered = sorted(wanted)
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             for start in range(0, len(ordered), 500):
                 part = ordered[start : start + 500]
                 q = select(FlagRow.channel_id, FlagRow.ts).where(
@@ -131,12 +131,12 @@ class ModerationStore:
         return found
 
     def flag_for(self, channel_id: str, ts: str) -> FlagRecord | None:
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             row = s.scalars(select(FlagRow).where(FlagRow.channel_id == channel_id, FlagRow.ts == ts)).first()
             return _to_record(row) if row else None
 
     def flag(self, flag_id: int) -> FlagRecord:
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             row = s.get(FlagRow, flag_id)
             if row is None:
                 raise NotFoundError(f"No flag with id {flag_id} exists.")
@@ -145,7 +145,7 @@ class ModerationStore:
     def insert(self, flag: FlagRecord) -> FlagRecord:
         """Store a new flag; if the message was flagged meanwhile (another process), that flag is returned:
         one flag per message, and never an ``IntegrityError``."""
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             return self._upsert(s, flag)
 
     def insert_grouped(self, flag: FlagRecord, window_s: float) -> tuple[FlagRecord, bool] | None:
@@ -157,7 +157,7 @@ class ModerationStore:
         at a time across processes (a PostgreSQL advisory lock; SQLite's writer lock), so a burst whose messages
         two replicas flag at the same moment still makes one alert."""
         at = float(flag.ts)
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             _lock_alert_groups(s, flag.channel_id)
             flagged = select(FlagRow.id).where(FlagRow.channel_id == flag.channel_id, FlagRow.ts == flag.ts)
             if s.scalars(flagged).first() is not None:
@@ -178,7 +178,7 @@ class ModerationStore:
     def update(self, flag: FlagRecord) -> FlagRecord:
         if flag.id is None:
             raise ValueError("only stored flags can be updated")
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             row = s.get(FlagRow, flag.id)
             if row is None:
                 raise NotFoundError(f"No flag with id {flag.id} exists.")
@@ -221,7 +221,7 @@ class ModerationStore:
             q = q.where(FlagRow.alert_id == alert_id)
         if decided_only:
             q = q.where(FlagRow.decision.is_not(None))
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             found = [_to_record(r) for r in s.scalars(q).all()]
         return found[::-1] if last else found
 
@@ -231,7 +231,7 @@ class ModerationStore:
     ) -> int | None:
         """An alert in this channel holding a flag by the same member or in the same thread, and whose
         flags span reaches within ``window_s`` of ``at`` (the rule ``grouping.group_bursts`` applies)."""
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             return self._find_group(s, channel_id, user_id, thread_ts, at, window_s)
 
     @staticmethod
@@ -262,7 +262,7 @@ class ModerationStore:
         return int(found) if found is not None else None
 
     def open_alert(self, channel_id: str, user_id: str | None, thread_ts: str | None, at: float) -> int:
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             return self._open_alert(s, channel_id, user_id, thread_ts, at)
 
     @staticmethod
@@ -281,7 +281,7 @@ class ModerationStore:
 
     def extend_alert(self, alert_id: int, at: float) -> None:
         """Widen the alert's time span to include ``at`` (one atomic update: concurrent extends both count)."""
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             self._extend_alert(s, alert_id, at)
 
     @staticmethod
@@ -300,12 +300,12 @@ class ModerationStore:
         q = select(AlertRow.id, AlertRow.channel_id, AlertRow.first_time).order_by(AlertRow.first_time)
         if channel_id:
             q = q.where(AlertRow.channel_id == channel_id)
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             return [AlertTimes(int(r[0]), str(r[1]), float(r[2])) for r in s.execute(q).all()]
 
     # Actions (append-only) --------------------------------------------------------------------------------------
     def add_action(self, action: ActionRecord) -> ActionRecord:
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             row = ActionRow(
                 flag_id=action.flag_id,
                 kind=str(action.kind),
@@ -322,7 +322,7 @@ class ModerationStore:
     def actions(self, flag_ids: Sequence[int]) -> list[ActionRecord]:
         if not flag_ids:
             return []
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             rows = s.scalars(
                 select(ActionRow).where(ActionRow.flag_id.in_(list(flag_ids))).order_by(ActionRow.id)
             ).all()
@@ -331,7 +331,7 @@ class ModerationStore:
     # Retention --------------------------------------------------------------------------------------------------
     def delete_older_than(self, cutoff: datetime) -> int:
         """Really delete flags (with their actions) on messages older than ``cutoff``, and emptied alerts."""
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             ids = list(s.scalars(select(FlagRow.id).where(FlagRow.message_time < cutoff.timestamp())))
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]

@@ -21,16 +21,16 @@ class PolicyOverrides:
         self.archive = archive
 
     def get(self, channel_id: str) -> PolicyOverride:
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             row = s.get(PolicyRow, channel_id)
             return PolicyOverride.model_validate(row.payload) if row else PolicyOverride()
 
     def all(self) -> dict[str, PolicyOverride]:
-        with self.archive.session() as s:
+        with self.archive._session() as s:
             return {r.channel_id: PolicyOverride.model_validate(r.payload) for r in s.scalars(select(PolicyRow))}
 
     def save(self, channel_id: str, override: PolicyOverride) -> None:
-        with self.archive.session() as s, s.begin():
+        with self.archive._session() as s, s.begin():
             s.execute(
                 self.archive.upsert(PolicyRow, ["channel_id"], ["payload", "updated_at"]),
                 {
