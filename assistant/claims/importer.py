@@ -13,7 +13,6 @@ Recognised column names (case, spaces and dashes ignored), first found wins; ``m
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Any
 
 from assistant.claims.models import ClaimInput, Verdict, claim_key, normalize_text, parse_verdict
 from assistant.errors import AssistantError
+from assistant.jsonl import json_lines
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "text": ("claim", "text", "claim_text", "statement", "rumour", "rumor"),
@@ -53,13 +53,7 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     suffix = path.suffix.lower()
     with path.open(encoding="utf-8", errors="replace", newline="") as fh:
         if suffix in (".jsonl", ".ndjson", ".json"):
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    value = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise AssistantError(f"{path.name} line {lineno} is not JSON: {exc.msg}.") from None
+            for lineno, value in json_lines(fh, path.name):
                 if not isinstance(value, dict):
                     raise AssistantError(f"{path.name} line {lineno} is not a JSON object.")
                 yield lineno, value

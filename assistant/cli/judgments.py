@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +11,7 @@ import typer
 from assistant.cli.common import DataDirOpt, JsonOpt, make_context
 from assistant.cli.output import console, err_console, print_json, print_json_lines
 from assistant.errors import AssistantError
+from assistant.jsonl import json_lines
 
 DataRootOpt = Annotated[
     Path, typer.Option("--data-root", help="Folder holding the public datasets by folder name.")
@@ -138,13 +138,7 @@ def classify(
     """Judge texts from arguments, or JSON lines on stdin ({"text": ...} or a JSON string); prints JSON lines."""
     items = list(texts or [])
     if not items:
-        for lineno, line in enumerate(sys.stdin, 1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise AssistantError(f"stdin line {lineno} is not JSON: {exc.msg}.") from None
+        for lineno, value in json_lines(sys.stdin, "stdin"):
             text = value.get("text") if isinstance(value, dict) else value
             if not isinstance(text, str):
                 raise AssistantError(f'stdin line {lineno} needs a "text" string.')
