@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError as SdkApiError
 
 from assistant.domain import Channel
 from assistant.errors import NotFoundError
+from assistant.slack.blocks.mentions import mentioned_channel
 from assistant.slack.convert import channel_from_info, member_from_info
 from assistant.slack.web import error_code, to_error
 from assistant.store import Archive
@@ -61,9 +62,8 @@ class Directory:
 
     def resolve_channel(self, ref: str) -> str:
         """A channel id from an id, ``name`` or ``#name`` (archive first, then the bot's own channels)."""
-        wanted = ref.strip().lstrip("#")
-        if wanted.startswith("<#") or ref.strip().startswith("<#"):
-            wanted = ref.strip().removeprefix("<#").split("|")[0].rstrip(">")
+        mentioned = mentioned_channel(ref)
+        wanted = mentioned if mentioned is not None else ref.strip().lstrip("#")
         if _CHANNEL_ID.match(wanted):
             return wanted
         try:

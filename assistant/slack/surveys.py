@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError as SdkApiError
 
 from assistant.errors import AssistantError
 from assistant.slack.blocks import as_payload
+from assistant.slack.blocks.mentions import channel_mention
 from assistant.slack.blocks.surveys import results_blocks, results_text, survey_blocks, survey_text
 from assistant.slack.periodic import PeriodicJob
 from assistant.slack.runtime import SlackRuntime
@@ -47,7 +48,7 @@ def post_survey(runtime: SlackRuntime, survey: Survey) -> list[str]:
                 channel=channel, text=survey_text(survey), blocks=as_payload(survey_blocks(survey))
             )
         except SdkApiError as exc:
-            problems.append(f"<#{channel}>: {to_error(exc, 'posting the survey').message}")
+            problems.append(f"{channel_mention(channel)}: {to_error(exc, 'posting the survey').message}")
             continue
         service.record_post(survey.id, str(response["channel"]), str(response["ts"]))
     return problems

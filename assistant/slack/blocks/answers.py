@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 from slack_sdk.models.blocks import Block
 
 from assistant.domain import Citation
 from assistant.insights.models import Answer
 from assistant.slack.blocks.common import context, escape, section, truncate, ts_label
-
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+from assistant.slack.blocks.mentions import channel_ref, person
 
 
 def citation_line(n: int, c: Citation) -> str:
-    where = f"<#{c.channel}>" if _CHANNEL_ID.match(c.channel) else f"#{escape(c.channel)}"
+    where = channel_ref(c.channel)
     when = ts_label(c.ts)
     link = f" · <{c.permalink}|open>" if c.permalink else ""
-    who = f" · <@{c.user}>" if c.user and c.user.startswith("U") else (f" · {escape(c.user)}" if c.user else "")
+    who = f" · {person(c.user)}" if c.user else ""
     return f"[{n}] {where} · {when}{who}{link}: “{escape(truncate(c.text, 160))}”"
 
 

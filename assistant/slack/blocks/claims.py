@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import Block
 
 from assistant.claims import Claim, Repeat
 from assistant.slack.blocks.common import escape, quote, section, truncate, ts_label
+from assistant.slack.blocks.mentions import channel_mention
 
 MODAL_CALLBACK = "mark_false_claim_modal"
 CLAIM_BLOCK, CORRECTION_BLOCK, SOURCE_BLOCK, VERDICT_BLOCK = "claim", "correction", "source", "verdict"
@@ -103,7 +104,9 @@ def claim_saved_blocks(
     for r in list(repeats)[:LISTED_REPEATS]:
         where = link(r.channel_id, r.ts)
         label = f"<{where}|{ts_label(r.ts)}>" if where else ts_label(r.ts)
-        lines.append(f"• {label} in <#{r.channel_id}>: {escape(truncate(' '.join(r.text.split()), 150))}")
+        lines.append(
+            f"• {label} in {channel_mention(r.channel_id)}: {escape(truncate(' '.join(r.text.split()), 150))}"
+        )
     more = f"\n…and {len(repeats) - LISTED_REPEATS} more." if len(repeats) > LISTED_REPEATS else ""
     offered = f" The {alerted} recent ones went to the moderators' channel as alerts." if alerted else ""
     blocks.append(section(f"*{len(repeats)} earlier messages repeat it.*{offered}\n" + "\n".join(lines) + more))

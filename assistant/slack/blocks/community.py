@@ -6,6 +6,7 @@ from slack_sdk.models.blocks import Block
 
 from assistant.moderation.models import ChannelPolicy, ReplayReport
 from assistant.slack.blocks.common import context, escape, section, truncate
+from assistant.slack.blocks.mentions import channel_mention, user_mention
 
 HELP = (
     "*`/community` (moderators only)*\n"
@@ -22,7 +23,7 @@ def help_blocks() -> list[Block]:
 
 
 def policy_blocks(policy: ChannelPolicy, changed_by: str | None = None) -> list[Block]:
-    where = f"#{policy.channel_name}" if policy.channel_name else f"<#{policy.channel_id}>"
+    where = f"#{policy.channel_name}" if policy.channel_name else channel_mention(policy.channel_id)
     state = "off" if not policy.active else ("shadow mode (judged, no alerts)" if policy.shadow else "on")
     thresholds = ", ".join(f"{escape(k)} {v:.2f}" for k, v in sorted(policy.effective.items())) or "none"
     lines = [f"*Moderation policy for {where}*", f"Moderation: *{state}*", f"Thresholds: {thresholds}"]
@@ -35,7 +36,7 @@ def policy_blocks(policy: ChannelPolicy, changed_by: str | None = None) -> list[
         lines.append("Allowed terms: " + ", ".join(escape(t) for t in policy.allow_terms[:20]))
     blocks: list[Block] = [section("\n".join(lines))]
     if changed_by:
-        blocks.append(context(f"Changed by <@{changed_by}>; the change is in the audit log."))
+        blocks.append(context(f"Changed by {user_mention(changed_by)}; the change is in the audit log."))
     return blocks
 
 

@@ -8,13 +8,14 @@ from slack_sdk.models.blocks import Block, HeaderBlock, PlainTextObject
 from assistant.domain import Summary
 from assistant.domain.records import SummaryPoint
 from assistant.slack.blocks.common import context, escape, section, truncate
+from assistant.slack.blocks.mentions import is_member_id, person, user_mention
 from assistant.summaries.models import ChannelRecap
 
 
 def _points(title: str, points: list[SummaryPoint], link: dict[str, str]) -> str:
     lines = []
     for p in points[:8]:
-        who = f"<@{p.user}> " if p.user and p.user.startswith("U") else ""
+        who = f"{user_mention(p.user)} " if is_member_id(p.user) else ""
         ref = f" (<{link[p.ts]}|msg>)" if p.ts in link else ""
         lines.append(f"• {who}{escape(truncate(p.text, 300))}{ref}")
     return f"*{title}*\n" + "\n".join(lines)
@@ -40,10 +41,7 @@ def summary_blocks(summary: Summary, permalinks: dict[str, str] | None = None, w
             blocks.append(section(_points(name, points, link)))
     facts = []
     if summary.participants:
-        facts.append(
-            "Participants: "
-            + ", ".join(f"<@{u}>" if u.startswith("U") else escape(u) for u in summary.participants[:12])
-        )
+        facts.append("Participants: " + ", ".join(person(u) for u in summary.participants[:12]))
     if summary.message_count:
         facts.append(f"{summary.message_count} messages")
     if summary.mood.get("label") or summary.mood.get("mood"):

@@ -11,6 +11,7 @@ from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError as SdkApiError
 
 from assistant.domain import AuditEvent
+from assistant.slack.blocks.mentions import channel_mention
 from assistant.slack.blocks.milestones import POST_MILESTONE
 from assistant.slack.runtime import SlackRuntime
 from assistant.slack.surveys import may_run_surveys
@@ -47,7 +48,7 @@ def post_milestone(runtime: SlackRuntime, body: dict[str, Any], action: dict[str
     # One celebration per milestone, whoever presses first and however often: the button stays on old digests.
     claim = f"{POSTED_PREFIX}{value.get('id') or channel + ':' + (thread or '') + ':' + text[:80]}"
     if not runtime.ctx.archive.claim_once(claim):
-        say(f"This one was already posted in <#{channel}>.")
+        say(f"This one was already posted in {channel_mention(channel)}.")
         return
     try:
         runtime.client.chat_postMessage(channel=channel, text=text, thread_ts=thread, unfurl_links=False)
@@ -64,7 +65,7 @@ def post_milestone(runtime: SlackRuntime, body: dict[str, Any], action: dict[str
             details={"channel": channel, "thread_ts": thread},
         )
     )
-    say(f"Posted in <#{channel}>{' (in the thread)' if thread else ''}.")
+    say(f"Posted in {channel_mention(channel)}{' (in the thread)' if thread else ''}.")
 
 
 def _teller(runtime: SlackRuntime, body: dict[str, Any], where: str, user_id: str) -> Any:

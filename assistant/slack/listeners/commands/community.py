@@ -13,11 +13,12 @@ from assistant.errors import AssistantError, ConfigError, PermissionDeniedError
 from assistant.moderation.policy import parse_assignments
 from assistant.slack.blocks import error_blocks
 from assistant.slack.blocks.community import help_blocks, policy_blocks, replay_blocks
+from assistant.slack.blocks.mentions import CHANNEL_MENTION
 from assistant.slack.runtime import SlackRuntime
 
 logger = logging.getLogger(__name__)
 
-_CHANNEL = re.compile(r"^(<#[CG][A-Z0-9]+(\|[^>]*)?>|#\S+|[CG][A-Z0-9]{6,})$")
+_CHANNEL = re.compile(rf"^({CHANNEL_MENTION.pattern}|#\S+|[CG][A-Z0-9]{{6,}})$")
 _ON = {"on": True, "true": True, "yes": True, "off": False, "false": False, "no": False}
 MAX_REPLAY_DAYS = 365.0
 

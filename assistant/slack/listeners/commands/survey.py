@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError as SdkApiError
 
 from assistant.errors import AssistantError
 from assistant.slack.blocks import error_blocks
+from assistant.slack.blocks.mentions import channel_mention
 from assistant.slack.blocks.surveys import CLOSES_IN, CREATE_VIEW, create_modal, results_blocks, results_text
 from assistant.slack.runtime import SlackRuntime
 from assistant.slack.surveys import close_survey, may_run_surveys, may_see_results, post_survey
@@ -73,7 +74,7 @@ def register(app: App, runtime: SlackRuntime) -> None:
             runtime.ephemeral(origin, user_id, exc.message, error_blocks(exc.message))
             return
         problems = post_survey(runtime, survey)
-        where = ", ".join(f"<#{c}>" for c in survey.channels)
+        where = ", ".join(channel_mention(c) for c in survey.channels)
         note = f"Survey `{survey.id}` posted in {where}; it closes {survey.closes_at:%a %d %b %H:%M} UTC and the results come to you then (`/survey close {survey.id}` closes it now)."
         if problems:
             note += " Not posted in " + "; ".join(problems)

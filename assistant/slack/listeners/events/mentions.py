@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from slack_bolt import App
@@ -13,13 +12,13 @@ from assistant.errors import AssistantError
 from assistant.ingest import resolve_markup
 from assistant.slack.blocks import as_payload, error_blocks
 from assistant.slack.blocks.answers import answer_blocks, answer_text
+from assistant.slack.blocks.mentions import USER_MENTION
 from assistant.slack.listeners.citations import visible_citations
 from assistant.slack.runtime import SlackRuntime
 from assistant.slack.web import error_code
 
 logger = logging.getLogger(__name__)
 
-_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 MAX_QUESTION = 1000
 
 READING = "Reading the channels everyone here can see…"
@@ -28,7 +27,7 @@ HELP = "Ask me about your communities, e.g. “@Community Assistant what do peop
 
 def question_from(text: str, users: dict[str, str], channels: dict[str, str]) -> str:
     """The question without the leading mention(s), readable, bounded."""
-    stripped = _MENTION.sub(" ", text or "", count=1)
+    stripped = USER_MENTION.sub(" ", text or "", count=1)
     return resolve_markup(stripped, users, channels)[:MAX_QUESTION].strip()
 
 
