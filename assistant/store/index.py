@@ -343,18 +343,6 @@ class Index:
         vector = self.encoder.encode_one(query) if isinstance(query, str) else query
         return self._query(GUIDELINES, vector, k, None)
 
-    def search_facts(self, query: str | np.ndarray, *, k: int = 3, kind: str | None = None) -> list[Hit]:
-        vector = self.encoder.encode_one(query) if isinstance(query, str) else query
-        return self._query(FACTS, vector, k, {"kind": kind} if kind else None)
-
-    def get_fact(self, fact_id: str) -> Hit | None:
-        got = self.collection(FACTS).get(ids=[fact_id], include=["documents", "metadatas"])
-        if not got["ids"]:
-            return None
-        docs = got.get("documents") or [""]
-        metas = got.get("metadatas") or [{}]
-        return Hit(id=fact_id, text=str(docs[0]), similarity=1.0, metadata=dict(metas[0] or {}))
-
     # Internals --------------------------------------------------------------------------------------------------
     def _query(self, name: str, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
         col = self.collection(name)

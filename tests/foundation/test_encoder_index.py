@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.config import Settings
 from assistant.domain import Message
 from assistant.encoder import Encoder
+from assistant.judgments.claims import ClaimMatcher
 from assistant.knowledge import load_knowledge
 from assistant.store import Index, MessageFilter
 
@@ -69,10 +71,15 @@ def test_knowledge_collections(encoder: Encoder, tmp_path: Path) -> None:
     index.load_knowledge(k.clauses, k.facts, k.claims)
     index.load_knowledge(k.clauses, k.facts, k.claims)  # idempotent
     assert index.collection("guidelines").count() == len(k.clauses) >= 10
-    claim = index.search_facts("5G masts are spreading the virus", kind="false_claim", k=1)[0]
-    assert claim.metadata["kind"] == "false_claim"
-    fact = index.get_fact(str(claim.metadata["refuted_by"]))
-    assert fact is not None and fact.metadata["kind"] == "fact"
+    # the facts collection as the judge matches claims against it when no claims store is attached
+    matcher = ClaimMatcher(index, Settings.model_fields["claim_match_min_similarity"].default)
+    text = "the 5G towers are spreading the coronavirus"
+    _, match = matcher.match(text, encoder.encode_one(text), gate_similarity=1.0)
+    assert match is not None and match.claim.source == "known_false_claim"
+    known = next(c for c in k.claims if c.id == match.claim.id)
+    fact = k.fact(known.refuted_by)
+    assert fact is not None and match.fact is not None
+    assert (match.fact.source, match.fact.id, match.fact.text) == ("fact_sheet", fact.id, fact.text)
     spam = index.search_guidelines("buy my crypto course, limited offer, click this link", k=1)[0]
     assert spam.metadata["number"] == 6 and spam.text.startswith("No spam")
     health = index.search_guidelines("drinking bleach cures covid, trust me", k=1)[0]
