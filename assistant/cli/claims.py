@@ -5,14 +5,13 @@ Every add, removal and import is in the audit log, with the host's operator (``c
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from assistant.cli.common import DataDirOpt, JsonOpt, make_context
+from assistant.cli.common import DataDirOpt, JsonOpt, make_context, operator
 from assistant.cli.output import console, print_json
 from assistant.errors import AssistantError
 
@@ -21,13 +20,6 @@ claims_app = typer.Typer(
 )
 
 VERDICT_HELP = "false, misleading, true or unproven (only false and misleading raise alerts)"
-
-
-def _operator() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli:operator"
 
 
 def _verdict(value: str) -> str:
@@ -66,7 +58,7 @@ def add(
                 "id": claim_id,
             }
         ),
-        _operator(),
+        operator(),
         reason=reason,
     )
     if json_out:
@@ -113,7 +105,7 @@ def remove(
 ) -> None:
     """Remove a claim: it no longer flags anything; audited (a seeded claim stays removed)."""
     ctx = make_context(data_dir)
-    claim = ctx.claims.remove(claim_id, _operator(), reason=reason)
+    claim = ctx.claims.remove(claim_id, operator(), reason=reason)
     if json_out:
         print_json(claim.model_dump(mode="json"))
     else:
@@ -155,7 +147,7 @@ def import_(
     ctx = make_context(data_dir)
     report = ctx.claims.import_file(
         file,
-        _operator(),
+        operator(),
         default_verdict=_verdict(verdict),  # type: ignore[arg-type]
         mapping=mapping,
         id_prefix=id_prefix,

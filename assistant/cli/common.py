@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 from typing import Annotated
 
@@ -23,3 +24,11 @@ def make_context(data_dir: Path | None = None) -> Context:
     settings = load_settings(**overrides)
     apply_log_level(settings.log_level)  # ASSISTANT_LOG_LEVEL may come from .env, which logging cannot see
     return Context(settings)
+
+
+def operator() -> str:
+    """Who ran the command, as the audit log's actor: ``cli:<the host's user>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:operator"

@@ -3,25 +3,16 @@ channel's ``policy``. Each parses, calls ``ModerationService`` and prints."""
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from assistant.cli.common import DataDirOpt, JsonOpt, make_context
+from assistant.cli.common import DataDirOpt, JsonOpt, make_context, operator
 from assistant.cli.output import console, err_console, print_json
 from assistant.errors import ConfigError
 from assistant.moderation.models import CalibrationReport, ChannelPolicy, ReplayReport
-
-
-def _operator() -> str:
-    """Who ran the command, as the audit log's actor (the host's operator may change policy)."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli:operator"
 
 
 def replay(
@@ -141,7 +132,7 @@ def policy(
     if calibrate:
         calibration = service.calibrate(channel, apply=True)
     if changes:
-        result = service.set_policy(channel, _operator(), reason=reason, **changes)
+        result = service.set_policy(channel, operator(), reason=reason, **changes)
     else:
         result = service.policy(channel)
     if json_out:
