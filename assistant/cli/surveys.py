@@ -3,7 +3,6 @@ surveys never say who answered)."""
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from assistant.cli.common import DataDirOpt, JsonOpt, make_context
+from assistant.cli.common import DataDirOpt, JsonOpt, make_context, operator
 from assistant.cli.output import console, print_json
 
 survey_app = typer.Typer(
@@ -70,8 +69,7 @@ def show(survey_id: SurveyId, data_dir: DataDirOpt = None, json_out: JsonOpt = F
     for o in results.options:
         console.print(f"  {o.count:4d}  {o.share:5.0%}  {escape(o.option)}")
     for c in results.per_channel:
-        counts = ", ".join(f"{escape(o.option)} {o.count}" for o in c.options if o.count)
-        console.print(f"  #{escape(c.channel_name)}: {c.respondents} answers" + (f" ({counts})" if counts else ""))
+        console.print(f"  {c.line(escape)}")
     for t in results.themes:
         console.print(
             f"  [bold]{escape(t.label)}[/bold] ({t.size}): " + " / ".join(escape(a) for a in t.answers[:3])
@@ -110,11 +108,7 @@ def close(survey_id: SurveyId, data_dir: DataDirOpt = None, json_out: JsonOpt = 
     from assistant.surveys import survey_service
 
     ctx = make_context(data_dir)
-    try:
-        actor = f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        actor = "cli:operator"
-    survey = survey_service(ctx).close(survey_id, actor)
+    survey = survey_service(ctx).close(survey_id, operator())
     if json_out:
         print_json(survey.model_dump(mode="json"))
     else:

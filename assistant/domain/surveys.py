@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
@@ -100,6 +101,12 @@ class ChannelCounts(BaseModel):
     channel_name: str
     respondents: int
     options: list[OptionCount] = Field(default_factory=list)
+
+    def line(self, escape: Callable[[str], str] = str) -> str:
+        """ "#general: 4 answers (Yes 3, No 1)": the options nobody here chose are left out; ``escape`` guards the
+        names for a markup (the CLI's)."""
+        counts = ", ".join(f"{escape(o.option)} {o.count}" for o in self.options if o.count)
+        return f"#{escape(self.channel_name)}: {self.respondents} answers" + (f" ({counts})" if counts else "")
 
 
 class AnswerTheme(BaseModel):

@@ -78,9 +78,7 @@ def engagement_section(ctx: Context) -> dict[str, Any]:
         lines: list[str] = []
         for o in results.options:
             lines.append(f"{o.option}: {o.count} ({o.share:.0%})")
-        for c in results.per_channel:
-            counts = ", ".join(f"{o.option} {o.count}" for o in c.options if o.count)
-            lines.append(f"#{c.channel_name}: {c.respondents} answers" + (f" ({counts})" if counts else ""))
+        lines.extend(c.line() for c in results.per_channel)
         for t in results.themes:
             lines.append(f"theme “{t.label}” ({t.size}): " + " / ".join(t.answers[:3]))
         lines.extend(f"one-off: {a}" for a in results.one_offs)
