@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from assistant.insights.keywords import KeywordIndex
+    from assistant.insights.themes import WantThemes
     from assistant.store.index import Index
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class InsightsService:
         self._directory: tuple[str, Directory] | None = None
         self._lock = threading.Lock()
         self._keywords: tuple[int, KeywordIndex] | None = None
+        self._want_themes: WantThemes | None = None
 
     # Snapshot ---------------------------------------------------------------------------------------------------
     def snapshot(self, visible_channel_ids: Iterable[str] | None = None) -> Snapshot:
@@ -183,6 +185,18 @@ class InsightsService:
             for cid in ids
         ]
         return out if channel else [w for w in out if w.wants]
+
+    @property
+    def want_themes(self) -> WantThemes:
+        """The stored want themes (``assistant.insights.themes``): ``handle`` is a pipeline listener, ``recluster``
+        the scheduled rebuild (``WantThemesTimer``)."""
+        if self._want_themes is None:
+            from assistant.insights.themes import WantThemes
+
+            self._want_themes = WantThemes(
+                self.archive, self.vectors, threshold=self.want_threshold, clock=self.clock
+            )
+        return self._want_themes
 
     # Members ----------------------------------------------------------------------------------------------------
     def _scoped(self, channel: str | None, visible_channel_ids: Iterable[str] | None) -> Snapshot:

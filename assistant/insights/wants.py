@@ -7,6 +7,11 @@ cosine distance threshold (deterministic: same messages, same themes, in any inp
 theme's distinctive terms (c-TF-IDF against the channel's other wants). A theme needs at least two messages;
 single wants are listed as one-offs.
 
+Once a channel's wants were re-clustered (``assistant.insights.themes``, on a schedule), answers read its stored
+themes instead: a want judged since joins its nearest theme (cosine to the centroid of at least
+``JOIN_SIMILARITY``) or waits as a one-off; labels, sizes, members and trends are computed from the wants that are
+still there (a deleted message leaves its theme at once).
+
 Free-text survey answers given from a channel are wants too, *solicited* ones (``assistant.surveys``): they are
 clustered with the channel's messages, and themes and the channel count how many of theirs came from a survey.
 """
@@ -24,6 +29,7 @@ from assistant.domain import Citation, Message
 from assistant.insights.data import Snapshot
 from assistant.insights.labels import distinctive_terms, label_from_terms
 from assistant.insights.models import ChannelWants, Trend, WantTheme
+from assistant.store.aggregate_themes import ChannelThemes
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +40,8 @@ WANT_DISTANCE = 0.55
 #: The most recent wants clustered per channel (agglomerative clustering is quadratic in memory).
 MAX_WANTS_PER_CHANNEL = 3000
 TREND_DAYS = 30
+#: Cosine similarity to a stored theme's centroid at which a new want joins it (else it waits as a one-off).
+JOIN_SIMILARITY = 1.0 - WANT_DISTANCE
 
 
 def want_messages(snap: Snapshot, channel_id: str, threshold: float) -> list[Message]:
@@ -90,7 +98,12 @@ def channel_wants(
     at: datetime | None = None,
     representatives: int = 3,
     solicited: Sequence[tuple[Message, np.ndarray]] = (),
+    join_similarity: float | None = None,
 ) -> ChannelWants:
+    """The channel's wants as themes and one-offs: its stored themes when it has some (``insights.themes``: a
+    want joins its nearest theme or waits as a one-off, re-clustering rebuilds them), else clustered now."""
+    if join_similarity is None:
+        join_similarity = JOIN_SIMILARITY
     now = snap.now(at)
     judged = [m for m in want_messages(snap, channel_id, threshold) if m.time <= now][-MAX_WANTS_PER_CHANNEL:]
     stored = vectors([m.key for m in judged]) if judged else {}
@@ -117,13 +130,15 @@ def channel_wants(
 
     if not msgs:
         return result
-    mat = np.stack([stored[m.key] for m in msgs]).astype(np.float32)
-    labels = cluster_vectors(mat, distance)
-    groups: dict[int, list[int]] = {}
-    for i, lab in enumerate(labels):
-        groups.setdefault(int(lab), []).append(i)
-    themes_idx = [idx for idx in groups.values() if len(idx) >= 2]
-    singles = [idx[0] for idx in groups.values() if len(idx) < 2]
+    stored_themes = _stored(snap, channel_id)
+    if stored_themes is not None:
+        groups, scores = _from_stored(stored_themes, msgs, asked, vectors, stored, join_similarity)
+    else:
+        mat = np.stack([stored[m.key] for m in msgs]).astype(np.float32)
+        groups, scores = partition(mat, distance)
+    themes_idx = [idx for idx in groups if len(idx) >= 2]
+    singles = [idx[0] for idx in groups if len(idx) < 2]
+    singles += [i for idx in groups if len(idx) < 2 for i in idx[1:]]
     docs = {str(n): [snap.plain_text(msgs[i]) for i in idx] for n, idx in enumerate(themes_idx)}
     if singles:
         docs["_other"] = [snap.plain_text(msgs[i]) for i in singles]
@@ -131,8 +146,7 @@ def channel_wants(
     themes = []
     for n, idx in enumerate(themes_idx):
         members = sorted({uid for i in idx if (uid := msgs[i].user_id)})
-        centroid = mat[idx].mean(axis=0)
-        order = sorted(idx, key=lambda i: (-float(mat[i] @ centroid), float(msgs[i].ts)))
+        order = sorted(idx, key=lambda i: (-scores[i], float(msgs[i].ts)))
         trend, recent, earlier = _trend([msgs[i].time for i in idx], now)
         theme_terms = terms.get(str(n), [])
         themes.append(
@@ -159,6 +173,80 @@ def channel_wants(
     result.themes = themes
     result.one_offs = [cite(msgs[i]) for i in sorted(singles, key=lambda i: float(msgs[i].ts))]
     return result
+
+
+def partition(mat: np.ndarray, distance: float = WANT_DISTANCE) -> tuple[list[list[int]], list[float]]:
+    """Clusters of the rows of ``mat`` (lists of row numbers, in order of first appearance), and each row's
+    similarity to its cluster's centroid (the mean of its rows): what orders a theme's representatives."""
+    labels = cluster_vectors(mat, distance)
+    by_label: dict[int, list[int]] = {}
+    for i, lab in enumerate(labels):
+        by_label.setdefault(int(lab), []).append(i)
+    scores = [0.0] * len(mat)
+    for idx in by_label.values():
+        centroid = mat[idx].mean(axis=0)
+        for i in idx:
+            scores[i] = float(mat[i] @ centroid)
+    return list(by_label.values()), scores
+
+
+def _stored(snap: Snapshot, channel_id: str) -> ChannelThemes | None:
+    """The channel's stored themes when it has some (``assistant.insights.themes``); None: cluster on the fly (a
+    snapshot built from lists, or a channel never re-clustered)."""
+    if snap.aggregates is None or snap.loaded:
+        return None
+    found = snap.aggregates.want_themes(channel_id)
+    return found if found.built else None
+
+
+def _from_stored(
+    stored_themes: ChannelThemes,
+    msgs: list[Message],
+    asked: set[str],
+    vectors: VectorLookup,
+    known: dict[str, np.ndarray],
+    join_similarity: float,
+) -> tuple[list[list[int]], list[float]]:
+    """Groups of ``msgs`` by stored theme (one-offs alone). A want without a stored row (judged since the last
+    re-clustering and not yet assigned, or a survey answer) joins its nearest theme here, as on ingest."""
+    by_theme: dict[int, list[int]] = {}
+    alone: list[int] = []
+    scores = [0.0] * len(msgs)
+    for i, m in enumerate(msgs):
+        row = None if m.key in asked else stored_themes.members.get(m.ts)
+        if row is not None:
+            scores[i] = row.similarity
+            theme_id = row.theme_id
+        else:
+            vector = known.get(m.key)
+            if vector is None:
+                vector = vectors([m.key]).get(m.key)
+            theme_id, scores[i] = (
+                (None, 0.0) if vector is None else nearest(stored_themes, vector, join_similarity)
+            )
+        if theme_id is None or theme_id not in stored_themes.themes:
+            alone.append(i)
+        else:
+            by_theme.setdefault(theme_id, []).append(i)
+    groups = sorted(by_theme.values(), key=lambda idx: idx[0]) + [[i] for i in alone]
+    return groups, scores
+
+
+def nearest(stored_themes: ChannelThemes, vector: np.ndarray, join_similarity: float) -> tuple[int | None, float]:
+    """The theme whose centroid is nearest ``vector`` (cosine) when at least ``join_similarity``, else None; and
+    the vector's similarity to that theme's centroid (as stored for members: a dot product with the mean)."""
+    best: tuple[int | None, float, float] = (None, -2.0, 0.0)
+    v = np.asarray(vector, dtype=np.float32)
+    vn = float(np.linalg.norm(v)) or 1.0
+    for theme in sorted(stored_themes.themes.values(), key=lambda t: t.id):
+        cn = float(np.linalg.norm(theme.centroid)) or 1.0
+        dot = float(v @ theme.centroid)
+        cosine = dot / (vn * cn)
+        if cosine > best[1]:
+            best = (theme.id, cosine, dot)
+    if best[0] is None or best[1] < join_similarity:
+        return None, 0.0
+    return best[0], best[2]
 
 
 def solicited_for(service: object, channel_id: str) -> list[tuple[Message, np.ndarray]]:

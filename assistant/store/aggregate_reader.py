@@ -22,6 +22,7 @@ from assistant.store.aggregate_tables import (
     MESSAGES,
     chunks,
 )
+from assistant.store.aggregate_themes import ChannelThemes, read_channel
 from assistant.store.schema import JudgmentRow
 
 
@@ -257,6 +258,11 @@ class AggregateReader(ContributorQueries):
             found = [row_to_message(r) for r in c.execute(q)]
         found.sort(key=lambda m: float(m.ts))
         return found
+
+    def want_themes(self, channel_id: str) -> ChannelThemes:
+        """The channel's stored want themes and members (``assistant.store.aggregate_themes``)."""
+        with self.engine.connect() as c:
+            return read_channel(c, channel_id)
 
     def best(
         self,

@@ -34,6 +34,7 @@ from assistant.store.aggregate_tables import (
     chunks,
     day_of,
 )
+from assistant.store.aggregate_themes import forget_themes_before
 from assistant.store.first_replies import first_replies
 from assistant.store.schema import JudgmentRow, MemberRow
 
@@ -165,6 +166,7 @@ def forget_before(conn: Connection, cutoff: float) -> None:
         )
     }
     conn.execute(delete(FACTS).where(FACTS.c.time < cutoff))
+    forget_themes_before(conn, cutoff)
     conn.execute(delete(CHANNEL_DAYS).where(CHANNEL_DAYS.c.day < cutoff_day))
     conn.execute(delete(MEMBER_DAYS).where(MEMBER_DAYS.c.day < cutoff_day))
     keys = {(cid, cutoff_day) for cid in threaded_before} | {

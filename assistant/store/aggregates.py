@@ -25,7 +25,8 @@ tables, and the partial days at its two ends from ``message_facts``: O(days in t
 This module is the facade; the code is split by responsibility: ``aggregate_tables`` (tables, day arithmetic),
 ``first_replies`` (the first-reply rule), ``aggregate_refresh`` (the write path), ``aggregate_rows`` (one
 channel's days read and summed), ``aggregate_reader`` and ``aggregate_contributors`` (the read queries; a new one goes on ``AggregateReader`` or its
-``ContributorQueries`` mixin). Importers keep importing from here.
+``ContributorQueries`` mixin), ``aggregate_themes`` (the stored want themes, ``want_themes`` and ``want_members``:
+declared there, kept by ``assistant.insights.themes``). Importers keep importing from here.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from assistant.store.aggregate_tables import (
     MESSAGES,
     day_of,
 )
+from assistant.store.aggregate_themes import THEMES, WANT_MEMBERS, ChannelThemes
 from assistant.store.first_replies import FLAT_REPLY_WINDOW, first_replies
 
 __all__ = [
@@ -51,7 +53,10 @@ __all__ = [
     "MEMBER_CHANNELS",
     "MEMBER_DAYS",
     "MESSAGES",
+    "THEMES",
+    "WANT_MEMBERS",
     "AggregateReader",
+    "ChannelThemes",
     "MemberSpan",
     "WindowStats",
     "day_of",
