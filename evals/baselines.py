@@ -9,14 +9,26 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
+from rank_bm25 import BM25Okapi
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 logger = logging.getLogger(__name__)
 
 SEED = 13
+
+
+def bm25_scores(
+    docs: Sequence[str], queries: Sequence[str], tokenize: Callable[[str], list[str]]
+) -> Iterator[np.ndarray]:
+    """BM25 (``rank_bm25``'s Okapi) scores of every document, one array per query; a text without a token counts
+    as one unknown token."""
+    bm25 = BM25Okapi([tokenize(d) or ["∅"] for d in docs])
+    for query in queries:
+        yield np.asarray(bm25.get_scores(tokenize(query) or ["∅"]))
 
 
 def tfidf_lr(train_texts: list[str], train_labels: list[int], texts: list[str]) -> np.ndarray:

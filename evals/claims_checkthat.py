@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rank_bm25 import BM25Okapi
 
 from assistant.claims.matrix import plain_tokenize, tokenize
 from assistant.training.cache import default_cache_dir
-from evals.harness import EvalResult, EvalTask, register
+from evals.baselines import bm25_scores
+from evals.harness import EvalResult, EvalTask, register, rounded
 
 logger = logging.getLogger(__name__)
 
@@ -85,10 +85,8 @@ def run(folder: Path, split: str, runtime: Any) -> list[EvalResult]:
     rank_ms = (time.perf_counter() - t0) * 1000 / max(1, len(texts))
     cosine = [_top(matrix.ranking @ v) for v in vectors]
     docs = [f"{t} {h}" for t, h in zip(matrix.texts, matrix.titles, strict=True)]
-    bm25 = BM25Okapi([tokenize(d) or ["∅"] for d in docs])
-    sparse = [_top(np.asarray(bm25.get_scores(tokenize(text) or ["∅"]))) for text in texts]
-    bm25_plain = BM25Okapi([plain_tokenize(d) or ["∅"] for d in docs])
-    sparse_plain = [_top(np.asarray(bm25_plain.get_scores(plain_tokenize(text) or ["∅"]))) for text in texts]
+    sparse = [_top(s) for s in bm25_scores(docs, texts, tokenize)]
+    sparse_plain = [_top(s) for s in bm25_scores(docs, texts, plain_tokenize)]
 
     ours, dense, lexical = _scores(product, gold), _scores(cosine, gold), _scores(sparse, gold)
     plain = _scores(sparse_plain, gold)
@@ -110,10 +108,10 @@ def run(folder: Path, split: str, runtime: Any) -> list[EvalResult]:
                 "split": split,
                 "claims": len(matrix),
                 "system": "ClaimMatrix.rank (product matcher: z(cosine) + w z(BM25 over normalised text))",
-                "product": {k: round(v, 4) for k, v in ours.items()},
-                "bm25": {k: round(v, 4) for k, v in lexical.items()},
-                "cosine": {k: round(v, 4) for k, v in dense.items()},
-                "bm25_plain": {k: round(v, 4) for k, v in plain.items()},
+                "product": rounded(ours),
+                "bm25": rounded(lexical),
+                "cosine": rounded(dense),
+                "bm25_plain": rounded(plain),
                 "duplicates_skipped": report.duplicates,
                 "gold_skipped_as_duplicates": gold_skipped,
                 "import_seconds": report.seconds,

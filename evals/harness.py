@@ -40,6 +40,15 @@ class EvalTask:
         return folder.is_dir() and any((folder / n).exists() for n in names)
 
 
+def rounded(value: Any) -> Any:
+    """A result's figures as reported: every float (in dicts too) to 4 places."""
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    return value
+
+
 REGISTRY: list[EvalTask] = []
 
 

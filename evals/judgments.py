@@ -20,7 +20,7 @@ from sklearn.metrics import accuracy_score, f1_score, recall_score, roc_auc_scor
 
 from assistant.training.datasets import CHAT_SENTIMENT_SETS, INCIVILITY
 from evals import baselines
-from evals.harness import EvalResult, EvalTask, register
+from evals.harness import EvalResult, EvalTask, register, rounded
 
 logger = logging.getLogger(__name__)
 
@@ -233,7 +233,7 @@ def run_eval(spec: JudgmentEval, folder: Path, split: str, ctx: Any) -> list[Eva
             value=round(value, 4),
             baselines={k: round(v, 4) for k, v in base_values.items()},
             n=len(data),
-            extra=_rounded(extra),
+            extra=rounded(extra),
         )
     ]
 
@@ -248,14 +248,6 @@ def _reweighted_f1(y: np.ndarray, pred: np.ndarray, rate: float) -> float:
     pos = y.sum()
     w[y == 0] = pos * (1 - rate) / rate / max(1, (len(y) - pos))
     return float(f1_score(y, pred, sample_weight=w, zero_division=0))
-
-
-def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 4)
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    return value
 
 
 for _spec in EVALS:

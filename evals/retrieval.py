@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rank_bm25 import BM25Okapi
 
 from assistant.domain import Message
 from assistant.ingest import read_export
 from assistant.insights.keywords import fuse, tokenize
-from evals.harness import EvalResult, EvalTask, register
+from evals.baselines import bm25_scores
+from evals.harness import EvalResult, EvalTask, register, rounded
 
 logger = logging.getLogger(__name__)
 
@@ -100,10 +100,9 @@ def run(folder: Path, split: str, runtime: Any) -> list[EvalResult]:
     sims[np.arange(len(queries)), queries] = -np.inf
     dense = [list(np.argsort(-row, kind="stable")[:50]) for row in sims]
 
-    bm25 = BM25Okapi([tokenize(m.text) or ["∅"] for m in corpus])
     sparse = []
-    for q in queries:
-        s = np.asarray(bm25.get_scores(tokenize(corpus[q].text) or ["∅"]))
+    texts = [m.text for m in corpus]
+    for q, s in zip(queries, bm25_scores(texts, [texts[q] for q in queries], tokenize), strict=True):
         s[q] = -np.inf
         sparse.append(list(np.argsort(-s, kind="stable")[:50]))
     hybrid = [
@@ -111,7 +110,7 @@ def run(folder: Path, split: str, runtime: Any) -> list[EvalResult]:
         for d, b in zip(dense, sparse, strict=True)
     ]
     dense_scores = _scores([[int(i) for i in r] for r in dense], relevant)
-    bm25_scores = _scores([[int(i) for i in r] for r in sparse], relevant)
+    bm25_figures = _scores([[int(i) for i in r] for r in sparse], relevant)
     hybrid_scores = _scores(hybrid, relevant)
     seconds = time.perf_counter() - started
     logger.info("retrieval eval: %d queries, corpus %d, %.1fs", len(queries), len(corpus), seconds)
@@ -121,15 +120,15 @@ def run(folder: Path, split: str, runtime: Any) -> list[EvalResult]:
             task="retrieval",
             metric="recall@5",
             value=round(dense_scores["recall@5"], 4),
-            baselines={"bm25": round(bm25_scores["recall@5"], 4)},
+            baselines={"bm25": round(bm25_figures["recall@5"], 4)},
             n=len(queries),
             extra={
                 "split": split,
                 "corpus": len(corpus),
                 "system": "MiniLM cosine (index vectors)",
-                "encoder": {k: round(v, 4) for k, v in dense_scores.items()},
-                "bm25": {k: round(v, 4) for k, v in bm25_scores.items()},
-                "hybrid_rrf": {k: round(v, 4) for k, v in hybrid_scores.items()},
+                "encoder": rounded(dense_scores),
+                "bm25": rounded(bm25_figures),
+                "hybrid_rrf": rounded(hybrid_scores),
                 "encode_seconds": round(encode_seconds, 1),
                 "seconds": round(seconds, 1),
             },
