@@ -22,7 +22,20 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Connection, Float, Index, Integer, LargeBinary, String, Table, delete, func, select, update
+from sqlalchemy import (
+    Connection,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    and_,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assistant.store.aggregate_tables import chunks
@@ -111,12 +124,16 @@ def lock_themes(conn: Connection, channel_id: str) -> None:
     conn.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
 
 
-def read_channel(conn: Connection, channel_id: str) -> ChannelThemes:
+def read_channel(conn: Connection, channel_id: str, only: Sequence[str] | None = None) -> ChannelThemes:
+    """A channel's themes and its want members (``only``: just these messages' rows, when present)."""
     out = ChannelThemes(channel_id)
     for r in conn.execute(select(THEMES).where(THEMES.c.channel_id == channel_id)):
         out.themes[r.id] = StoredTheme(r.id, r.label, from_bytes(r.centroid), r.size, r.built)
-    for r in conn.execute(select(WANT_MEMBERS).where(WANT_MEMBERS.c.channel_id == channel_id)):
-        out.members[r.ts] = StoredMember(r.ts, r.theme_id, r.similarity, r.time)
+    where = WANT_MEMBERS.c.channel_id == channel_id
+    for chunk in [None] if only is None else chunks(sorted(set(only))):
+        cond = where if chunk is None else and_(where, WANT_MEMBERS.c.ts.in_(list(chunk)))
+        for r in conn.execute(select(WANT_MEMBERS).where(cond)):
+            out.members[r.ts] = StoredMember(r.ts, r.theme_id, r.similarity, r.time)
     return out
 
 
