@@ -3,6 +3,7 @@ report what the assistant sees, channel by channel. Each capability adds its sec
 
 from __future__ import annotations
 
+import importlib
 import logging
 import shutil
 from collections.abc import Callable
@@ -60,44 +61,22 @@ def channel_activity(ctx: Context) -> list[ChannelActivity]:
     return out
 
 
+def _lazy(module: str, name: str) -> Callable[[Context], Any]:
+    """The section builder ``module.name``, imported when the demo runs it (each pulls in its capability)."""
+
+    def build(ctx: Context) -> Any:
+        return getattr(importlib.import_module(module), name)(ctx)
+
+    return build
+
+
 #: Sections other capabilities contribute: name -> function building a JSON-able section from the context.
-SECTIONS: list[tuple[str, Callable[[Context], Any]]] = []
-
-
-def _summaries_section(ctx: Context) -> Any:
-    from assistant.summaries.demo import summaries_section
-
-    return summaries_section(ctx)
-
-
-SECTIONS.append(("Summaries", _summaries_section))
-
-
-def _moderation_section(ctx: Context) -> Any:
-    from assistant.moderation.demo import moderation_section
-
-    return moderation_section(ctx)
-
-
-SECTIONS.append(("Moderation", _moderation_section))
-
-
-def _insights_section(ctx: Context) -> Any:
-    from assistant.insights.demo import insights_section
-
-    return insights_section(ctx)
-
-
-SECTIONS.append(("Insights", _insights_section))
-
-
-def _engagement_section(ctx: Context) -> Any:
-    from assistant.surveys.demo import engagement_section
-
-    return engagement_section(ctx)
-
-
-SECTIONS.append(("Surveys, milestones and who should meet", _engagement_section))
+SECTIONS: list[tuple[str, Callable[[Context], Any]]] = [
+    ("Summaries", _lazy("assistant.summaries.demo", "summaries_section")),
+    ("Moderation", _lazy("assistant.moderation.demo", "moderation_section")),
+    ("Insights", _lazy("assistant.insights.demo", "insights_section")),
+    ("Surveys, milestones and who should meet", _lazy("assistant.surveys.demo", "engagement_section")),
+]
 
 
 def run_demo(ctx: Context, *, fresh: bool = True, progress: bool = False) -> DemoReport:

@@ -6,7 +6,7 @@ Every add, removal and import is in the audit log, with the host's operator (``c
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -15,11 +15,22 @@ from assistant.cli.common import DataDirOpt, JsonOpt, make_context, operator
 from assistant.cli.output import console, print_json
 from assistant.errors import AssistantError
 
+if TYPE_CHECKING:
+    from assistant.domain.claims import Claim
+
 claims_app = typer.Typer(
     help="Fact-checked claims the assistant flags repeats of: add, list, remove, import.", no_args_is_help=True
 )
 
 VERDICT_HELP = "false, misleading, true or unproven (only false and misleading raise alerts)"
+
+
+def _show(claim: Claim, line: str, json_out: bool) -> None:
+    """The claim as JSON with ``--json``, else ``line``."""
+    if json_out:
+        print_json(claim.model_dump(mode="json"))
+    else:
+        console.print(line, highlight=False, markup=False)
 
 
 def _verdict(value: str) -> str:
@@ -61,10 +72,7 @@ def add(
         operator(),
         reason=reason,
     )
-    if json_out:
-        print_json(claim.model_dump(mode="json"))
-    else:
-        console.print(f"added {claim.id} ({claim.verdict}): {claim.text}", highlight=False, markup=False)
+    _show(claim, f"added {claim.id} ({claim.verdict}): {claim.text}", json_out)
 
 
 @claims_app.command("list")
@@ -106,10 +114,7 @@ def remove(
     """Remove a claim: it no longer flags anything; audited (a seeded claim stays removed)."""
     ctx = make_context(data_dir)
     claim = ctx.claims.remove(claim_id, operator(), reason=reason)
-    if json_out:
-        print_json(claim.model_dump(mode="json"))
-    else:
-        console.print(f"removed {claim.id}: {claim.text}", highlight=False, markup=False)
+    _show(claim, f"removed {claim.id}: {claim.text}", json_out)
 
 
 @claims_app.command("import")
