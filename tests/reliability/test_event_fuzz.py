@@ -16,22 +16,16 @@ from assistant.errors import AssistantError
 from assistant.slack.app import build_app
 from assistant.slack.listeners.events.messages import handle_message
 from assistant.slack.runtime import SlackRuntime
+from tests.reliability.strategies import any_json
 from tests.slack.conftest import ANA, GENERAL, make_ctx
 from tests.slack.doubles import MemoEncoder
 from tests.slack.fake_slack import FakeSlack
 
-scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats()
-    | st.text(max_size=30)
-    | st.sampled_from(["nan", "inf", "1e300", "-1", "\u0000", GENERAL, ANA, "1700000000.000100", "<@UANA00001>"])
-)
-json_values = st.recursive(
-    scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
-    max_leaves=20,
+json_values = any_json(
+    ["nan", "inf", "1e300", "-1", "\u0000", GENERAL, ANA, "1700000000.000100", "<@UANA00001>"],
+    text_size=30,
+    size=4,
+    leaves=20,
 )
 events = st.fixed_dictionaries(
     {"type": st.just("message")},

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from assistant.errors import ExportError
 from assistant.ingest import read_export
+from tests.reliability.strategies import any_json
 
 T0 = 1767603600  # 2026-01-05 09:00 UTC
 GOOD = [
@@ -22,18 +23,11 @@ GOOD = [
 CHANNELS = [{"id": "C1", "name": "general", "members": ["U1"]}]
 USERS = [{"id": "U1", "name": "ana"}]
 
-scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats()
-    | st.text(max_size=20)
-    | st.sampled_from(["nan", "inf", "1e300", "\u0000", "message", "message_changed", "../x", "general"])
-)
-json_values = st.recursive(
-    scalars,
-    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5),
-    max_leaves=25,
+json_values = any_json(
+    ["nan", "inf", "1e300", "\u0000", "message", "message_changed", "../x", "general"],
+    text_size=20,
+    size=5,
+    leaves=25,
 )
 #: Timestamps of fuzzed messages never equal a good one, so a good message can only be lost by a bug.
 fuzz_ts = st.integers(min_value=T0 + 10**6, max_value=T0 + 2 * 10**6).map(lambda n: f"{n}.000200") | json_values
