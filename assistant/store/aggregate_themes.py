@@ -19,9 +19,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import numpy as np
 from sqlalchemy import (
     Connection,
     Float,
@@ -40,6 +39,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from assistant.store.aggregate_tables import chunks
 from assistant.store.schema import Base
+
+if TYPE_CHECKING:  # NumPy is imported when vectors are read or written: the aggregate answers never load it
+    import numpy as np
 
 
 class WantThemeRow(Base):
@@ -78,10 +80,14 @@ WANT_MEMBERS = cast(Table, WantMemberRow.__table__)
 
 
 def to_bytes(vector: np.ndarray) -> bytes:
+    import numpy as np
+
     return np.asarray(vector, dtype=np.float32).tobytes()
 
 
 def from_bytes(data: bytes) -> np.ndarray:
+    import numpy as np
+
     return np.frombuffer(data, dtype=np.float32).copy()
 
 
