@@ -4,6 +4,11 @@ Every setting ``name`` is read from ``ASSISTANT_<NAME>`` (``env_prefix``), excep
 rely on (``SLACK_BOT_TOKEN``, ``DATABASE_URL``, ...) and a few shorter historical names (``ASSISTANT_BATCH_SIZE``
 for ``encoder_batch_size``), which are the field's ``validation_alias``. A bad value becomes a one-line
 ``ConfigError`` naming the variable.
+
+The settings are declared per area (``StoreSettings``, ``ModerationSettings``, ...; the types they use are in
+``assistant.settings_types``). ``Settings`` inherits them all, so the names stay flat (``settings.data_dir``,
+``ASSISTANT_DATA_DIR``), and ``settings.store``, ``settings.moderation``, ... are each area's view, with the same
+field names, for the services of that area.
 """
 
 from __future__ import annotations
@@ -11,14 +16,27 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from typing import Any, ClassVar, Literal, cast
 
-from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from assistant.env_file import ENV_FILE_VARIABLE, check_env_file, env_file_path
 from assistant.errors import ConfigError
 from assistant.redact import redact, register_secret
+from assistant.settings_types import (
+    DEFAULT_MODERATION_JUDGMENTS,
+    DEFAULT_THRESHOLDS,
+    JUDGMENT_NAMES,
+    Area,
+    AreaOf,
+    CommaList,
+    Counts,
+    Judgment,
+    JudgmentName,
+    SlackUserId,
+    Thresholds,
+)
 
 __all__ = [
     "DEFAULT_MODERATION_JUDGMENTS",
@@ -26,269 +44,40 @@ __all__ = [
     "ENV_FILE_VARIABLE",
     "ENV_PREFIX",
     "JUDGMENT_NAMES",
+    "DigestSettings",
+    "EncoderSettings",
+    "InsightsSettings",
     "JudgmentName",
+    "JudgmentSettings",
+    "LlmSettings",
+    "ModerationSettings",
+    "RetentionSettings",
     "Settings",
+    "SlackSettings",
+    "StoreSettings",
+    "SummarySettings",
     "check_env_file",
     "env_file_path",
     "load_settings",
 ]
 
-JudgmentName = Literal["toxicity", "misinformation", "sentiment", "want"]
-JUDGMENT_NAMES: tuple[JudgmentName, ...] = ("toxicity", "misinformation", "sentiment", "want")
 ENV_PREFIX = "ASSISTANT_"
-#: Judgments that raise flags unless ``ASSISTANT_MODERATION_JUDGMENTS`` says otherwise.
-DEFAULT_MODERATION_JUDGMENTS: tuple[JudgmentName, ...] = ("toxicity", "misinformation")
-
-#: Defaults chosen on dev data by ``assistant train`` (see MODEL_CARD.md); per-channel overrides live in policy.
-#: toxicity: precision >= 0.8 on OLID dev; misinformation: precision >= 0.96 on Constraint dev; sentiment
-#: (P(negative)): precision >= 0.8 on SemEval-2017 dev; want: best F1 on SemEval-2019 dev reweighted to 10% wants.
-DEFAULT_THRESHOLDS: dict[JudgmentName, float] = {
-    "toxicity": 0.7,
-    "misinformation": 0.7,
-    "sentiment": 0.95,
-    "want": 0.53,
-}
-
-
-def _known_judgment(name: Any) -> Any:
-    if name not in JUDGMENT_NAMES:
-        raise ValueError(f"unknown judgment {name!r}; expected one of {', '.join(JUDGMENT_NAMES)}")
-    return name
-
-
-def _probability(value: float) -> float:
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"must be between 0 and 1, got {value:g}")
-    return value
-
-
-#: A judgment's name, checked with one readable message wherever settings name judgments.
-Judgment = Annotated[JudgmentName, BeforeValidator(_known_judgment)]
-#: A probability threshold in [0, 1].
-Probability = Annotated[float, AfterValidator(_probability)]
-#: Thresholds per judgment.
-Thresholds = dict[Judgment, Probability]
 
 
 def _default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "community-assistant"
 
 
-class Settings(BaseSettings):
-    """Everything configurable. Secrets are ``SecretStr`` so they never reach logs or reprs."""
+class StoreSettings(Area):
+    """The archive (SQLite or ``DATABASE_URL``), the Chroma index and the knowledge folder."""
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
-
-    # Storage
-    data_dir: Path = Field(default=Path("assistant-data"))
-    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
-    chroma_host: str | None = Field(default=None, validation_alias="CHROMA_HOST")
-    chroma_port: int = Field(default=8000, ge=1, le=65535, validation_alias="CHROMA_PORT")
-    knowledge_dir: Path | None = Field(default=None)
-    retention_days: int | None = Field(default=None, ge=1)
-    ingest_direct_messages: bool = Field(
-        default=False,
-        description="Also read direct messages and group DMs from exports (stored private, with their members).",
-    )
-
-    # Slack
-    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
-    slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
-    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
-    slack_admin_token: SecretStr | None = Field(default=None, validation_alias="SLACK_ADMIN_TOKEN")
-    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
-    moderators_channel: str | None = Field(default=None, validation_alias="MODERATORS_CHANNEL")
-    moderators_group: str | None = Field(default=None)
-
-    # Moderation (policy defaults, alert grouping, calibration from moderator decisions)
-    moderators: Annotated[list[str], NoDecode] = Field(
-        default_factory=list,
-        description="Comma-separated Slack user ids allowed to act on flags (besides #moderators members).",
-    )
-    moderation_judgments: Annotated[list[Judgment], NoDecode] = Field(
-        default_factory=lambda: list(DEFAULT_MODERATION_JUDGMENTS),
-        description="Judgments that raise flags by default; the others flag only where a policy sets them.",
-    )
-    moderation_exempt_channels: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    moderation_shadow: bool = Field(default=False)
-    alert_group_minutes: float = Field(
-        default=30.0,
-        ge=0.0,
-        le=24 * 60,
-        description="Flags from one member or one thread within this many minutes share one alert.",
-    )
-    calibration_step: float = Field(default=0.05, gt=0.0, le=0.5)
-    calibration_max_raise: float = Field(default=0.2, ge=0.0, le=0.5)
-    calibration_max_lower: float = Field(default=0.1, ge=0.0, le=0.5)
-    calibration_min_decisions: int = Field(default=3, ge=1)
-    calibration_target_precision: float = Field(default=0.5, gt=0.0, le=1.0)
-    threshold_floor: float = Field(default=0.3, ge=0.0, le=1.0)
-    threshold_ceiling: float = Field(default=0.97, ge=0.0, le=1.0)
-
-    @field_validator("moderators", "moderation_judgments", "moderation_exempt_channels", "managers", mode="before")
-    @classmethod
-    def _split_commas(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
-
-    # Models
-    encoder_model: str | None = Field(
-        default=None,
-        description="Path or Hugging Face id of a sentence encoder; default: the bundled all-MiniLM-L6-v2.",
-    )
-    encoder_batch_size: int = Field(default=32, ge=1, le=1024, validation_alias="ASSISTANT_BATCH_SIZE")
-    encoder_max_tokens: int = Field(default=128, ge=16, le=512, validation_alias="ASSISTANT_MAX_TOKENS")
-    encoder_int8: bool = Field(
-        default=True,
-        description="Quantise the encoder's linear layers to int8 (faster on CPU; vectors change slightly).",
-    )
-    torch_threads: int | None = Field(default=None, ge=1)
-    head_models: dict[Judgment, str] = Field(
-        default_factory=dict,
-        description='JSON: {"toxicity": "<hf id or path>"} replaces a bundled head with that classifier.',
-    )
-    head_label_maps: dict[str, dict[str, str]] = Field(
-        default_factory=dict,
-        description='JSON: {"toxicity": {"LABEL_1": "toxic"}} maps a swapped model\'s labels onto ours.',
-    )
-    thresholds: Thresholds = Field(
-        default_factory=lambda: dict(DEFAULT_THRESHOLDS),
-        description='JSON: default per-judgment thresholds, e.g. {"toxicity": 0.8}.',
-    )
-    channel_thresholds: dict[str, Thresholds] = Field(
-        default_factory=dict,
-        description='JSON: per-channel overrides, e.g. {"C0123": {"toxicity": 0.9}} (channel id or name).',
-    )
-    span_min_score: float = Field(
-        default=0.5,
-        ge=0.0,
-        le=1.0,
-        description="Toxicity score from which the engine finds the span that drove it.",
-    )
-    claim_match_min_similarity: float = Field(
-        default=0.72,
-        ge=0.0,
-        le=1.0,
-        validation_alias="ASSISTANT_CLAIM_MIN_SIMILARITY",
-        description="Cosine similarity from which a message counts as repeating a known false claim.",
-    )
-    judgment_artifacts: Path | None = Field(
-        default=None,
-        description="Folder of trained judgment heads; default: the set shipped in the package.",
-    )
-    cache_dir: Path = Field(
-        default_factory=_default_cache_dir,
-        description="Cache of encoded training/eval sets; default $XDG_CACHE_HOME or ~/.cache/community-assistant.",
-    )
-
-    # LLM (none by default: nothing leaves the host)
-    llm_provider: Literal["none", "openai", "ollama", "llamacpp", "smollm"] = Field(default="none")
-    llm_model: str | None = Field(default=None)
-    llm_base_url: str | None = Field(default=None)
-    llm_api_key: SecretStr | None = Field(default=None)
-
-    # Insights (quiet members, newcomers, permalinks)
-    insights_quiet_weeks: int = Field(
-        default=3,
-        ge=1,
-        le=52,
-        validation_alias="ASSISTANT_QUIET_WEEKS",
-        description="A regular member silent for this many weeks counts as gone quiet.",
-    )
-    insights_newcomer_days: int = Field(
-        default=42,
-        ge=1,
-        le=365,
-        validation_alias="ASSISTANT_NEWCOMER_DAYS",
-        description="Members whose first message or join is this recent count as newcomers.",
-    )
-    slack_workspace_url: str | None = Field(
-        default=None,
-        description="e.g. https://makers.slack.com — lets answers and reports carry message permalinks.",
-    )
-
-    # Milestones (listed in the digest and the Home tab, each with a celebration message to post with one click)
-    milestone_anniversary_months: Annotated[list[int], NoDecode] = Field(
-        default_factory=lambda: [1, 3, 6, 12],
-        description="Comma-separated months since a member's first message or join worth celebrating (then yearly).",
-    )
-    milestone_channel_members: Annotated[list[int], NoDecode] = Field(
-        default_factory=lambda: [10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
-        description="Comma-separated member counts a channel crossing is a milestone.",
-    )
-    milestone_channel_messages: Annotated[list[int], NoDecode] = Field(
-        default_factory=lambda: [50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000],
-        description="Comma-separated message counts a channel crossing is a milestone.",
-    )
-    milestone_long_open_days: float = Field(
-        default=3.0,
-        gt=0.0,
-        le=365.0,
-        description="A question solved after being open this many days is a milestone.",
-    )
-
-    @field_validator(
-        "milestone_anniversary_months", "milestone_channel_members", "milestone_channel_messages", mode="before"
-    )
-    @classmethod
-    def _split_counts(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            parts = [part.strip() for part in value.split(",") if part.strip()]
-            if not all(part.isdigit() and int(part) > 0 for part in parts):
-                raise ValueError("must be positive whole numbers separated by commas, e.g. 1,3,6,12")
-            return sorted({int(part) for part in parts})
-        return value
-
-    # Weekly digest (Slack DMs to community managers)
-    managers: Annotated[list[str], NoDecode] = Field(
-        default_factory=list,
-        description="Comma-separated Slack user ids who get the weekly digest as a DM (none: no digests).",
-    )
-    digest_weekday: int = Field(
-        default=0,
-        ge=0,
-        le=6,
-        description="Day the weekly digest is sent: 0 = Monday … 6 = Sunday.",
-    )
-    digest_hour_utc: int = Field(default=8, ge=0, le=23)
-
-    @field_validator("managers")
-    @classmethod
-    def _check_managers(cls, value: list[str]) -> list[str]:
-        for user_id in value:
-            if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user_id):
-                raise ValueError(f"{user_id!r} is not a Slack user id (like U0123ABCD)")
-        return value
-
-    # Summaries (threads and channel recaps)
-    summary_recap_threads: int = Field(
-        default=5,
-        ge=1,
-        le=50,
-        validation_alias="ASSISTANT_RECAP_THREADS",
-        description="How many threads a channel recap summarises (the ones with most replies, reactions, people).",
-    )
-    summary_use_llm: bool = Field(
-        default=True,
-        description="Let a configured LLM write summaries (each sentence is checked against its cited message).",
-    )
-    summary_support_similarity: float = Field(
-        default=0.45,
-        ge=0.0,
-        le=1.0,
-        description="Cosine similarity an LLM sentence needs with its cited message to count as supported.",
-    )
-
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING")
-
-    @field_validator("thresholds")
-    @classmethod
-    def _merge_thresholds(cls, value: Thresholds) -> Thresholds:
-        """``ASSISTANT_THRESHOLDS`` overrides some judgments; the others keep their defaults."""
-        return {**DEFAULT_THRESHOLDS, **value}
+    data_dir: Path = Path("assistant-data")
+    database_url: str | None = Field(None, validation_alias="DATABASE_URL")
+    chroma_host: str | None = Field(None, validation_alias="CHROMA_HOST")
+    chroma_port: int = Field(8000, ge=1, le=65535, validation_alias="CHROMA_PORT")
+    knowledge_dir: Path | None = None
+    ingest_direct_messages: bool = False
+    """Also read direct messages and group DMs from exports (stored private, with their members)."""
 
     @field_validator("database_url")
     @classmethod
@@ -311,14 +100,6 @@ class Settings(BaseSettings):
             raise ValueError(f"the port in {shown} must be between 1 and 65535")
         return value
 
-    @field_validator("slack_api_url")
-    @classmethod
-    def _check_api_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
-        return value if value.endswith("/") else value + "/"
-
-    # Derived locations -------------------------------------------------------------------------------------------
     @property
     def archive_url(self) -> str:
         """SQLAlchemy URL of the archive: ``DATABASE_URL`` or SQLite inside the data directory."""
@@ -330,12 +111,192 @@ class Settings(BaseSettings):
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
 
+
+class RetentionSettings(Area):
+    retention_days: int | None = Field(None, ge=1)
+
+
+class SlackSettings(Area):
+    """The Slack app's credentials and Web API (all secrets are ``SecretStr``: never in logs or reprs)."""
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_admin_token: SecretStr | None = Field(None, validation_alias="SLACK_ADMIN_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+    slack_workspace_url: str | None = None
+    """e.g. https://makers.slack.com — lets answers and reports carry message permalinks."""
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _check_api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+
+class ModerationSettings(Area):
+    """Who moderates, policy defaults (thresholds, judgments, exempt channels), alert grouping, and calibration
+    from moderator decisions."""
+
+    moderators_channel: str | None = Field(None, validation_alias="MODERATORS_CHANNEL")
+    moderators_group: str | None = None
+    moderators: CommaList[str] = Field(default_factory=list)
+    """Comma-separated Slack user ids allowed to act on flags (besides #moderators members)."""
+    moderation_judgments: CommaList[Judgment] = Field(default_factory=lambda: list(DEFAULT_MODERATION_JUDGMENTS))
+    """Judgments that raise flags by default; the others flag only where a policy sets them."""
+    moderation_exempt_channels: CommaList[str] = Field(default_factory=list)
+    moderation_shadow: bool = False
+    alert_group_minutes: float = Field(30.0, ge=0.0, le=24 * 60)
+    """Flags from one member or one thread within this many minutes share one alert."""
+    calibration_step: float = Field(0.05, gt=0.0, le=0.5)
+    calibration_max_raise: float = Field(0.2, ge=0.0, le=0.5)
+    calibration_max_lower: float = Field(0.1, ge=0.0, le=0.5)
+    calibration_min_decisions: int = Field(3, ge=1)
+    calibration_target_precision: float = Field(0.5, gt=0.0, le=1.0)
+    threshold_floor: float = Field(0.3, ge=0.0, le=1.0)
+    threshold_ceiling: float = Field(0.97, ge=0.0, le=1.0)
+    thresholds: Thresholds = Field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    """JSON: default per-judgment thresholds, e.g. {"toxicity": 0.8}."""
+    channel_thresholds: dict[str, Thresholds] = Field(default_factory=dict)
+    """JSON: per-channel overrides, e.g. {"C0123": {"toxicity": 0.9}} (channel id or name)."""
+
+    @field_validator("thresholds")
+    @classmethod
+    def _merge_thresholds(cls, value: Thresholds) -> Thresholds:
+        """``ASSISTANT_THRESHOLDS`` overrides some judgments; the others keep their defaults."""
+        return {**DEFAULT_THRESHOLDS, **value}
+
     def threshold(self, judgment: str, channel_id: str | None = None) -> float:
         """The threshold for a judgment, with a channel's override when one is configured."""
         name = cast(JudgmentName, judgment)
         if channel_id and name in self.channel_thresholds.get(channel_id, {}):
             return self.channel_thresholds[channel_id][name]
         return self.thresholds.get(name, DEFAULT_THRESHOLDS[name])
+
+
+class EncoderSettings(Area):
+    """The sentence encoder every judgment and the index share."""
+
+    encoder_model: str | None = None
+    """Path or Hugging Face id of a sentence encoder; default: the bundled all-MiniLM-L6-v2."""
+    encoder_batch_size: int = Field(32, ge=1, le=1024, validation_alias="ASSISTANT_BATCH_SIZE")
+    encoder_max_tokens: int = Field(128, ge=16, le=512, validation_alias="ASSISTANT_MAX_TOKENS")
+    encoder_int8: bool = True
+    """Quantise the encoder's linear layers to int8 (faster on CPU; vectors change slightly)."""
+    torch_threads: int | None = Field(None, ge=1)
+
+
+class JudgmentSettings(Area):
+    """The judgment heads (bundled, trained or swapped), spans, claim matching, and the training cache."""
+
+    head_models: dict[Judgment, str] = Field(default_factory=dict)
+    """JSON: {"toxicity": "<hf id or path>"} replaces a bundled head with that classifier."""
+    head_label_maps: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """JSON: {"toxicity": {"LABEL_1": "toxic"}} maps a swapped model's labels onto ours."""
+    span_min_score: float = Field(0.5, ge=0.0, le=1.0)
+    """Toxicity score from which the engine finds the span that drove it."""
+    claim_match_min_similarity: float = Field(
+        0.72, ge=0.0, le=1.0, validation_alias="ASSISTANT_CLAIM_MIN_SIMILARITY"
+    )
+    """Cosine similarity from which a message counts as repeating a known false claim."""
+    judgment_artifacts: Path | None = None
+    """Folder of trained judgment heads; default: the set shipped in the package."""
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    """Cache of encoded training/eval sets; default $XDG_CACHE_HOME or ~/.cache/community-assistant."""
+
+
+class LlmSettings(Area):
+    """The optional chat model (none by default: nothing leaves the host)."""
+
+    llm_provider: Literal["none", "openai", "ollama", "llamacpp", "smollm"] = "none"
+    llm_model: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+
+
+class InsightsSettings(Area):
+    """Quiet members and newcomers; milestones (listed in the digest and the Home tab, each with a celebration
+    message to post with one click)."""
+
+    insights_quiet_weeks: int = Field(3, ge=1, le=52, validation_alias="ASSISTANT_QUIET_WEEKS")
+    """A regular member silent for this many weeks counts as gone quiet."""
+    insights_newcomer_days: int = Field(42, ge=1, le=365, validation_alias="ASSISTANT_NEWCOMER_DAYS")
+    """Members whose first message or join is this recent count as newcomers."""
+    milestone_anniversary_months: Counts = Field(default_factory=lambda: [1, 3, 6, 12])
+    """Comma-separated months since a member's first message or join worth celebrating (then yearly)."""
+    milestone_channel_members: Counts = Field(
+        default_factory=lambda: [10, 25, 50, 100, 250, 500, 1000, 2500, 5000]
+    )
+    """Comma-separated member counts a channel crossing is a milestone."""
+    milestone_channel_messages: Counts = Field(
+        default_factory=lambda: [50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000]
+    )
+    """Comma-separated message counts a channel crossing is a milestone."""
+    milestone_long_open_days: float = Field(3.0, gt=0.0, le=365.0)
+    """A question solved after being open this many days is a milestone."""
+
+
+class DigestSettings(Area):
+    """The weekly digest (Slack DMs to community managers)."""
+
+    managers: CommaList[SlackUserId] = Field(default_factory=list)
+    """Comma-separated Slack user ids who get the weekly digest as a DM (none: no digests)."""
+    digest_weekday: int = Field(0, ge=0, le=6)
+    """Day the weekly digest is sent: 0 = Monday … 6 = Sunday."""
+    digest_hour_utc: int = Field(8, ge=0, le=23)
+
+
+class SummarySettings(Area):
+    """Thread summaries and channel recaps."""
+
+    summary_recap_threads: int = Field(5, ge=1, le=50, validation_alias="ASSISTANT_RECAP_THREADS")
+    """How many threads a channel recap summarises (the ones with most replies, reactions, people)."""
+    summary_use_llm: bool = True
+    """Let a configured LLM write summaries (each sentence is checked against its cited message)."""
+    summary_support_similarity: float = Field(0.45, ge=0.0, le=1.0)
+    """Cosine similarity an LLM sentence needs with its cited message to count as supported."""
+
+
+class Settings(  # the last base's fields come first: the areas are listed from the last to the first
+    SummarySettings,
+    DigestSettings,
+    InsightsSettings,
+    LlmSettings,
+    JudgmentSettings,
+    EncoderSettings,
+    ModerationSettings,
+    SlackSettings,
+    RetentionSettings,
+    StoreSettings,
+    BaseSettings,
+):
+    """Everything configurable: every area's settings, read from the environment and ``.env``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+
+    store: ClassVar[AreaOf[StoreSettings]] = AreaOf(StoreSettings)
+    retention: ClassVar[AreaOf[RetentionSettings]] = AreaOf(RetentionSettings)
+    slack: ClassVar[AreaOf[SlackSettings]] = AreaOf(SlackSettings)
+    moderation: ClassVar[AreaOf[ModerationSettings]] = AreaOf(ModerationSettings)
+    encoder: ClassVar[AreaOf[EncoderSettings]] = AreaOf(EncoderSettings)
+    judgments: ClassVar[AreaOf[JudgmentSettings]] = AreaOf(JudgmentSettings)
+    llm: ClassVar[AreaOf[LlmSettings]] = AreaOf(LlmSettings)
+    insights: ClassVar[AreaOf[InsightsSettings]] = AreaOf(InsightsSettings)
+    digest: ClassVar[AreaOf[DigestSettings]] = AreaOf(DigestSettings)
+    summaries: ClassVar[AreaOf[SummarySettings]] = AreaOf(SummarySettings)
+
+    #: Settings of no one area.
+    general: ClassVar[tuple[str, ...]] = ("log_level",)
+
+    @classmethod
+    def areas(cls) -> dict[str, type[Area]]:
+        """Each area's name (``settings.<name>``) and model."""
+        return {name: view.area for name, view in vars(cls).items() if isinstance(view, AreaOf)}
 
     @classmethod
     def env_name(cls, field: str) -> str:

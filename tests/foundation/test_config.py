@@ -223,3 +223,22 @@ def test_cache_dir_from_dotenv_is_where_vectors_are_cached(
     monkeypatch.setenv("ASSISTANT_ENV_FILE", str(tmp_path / "none.env"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "xdg" / "community-assistant"
+
+
+def test_every_setting_belongs_to_one_area_whose_view_reads_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The settings are declared per area; ``settings.<area>`` holds that area's fields with the flat values."""
+    areas = Settings.areas()
+    owners: dict[str, list[str]] = {}
+    for name, area in areas.items():
+        for field in area.model_fields:
+            owners.setdefault(field, []).append(name)
+    assert {f: o for f, o in owners.items() if len(o) > 1} == {}, "a setting is declared in one area"
+    assert set(owners) | set(Settings.general) == set(Settings.model_fields)
+    monkeypatch.setenv("ASSISTANT_ALERT_GROUP_MINUTES", "5")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h:5432/db")
+    s = load_settings()
+    moderation, store = s.moderation, s.store
+    assert type(moderation) is areas["moderation"] and moderation.alert_group_minutes == 5.0
+    assert moderation.threshold("toxicity") == s.threshold("toxicity")
+    assert store.archive_url == s.archive_url == "postgresql://u@h:5432/db"
+    assert s.model_copy(update={"alert_group_minutes": 7.0}).moderation.alert_group_minutes == 7.0
