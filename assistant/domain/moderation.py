@@ -7,9 +7,11 @@ without importing a service; ``assistant.moderation.models`` re-exports them for
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from assistant.domain.judgments import Evidence, Span
 from assistant.domain.records import Flag, ModerationActionKind
@@ -66,6 +68,10 @@ class SimilarFlag(BaseModel):
     decision: str | None = None
 
 
+#: How ``Clause.cite`` writes a clause: what an earlier flag's ``clause`` evidence holds.
+_CITED = re.compile(r"§(\d+) (.+?): (.*)", re.DOTALL)
+
+
 class FlagRecord(Flag):
     """A stored flag: the domain ``Flag`` plus what moderators need to trust it at a glance."""
 
@@ -84,6 +90,28 @@ class FlagRecord(Flag):
     decision: str | None = None
     decided_by: str | None = None
     updated_at: datetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _earlier_names(cls, data: Any) -> Any:
+        """Flags stored before each of these was kept once also hold ``similar`` (the past flags of
+        ``similar_flags``) and ``clause`` (the cited clause as evidence: ``§n title: text``): read them where the
+        one field is missing, never keep them twice."""
+        if not isinstance(data, dict) or not {"clause", "similar"} & data.keys():
+            return data
+        data = dict(data)
+        similar, clause = data.pop("similar", None), data.pop("clause", None)
+        if similar and not data.get("similar_flags"):
+            data["similar_flags"] = similar
+        cited = _CITED.fullmatch(str(clause.get("text") or "")) if isinstance(clause, dict) else None
+        if cited and isinstance(clause, dict) and not data.get("clause_ref"):
+            data["clause_ref"] = {
+                "number": int(cited[1]),
+                "title": cited[2],
+                "text": cited[3],
+                "similarity": clause.get("similarity"),
+            }
+        return data
 
 
 class ActionRecord(BaseModel):

@@ -40,9 +40,7 @@ class Flag(BaseModel):
     score: float
     threshold: float
     span: Span | None = None
-    clause: Evidence | None = None
     refuting_fact: Evidence | None = None
-    similar: list[dict[str, Any]] = Field(default_factory=list)
     status: FlagStatus = FlagStatus.OPEN
     created_at: datetime
     shadow: bool = False

@@ -29,9 +29,8 @@ logger = logging.getLogger(__name__)
 
 EXCERPT_CHARS = 300
 _SIMILAR_POOL = 500
-#: Where a processed batch keeps moderation's alerts (see ``FlaggingService.handle``).
 #: What a re-judgment takes from a fresh flag when the message still crosses.
-_EVIDENCE = ("judgment", "score", "threshold", "span", "clause", "clause_ref", "refuting_fact", "categories")
+_EVIDENCE = ("judgment", "score", "threshold", "span", "clause_ref", "refuting_fact", "categories")
 
 
 class AlertReader(Protocol):
@@ -232,14 +231,8 @@ class FlaggingService:
             score=crossing.score,
             threshold=crossing.threshold,
             span=crossing.span,
-            clause=(
-                Evidence(source="guideline", id=clause.id, text=clause.cite(), similarity=clause.similarity)
-                if clause
-                else None
-            ),
             clause_ref=clause,
             refuting_fact=refuting,
-            similar=[s.model_dump(mode="json") for s in similar],
             similar_flags=similar,
             created_at=datetime.now(UTC),
             shadow=shadow,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select, update
+
 from assistant.domain.records import FlagStatus, ModerationActionKind
+from assistant.store.moderation import FlagRow
 from tests.moderation.conftest import ALICE, BOB, GENERAL, MOD, World
 
 
@@ -23,7 +26,7 @@ def test_a_crossing_becomes_a_flag_with_evidence_and_an_alert(world: World) -> N
     assert alert.clause is not None and alert.clause.number == 2
     clause = world.ctx.knowledge.clause(2)
     assert clause is not None and alert.clause.text == clause.text  # verbatim
-    assert flag.clause is not None and flag.clause.id == "clause-2"
+    assert flag.clause_ref is not None and flag.clause_ref.id == "clause-2"
     assert alert.author_name == "bob" and alert.channel_name == "general"
     assert not alert.removal_available and alert.removal_hint and "SLACK_ADMIN_TOKEN" in alert.removal_hint
     assert len(world.service.store.flags()) == 1
@@ -113,6 +116,32 @@ def test_similar_past_flags_come_with_their_decisions(world: World) -> None:
     assert alert.similar and alert.similar[0].ts == first.ts
     assert alert.similar[0].decision == "false_positive" and alert.similar[0].similarity > 0.5
     assert len(alert.similar) <= 3
+
+
+def test_a_flag_stores_its_clause_and_similar_flags_once_and_reads_earlier_payloads(world: World) -> None:
+    first, _ = world.post("You are an idiot.", user=BOB)
+    world.decide(first, ModerationActionKind.FALSE_POSITIVE)
+    m, batch = world.post("You absolute idiot, honestly.", user=ALICE, gap=4000)
+    world.service.handle(batch)
+    flag = world.service.store.flag_for(GENERAL, m.ts)
+    assert flag is not None and flag.id is not None and flag.clause_ref is not None and flag.similar_flags
+    table = FlagRow.__table__
+    with world.ctx.archive.engine.connect() as conn:
+        payload = conn.execute(select(table.c.payload).where(table.c.id == flag.id)).scalar_one()
+    assert payload["clause_ref"] == flag.clause_ref.model_dump(mode="json")
+    assert payload["similar_flags"] == [s.model_dump(mode="json") for s in flag.similar_flags]
+    assert "clause" not in payload and "similar" not in payload
+    # earlier releases also stored the clause as evidence and the similar flags under a second name
+    evidence = {"source": "guideline", "id": flag.clause_ref.id, "text": flag.clause_ref.cite()}
+    earlier = {
+        "clause": evidence | {"similarity": flag.clause_ref.similarity},
+        "similar": payload["similar_flags"],
+    }
+    only_earlier = {k: v for k, v in payload.items() if k not in ("clause_ref", "similar_flags")} | earlier
+    for stored in (payload | earlier, only_earlier):
+        with world.ctx.archive.engine.begin() as conn:
+            conn.execute(update(table).where(table.c.id == flag.id).values(payload=stored))
+        assert world.service.store.flag(flag.id) == flag
 
 
 def test_empty_or_odd_messages_are_skipped_safely(world: World) -> None:

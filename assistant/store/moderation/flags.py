@@ -20,19 +20,19 @@ from assistant.store.moderation.tables import ActionRow, AlertRow, FlagRow
 if TYPE_CHECKING:
     from assistant.store.archive import Archive
 
+#: What a flag keeps in its JSON payload.
 _PAYLOAD_FIELDS = (
     "span",
-    "clause",
     "refuting_fact",
-    "similar",
     "excerpt",
     "scores",
     "crossed",
     "clause_ref",
     "categories",
+    "similar_flags",
 )
-#: What a flag keeps in its JSON payload besides the fields above.
-_PAYLOAD_KEYS = frozenset((*_PAYLOAD_FIELDS, "similar_flags"))
+#: What a payload is read for: its fields and the names earlier flags also stored (``FlagRecord`` reads them).
+_PAYLOAD_KEYS = frozenset((*_PAYLOAD_FIELDS, "clause", "similar"))
 #: The flag's own columns, read as they are.
 _COLUMNS = (
     "id",
@@ -64,9 +64,7 @@ class AlertTimes(NamedTuple):
 
 
 def _payload(flag: FlagRecord) -> dict[str, Any]:
-    data = flag.model_dump(mode="json", include=set(_PAYLOAD_FIELDS))
-    data["similar_flags"] = [s.model_dump(mode="json") for s in flag.similar_flags]
-    return data
+    return flag.model_dump(mode="json", include=set(_PAYLOAD_FIELDS))
 
 
 def _flag_values(flag: FlagRecord, now: datetime) -> dict[str, Any]:
