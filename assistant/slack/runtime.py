@@ -16,8 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError as SdkApiError
+from slack_sdk.errors import SlackClientError
 from slack_sdk.models.blocks import Block
 
 from assistant.context import Context
@@ -260,6 +262,25 @@ class SlackRuntime:
                 )
             except SdkApiError as dm_exc:
                 logger.error("could not reach %s at all: %s", user_id, error_code(dm_exc))
+
+    def replace_placeholder(
+        self, respond: Respond, channel_id: str, user_id: str, text: str, blocks: Sequence[Block]
+    ) -> None:
+        """Put ``blocks`` in place of a command's acknowledgement (its private placeholder) through the command's
+        ``response_url``; when that URL refuses (expired, used up) or cannot be reached, post them privately
+        instead (``ephemeral``), so the reply is never lost."""
+        try:
+            response = respond(
+                text=text, blocks=as_payload(blocks), response_type="ephemeral", replace_original=True
+            )
+        except (OSError, ValueError, SlackClientError) as exc:  # unreachable, or no response_url at all
+            why = f"{type(exc).__name__}: {exc}"
+        else:
+            if response.status_code == 200:
+                return
+            why = f"HTTP {response.status_code} {str(response.body)[:80]!r}"
+        logger.warning("reply to %s could not replace its placeholder (%s); posting it instead", user_id, why)
+        self.ephemeral(channel_id, user_id, text, blocks)
 
     def ensure_thread(self, channel_id: str, thread_ts: str) -> None:
         """Make sure a thread is in the archive, fetching it from Slack if it predates the app."""

@@ -7,7 +7,7 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -92,12 +92,18 @@ class Reply:
 
 
 class SlackSender:
-    """Sends requests to the app the way Slack does: signed with the signing secret, with a fresh timestamp."""
+    """Sends requests to the app the way Slack does: signed with the signing secret, with a fresh timestamp.
+    A command's ``response_url`` comes from ``response_urls`` (given a key naming the command, the user and a
+    count), e.g. the fake Slack's; without it, the URL leads nowhere."""
 
-    def __init__(self, url: str, secret: str = SIGNING_SECRET) -> None:
+    def __init__(
+        self, url: str, secret: str = SIGNING_SECRET, response_urls: Callable[[str], str] | None = None
+    ) -> None:
         self.url = url
         self.verifier = SignatureVerifier(secret)
+        self.response_urls = response_urls
         self._event = 0
+        self._commands = 0
 
     def post(
         self,
@@ -146,6 +152,9 @@ class SlackSender:
         return self.post(json.dumps(payload), "application/json", headers=headers, **kwargs)
 
     def command(self, command: str, text: str, user_id: str, channel_id: str) -> Reply:
+        self._commands += 1
+        key = f"{command.lstrip('/')}-{user_id}-{self._commands}"
+        response_url = self.response_urls(key) if self.response_urls else "http://127.0.0.1:9/response"
         form = {
             "token": "legacy",
             "team_id": "T1",
@@ -157,7 +166,7 @@ class SlackSender:
             "command": command,
             "text": text,
             "api_app_id": "A1",
-            "response_url": "http://127.0.0.1:9/response",
+            "response_url": response_url,
             "trigger_id": "1.2.3",
         }
         return self.post(urlencode(form), "application/x-www-form-urlencoded")

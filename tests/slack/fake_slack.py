@@ -1,5 +1,7 @@
 """A fake Slack Web API for tests: a small threaded HTTP server implementing the methods the app calls,
-recording every call, and able to answer ``429`` with ``Retry-After`` or an error on demand."""
+recording every call, and able to answer ``429`` with ``Retry-After`` or an error on demand. It also serves the
+``response_url`` of commands and interactions: what is posted there is recorded as a call to ``RESPONSE_URL``
+(with the URL's path), and answered ``200 ok`` like Slack does, or with a failure given to ``fail``."""
 
 from __future__ import annotations
 
@@ -18,6 +20,9 @@ APP_TOKEN = "xapp-test-token"
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 TEAM_URL = "https://fake-team.slack.com/"
+#: The "method" a post to a ``response_url`` is recorded under (and ``fail`` takes).
+RESPONSE_URL = "response_url"
+_RESPONSE_PATH = "/response/"
 
 
 @dataclass
@@ -25,6 +30,7 @@ class Call:
     method: str
     params: dict[str, Any]
     token: str | None
+    path: str = ""
 
 
 @dataclass
@@ -64,6 +70,10 @@ class FakeSlack:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+
+    def response_url(self, key: str) -> str:
+        """A ``response_url`` served here; posts to it are recorded with ``path`` ending in ``key``."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}{_RESPONSE_PATH}{key}"
 
     def __enter__(self) -> FakeSlack:
         self._thread.start()
@@ -125,14 +135,7 @@ class FakeSlack:
     def handle(
         self, method: str, params: dict[str, Any], token: str | None
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        with self._lock:
-            self.calls.append(Call(method, params, token))
-            queue = self.failures.get(method)
-            failure = queue[0] if queue else None
-            if failure is not None:
-                failure.times -= 1
-                if failure.times <= 0:
-                    queue.pop(0)  # type: ignore[union-attr]
+        failure = self._record(Call(method, params, token))
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return failure.status, {"ok": False, "error": failure.error}, headers
@@ -146,6 +149,23 @@ class FakeSlack:
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method"}, {}
         return 200, handler(params), {}
+
+    def handle_response(self, path: str, params: dict[str, Any]) -> tuple[int, str]:
+        """A post to a ``response_url``: Slack answers ``200 ok``, or an error in plain text (``expired_url``)."""
+        failure = self._record(Call(RESPONSE_URL, params, None, path))
+        return (failure.status, failure.error) if failure is not None else (200, "ok")
+
+    def _record(self, call: Call) -> Failure | None:
+        """Record a call; the failure queued for its method, if any, is what Slack answers."""
+        with self._lock:
+            self.calls.append(call)
+            queue = self.failures.get(call.method)
+            failure = queue[0] if queue else None
+            if queue and failure is not None:
+                failure.times -= 1
+                if failure.times <= 0:
+                    queue.pop(0)
+        return failure
 
     def api_auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -273,13 +293,19 @@ class FakeSlack:
                 for key in ("blocks", "view"):
                     if isinstance(params.get(key), str):
                         params[key] = json.loads(params[key])
+                if url.path.startswith(_RESPONSE_PATH):
+                    status, text = fake.handle_response(url.path, params)
+                    self._send(status, text.encode(), "text/plain", {})
+                    return
                 auth = self.headers.get("Authorization", "")
                 token = auth.removeprefix("Bearer ").strip() or params.pop("token", None)
                 method = url.path.removeprefix("/api/")
                 status, body, headers = fake.handle(method, params, token)
-                data = json.dumps(body).encode()
+                self._send(status, json.dumps(body).encode(), "application/json", headers)
+
+            def _send(self, status: int, data: bytes, content_type: str, headers: dict[str, str]) -> None:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 for k, v in headers.items():
                     self.send_header(k, v)

@@ -1,11 +1,15 @@
-"""Questions by mention (threaded answer with citations) and by ``/ask`` (ephemeral); private channels never
-leak to someone outside them."""
+"""Questions by mention (threaded answer with citations) and by ``/ask`` (ephemeral); each acknowledges at once
+with a placeholder that the answer then replaces in place; private channels never leak to someone outside them."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
+
+from assistant.slack.listeners.commands.ask import READING
 from tests.slack.conftest import ANA, BEN, GENERAL, SECRET, RunningApp, message_event
+from tests.slack.fake_slack import RESPONSE_URL, Failure
 
 
 def seed_discussion(app: RunningApp) -> tuple[str, str]:
@@ -39,17 +43,43 @@ def test_mention_gets_a_threaded_answer_with_citations(running_app: RunningApp) 
 
 def test_ask_is_ephemeral_and_respects_private_channels(running_app: RunningApp) -> None:
     app = running_app
+    app.sender.response_urls = app.slack.response_url  # each command's response_url is the fake Slack's
     seed_discussion(app)
     heard = app.sender.command("/ask", "what did people say about dark mode?", BEN, GENERAL)
-    assert heard.status == 200 and heard.seconds < 3.0 and "Reading" in heard.body, "acknowledged at once"
-    (ben,) = app.slack.wait_for("chat.postEphemeral", where=lambda c: c.params.get("user") == BEN)
-    assert ben.params["channel"] == GENERAL
+    assert heard.status == 200 and heard.seconds < 3.0, "acknowledged within Slack's 3 s"
+    assert heard.body == READING, "the acknowledgement (plain text: shown to the asker alone) is the placeholder"
+    (ben,) = app.slack.wait_for(RESPONSE_URL, where=lambda c: BEN in c.path)
+    assert ben.params["replace_original"] is True, "the answer replaces the placeholder in place"
+    assert ben.params["response_type"] == "ephemeral", "only the asker sees it"
     ben_text = json.dumps(ben.params["blocks"], ensure_ascii=False)
     assert "Sources" in ben_text
     assert "zebra" not in ben_text, "Ben is not in the private channel"
     app.sender.command("/ask", "what did people say about dark mode?", ANA, GENERAL)
-    (ana,) = app.slack.wait_for("chat.postEphemeral", where=lambda c: c.params.get("user") == ANA)
+    (ana,) = app.slack.wait_for(RESPONSE_URL, where=lambda c: ANA in c.path)
     assert "zebra" in json.dumps(ana.params["blocks"], ensure_ascii=False), "Ana may see her private channel"
+    assert not app.slack.calls_to("chat.postEphemeral"), "no second private reply"
+
+
+@pytest.mark.parametrize("refusal", [Failure(status=404, error="expired_url", retry_after=None), None])
+def test_ask_answers_privately_when_its_placeholder_cannot_be_replaced(
+    running_app: RunningApp, refusal: Failure | None
+) -> None:
+    """Slack refuses the response_url (expired, used up), or it cannot be reached at all: the answer is posted
+    privately instead, so it is never lost."""
+    app = running_app
+    if refusal is not None:
+        app.sender.response_urls = app.slack.response_url
+        app.slack.fail(RESPONSE_URL, refusal)
+    seed_discussion(app)
+    heard = app.sender.command("/ask", "what did people say about dark mode?", BEN, GENERAL)
+    assert heard.status == 200 and heard.seconds < 3.0 and READING in heard.body
+    (ben,) = app.slack.wait_for("chat.postEphemeral", where=lambda c: c.params.get("user") == BEN)
+    assert ben.params["channel"] == GENERAL
+    ben_text = json.dumps(ben.params["blocks"], ensure_ascii=False)
+    assert "Sources" in ben_text and "zebra" not in ben_text
+    if refusal is not None:
+        (tried,) = app.slack.calls_to(RESPONSE_URL)
+        assert tried.params["replace_original"] is True
 
 
 def test_empty_mention_gets_help_not_an_error(running_app: RunningApp) -> None:

@@ -29,18 +29,15 @@ from slack_bolt import (
 from slack_sdk.errors import SlackApiError as SdkApiError
 
 from assistant.domain import Channel
-from assistant.errors import AssistantError
 from assistant.slack.blocks import as_payload, error_blocks
 from assistant.slack.blocks.answers import (
     MOOD_CHANNEL,
     PROMPTS_TITLE,
     WANTS_CHANNEL,
-    answer_blocks,
-    answer_text,
     reading_status,
     suggested_prompts,
 )
-from assistant.slack.listeners.citations import visible_citations
+from assistant.slack.listeners.citations import answer_reply
 from assistant.slack.listeners.events.mentions import question_from
 from assistant.slack.runtime import SlackRuntime
 from assistant.slack.web import error_code
@@ -139,13 +136,8 @@ def answer_in_thread(runtime: SlackRuntime, payload: dict[str, Any], set_status:
         set_status(reading_status(channel_asked_about(question, channels)))
     except SdkApiError as exc:  # e.g. the app lacks assistant:write: the answer still comes
         logger.warning("assistant thread status not set: %s", error_code(exc))
-    try:
-        visible = runtime.visibility.visible_to(user_id)  # the thread is theirs alone: what they may see
-        answer = runtime.ctx.qa.ask(question, channel=None, visible_channel_ids=visible)
-        answer = answer.model_copy(update={"citations": visible_citations(runtime, answer.citations, visible)})
-        blocks, text = answer_blocks(question, answer), answer_text(answer)
-    except AssistantError as exc:
-        blocks, text = error_blocks(exc.message), exc.message
+    try:  # the thread is theirs alone: the answer draws on what they may see
+        blocks, text = answer_reply(runtime, question, lambda: runtime.visibility.visible_to(user_id))
     except Exception:
         logger.exception("answering in an assistant thread failed")
         blocks, text = error_blocks(FAILED), FAILED

@@ -8,12 +8,10 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError as SdkApiError
 
-from assistant.errors import AssistantError
 from assistant.ingest import resolve_markup
 from assistant.slack.blocks import as_payload, error_blocks
-from assistant.slack.blocks.answers import answer_blocks, answer_text
 from assistant.slack.blocks.mentions import USER_MENTION
-from assistant.slack.listeners.citations import visible_citations
+from assistant.slack.listeners.citations import answer_reply
 from assistant.slack.runtime import SlackRuntime
 from assistant.slack.web import error_code
 
@@ -53,13 +51,10 @@ def answer_mention(runtime: SlackRuntime, event: dict[str, Any]) -> None:
         return
     # Say at once that the question was heard; the answer replaces this line when it is ready.
     placeholder = _reply(runtime, channel_id, thread_ts, [], READING)
-    try:
-        visible = runtime.visibility.visible_in_reply(user_id, channel_id)
-        answer = runtime.ctx.qa.ask(question, channel=None, visible_channel_ids=visible)
-        answer = answer.model_copy(update={"citations": visible_citations(runtime, answer.citations, visible)})
-        blocks, text = answer_blocks(question, answer), answer_text(answer)
-    except AssistantError as exc:
-        blocks, text = error_blocks(exc.message), exc.message
+    # In a channel everyone there reads the answer: it draws only on what they may all see.
+    blocks, text = answer_reply(
+        runtime, question, lambda: runtime.visibility.visible_in_reply(user_id, channel_id)
+    )
     if placeholder is not None:
         try:
             runtime.client.chat_update(channel=channel_id, ts=placeholder, text=text, blocks=as_payload(blocks))
