@@ -73,12 +73,4 @@ class AuditRepository(ArchiveBase):
 
 
 def _audit_event(r: AuditRow) -> AuditEvent:
-    return AuditEvent(
-        id=r.id,
-        at=r.at,
-        actor=r.actor,
-        action=r.action,
-        target=r.target,
-        reason=r.reason,
-        details=r.details or {},
-    )
+    return AuditEvent.model_validate(r, from_attributes=True)

@@ -78,21 +78,8 @@ class LiveClaim:
 
 
 def _claim(row: Any) -> Claim:
-    return Claim(
-        id=row.id,
-        text=row.text,
-        title=row.title or "",
-        verdict=row.verdict,
-        correction=row.correction or "",
-        source_url=row.source_url or "",
-        refuted_by=row.refuted_by or "",
-        origin=row.origin or "",
-        origin_ref=row.origin_ref or "",
-        added_by=row.added_by,
-        added_at=row.added_at,
-        removed_by=row.removed_by,
-        removed_at=row.removed_at,
-    )
+    """A claim of a row or of selected columns (every text column is NOT NULL; the vectors are left out)."""
+    return Claim.model_validate(row, from_attributes=True)
 
 
 class ClaimStore:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
@@ -120,20 +120,10 @@ class DirectoryRepository(ArchiveBase):
             members: dict[str, list[str]] = {}
             for mrow in s.scalars(select(MembershipRow)).all():
                 members.setdefault(mrow.channel_id, []).append(mrow.user_id)
-            return [
-                Channel(
-                    id=r.id,
-                    name=r.name,
-                    created=r.created,
-                    is_private=r.is_private,
-                    is_archived=r.is_archived,
-                    kind=_kind(r.kind),
-                    topic=r.topic,
-                    purpose=r.purpose,
-                    members=sorted(members.get(r.id, [])),
-                )
-                for r in rows
-            ]
+            channels = [Channel.model_validate(r, from_attributes=True) for r in rows]
+            for c in channels:
+                c.members = sorted(members.get(c.id, []))
+            return channels
 
     def channel(self, ref: str) -> Channel:
         """A channel by id, name or ``#name``; raises ``NotFoundError`` naming what was asked."""
@@ -153,16 +143,7 @@ class DirectoryRepository(ArchiveBase):
     def members(self) -> list[Member]:
         with self._session() as s:
             return [
-                Member(
-                    id=r.id,
-                    name=r.name,
-                    real_name=r.real_name,
-                    display_name=r.display_name,
-                    title=r.title,
-                    is_bot=r.is_bot,
-                    deleted=r.deleted,
-                    tz=r.tz,
-                )
+                Member.model_validate(r, from_attributes=True)
                 for r in s.execute(  # the columns, not ORM objects: every answer's snapshot reads all members
                     select(*(getattr(MemberRow, c) for c in _MEMBER_COLUMNS)).order_by(MemberRow.name)
                 )
@@ -170,11 +151,3 @@ class DirectoryRepository(ArchiveBase):
 
     def member_names(self) -> dict[str, str]:
         return {m.id: m.label for m in self.members()}
-
-
-def _kind(value: str | None) -> Literal["channel", "im", "mpim"]:
-    if value == "im":
-        return "im"
-    if value == "mpim":
-        return "mpim"
-    return "channel"
