@@ -14,7 +14,7 @@ from sqlalchemy import select
 from assistant.domain import AuditEvent
 from assistant.store.base import ArchiveBase
 from assistant.store.schema import AuditRow
-from assistant.store.sql import CHUNK
+from assistant.store.sql import CHUNK, append_record
 
 
 class AuditRepository(ArchiveBase):
@@ -23,17 +23,7 @@ class AuditRepository(ArchiveBase):
     # Audit log (append-only) ------------------------------------------------------------------------------------
     def append_audit(self, event_: AuditEvent) -> AuditEvent:
         with self._session() as s, s.begin():
-            row = AuditRow(
-                at=event_.at,
-                actor=event_.actor,
-                action=event_.action,
-                target=event_.target,
-                reason=event_.reason,
-                details=event_.details,
-            )
-            s.add(row)
-            s.flush()
-            return event_.model_copy(update={"id": row.id})
+            return append_record(s, AuditRow, event_)
 
     def audit(self, since: datetime | None = None, action: str | None = None) -> list[AuditEvent]:
         q = select(AuditRow).order_by(AuditRow.id)

@@ -218,7 +218,19 @@ class MessageFactRow(Base):
     )
 
 
-class ChannelDayRow(Base):
+class _DayMoods:
+    """What every per-day aggregate sums besides its messages: the judged messages' moods and the day's first and
+    last message times."""
+
+    judged: Mapped[int] = mapped_column(Integer, default=0)
+    positive: Mapped[int] = mapped_column(Integer, default=0)
+    neutral: Mapped[int] = mapped_column(Integer, default=0)
+    negative: Mapped[int] = mapped_column(Integer, default=0)
+    first_time: Mapped[float] = mapped_column(Float)
+    last_time: Mapped[float] = mapped_column(Float)
+
+
+class ChannelDayRow(_DayMoods, Base):
     """One channel's conversation on one UTC day, summed from ``message_facts``."""
 
     __tablename__ = "channel_days"
@@ -235,17 +247,11 @@ class ChannelDayRow(Base):
     threads: Mapped[int] = mapped_column(Integer, default=0)
     depth_sum: Mapped[int] = mapped_column(Integer, default=0)
     depth_max: Mapped[int] = mapped_column(Integer, default=0)
-    judged: Mapped[int] = mapped_column(Integer, default=0)
-    positive: Mapped[int] = mapped_column(Integer, default=0)
-    neutral: Mapped[int] = mapped_column(Integer, default=0)
-    negative: Mapped[int] = mapped_column(Integer, default=0)
-    first_time: Mapped[float] = mapped_column(Float)
-    last_time: Mapped[float] = mapped_column(Float)
 
     __table_args__ = (Index("ix_channel_days_day", "day"),)
 
 
-class MemberDayRow(Base):
+class MemberDayRow(_DayMoods, Base):
     """One member's conversation in one channel on one UTC day, summed from ``message_facts``."""
 
     __tablename__ = "member_days"
@@ -254,12 +260,6 @@ class MemberDayRow(Base):
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     messages: Mapped[int] = mapped_column(Integer, default=0)
-    judged: Mapped[int] = mapped_column(Integer, default=0)
-    positive: Mapped[int] = mapped_column(Integer, default=0)
-    neutral: Mapped[int] = mapped_column(Integer, default=0)
-    negative: Mapped[int] = mapped_column(Integer, default=0)
-    first_time: Mapped[float] = mapped_column(Float)
-    last_time: Mapped[float] = mapped_column(Float)
     last_ts: Mapped[str] = mapped_column(String(32))
 
     __table_args__ = (

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+R = TypeVar("R", bound=BaseModel)
 
 #: Rows per ``IN (…)`` list or batch (well under every database's parameter limit).
 CHUNK = 500
@@ -57,6 +61,15 @@ def first_line(exc: BaseException | None) -> str:
 def table_of(entity: Any) -> Table:
     """The ``Table`` of a mapped class (or the table itself)."""
     return entity if isinstance(entity, Table) else entity.__table__
+
+
+def append_record(session: Session, row_type: type[Any], record: R) -> R:
+    """Insert ``record`` into an append-only table whose columns are its fields, and return it with the id the
+    database gave the row."""
+    row = row_type(**record.model_dump(exclude={"id"}))
+    session.add(row)
+    session.flush()
+    return record.model_copy(update={"id": row.id})
 
 
 def rowcount(result: Any) -> int:

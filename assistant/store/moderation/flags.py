@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from assistant.domain.moderation import ActionRecord, FlagRecord
 from assistant.errors import NotFoundError
 from assistant.store.moderation.tables import ActionRow, AlertRow, FlagRow
+from assistant.store.sql import append_record
 
 if TYPE_CHECKING:
     from assistant.store.archive import Archive
@@ -304,18 +305,7 @@ class ModerationStore:
     # Actions (append-only) --------------------------------------------------------------------------------------
     def add_action(self, action: ActionRecord) -> ActionRecord:
         with self.archive._session() as s, s.begin():
-            row = ActionRow(
-                flag_id=action.flag_id,
-                kind=str(action.kind),
-                actor=action.actor,
-                at=action.at,
-                note=action.note,
-                ok=action.ok,
-                message=action.message,
-            )
-            s.add(row)
-            s.flush()
-            return action.model_copy(update={"id": row.id})
+            return append_record(s, ActionRow, action)
 
     def actions(self, flag_ids: Sequence[int]) -> list[ActionRecord]:
         if not flag_ids:
