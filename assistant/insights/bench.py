@@ -74,12 +74,15 @@ _WORDS = [
     "feedback",
     "design",
 ]
-#: The questions timed, one per kind of answer (the CLI's ``ask``; ``metrics`` for the table of every channel).
+#: The questions timed, one per kind of answer (the CLI's ``ask``; ``metrics`` for the table of every channel,
+#: ``members`` for the whole workspace's members with twins, ``digest`` for the weekly digest with milestones).
 QUESTIONS: dict[str, list[str]] = {
     "activity": ["ask", "How active was #c01 in the past 10 days?"],
     "mood": ["ask", "How did #c02 feel this month?"],
     "quiet": ["ask", "Who went quiet?"],
     "metrics": ["metrics"],
+    "members": ["members"],
+    "digest": ["digest"],
 }
 
 
@@ -269,6 +272,13 @@ def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5, cold_runs: in
             "mood": lambda: ctx.qa.ask(QUESTIONS["mood"][1], at=NOW),
             "quiet": lambda: ctx.qa.ask(QUESTIONS["quiet"][1], at=NOW),
             "metrics": lambda: ctx.insights.all_channel_metrics("week", at=NOW),
+            "members": lambda: (
+                ctx.insights.top_contributors(at=NOW),
+                ctx.insights.quiet_members(at=NOW),
+                ctx.insights.unanswered_newcomers(at=NOW),
+                ctx.insights.twins(),
+            ),
+            "digest": lambda: ctx.insights.digest(at=NOW),
         }
 
         arrived = [0]

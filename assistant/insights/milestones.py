@@ -8,6 +8,8 @@ with one click (never automatically):
 - a thread that solved a question open for a long time (settings: how many days is long).
 
 All functions take a ``Snapshot`` (already restricted to what the caller may see) and the window ``[start, end)``.
+A lazy snapshot (the services') reads them from the aggregates instead of every message
+(``assistant.insights.milestones_aggregates``).
 """
 
 from __future__ import annotations
@@ -73,12 +75,17 @@ def milestones(
     members' milestones happened) to those channels."""
     t = thresholds or Thresholds()
     keep = set(channel_ids) if channel_ids is not None else None
-    msgs = [m for m in snap.in_window(None, end) if m.user_id and not _bot(snap, m.user_id)]
-    out: list[Milestone] = []
-    out += _firsts(snap, msgs, start, end, keep)
-    out += _anniversaries(snap, msgs, start, end, t, keep)
-    out += _channel_counts(snap, msgs, start, end, t, keep)
-    out += _solved(snap, msgs, start, end, t, keep)
+    if snap.aggregates is not None and not snap.loaded:
+        from assistant.insights.milestones_aggregates import from_aggregates
+
+        out = from_aggregates(snap, start, end, t, keep)
+    else:
+        msgs = [m for m in snap.in_window(None, end) if m.user_id and not _bot(snap, m.user_id)]
+        out = []
+        out += _firsts(snap, msgs, start, end, keep)
+        out += _anniversaries(snap, msgs, start, end, t, keep)
+        out += _channel_counts(snap, msgs, start, end, t, keep)
+        out += _solved(snap, msgs, start, end, t, keep)
     out.sort(key=lambda ms: (ms.at, ms.kind, ms.id))
     return out
 
@@ -110,60 +117,73 @@ def _firsts(
     for uid, m in first.items():
         if not _in(m.time, start, end) or (keep is not None and m.channel_id not in keep):
             continue
-        name, channel = snap.member_name(uid), snap.channel_name(m.channel_id)
-        out.append(
-            Milestone(
-                id=f"first_message:{uid}",
-                kind="first_message",
-                at=m.time,
-                title=f"{name} posted for the first time, in #{channel}",
-                suggestion=f"Welcome, <@{uid}>! Great to see your first message here :wave: glad you're with us.",
-                channel_id=m.channel_id,
-                channel_name=channel,
-                user_id=uid,
-                user_name=name,
-                post_channel=m.channel_id,
-                post_thread_ts=m.thread_ts or m.ts,
-                citation=snap.cite(m),
-            )
-        )
+        out.append(first_message(snap, uid, m))
     parents = {(m.channel_id, m.ts): m for m in msgs if not m.is_reply}
     replies = _thread_replies(msgs)
     helped: dict[str, Message] = {}
     for m in msgs:
-        if not (m.is_reply and m.thread_ts and m.user_id) or m.user_id in helped:
-            continue
-        parent = parents.get((m.channel_id, m.thread_ts))
-        if parent is None or parent.user_id == m.user_id:
-            continue
-        thanked = any(
-            r.user_id == parent.user_id and r.time > m.time and _THANKS.search(r.text)
-            for r in replies[(m.channel_id, m.thread_ts)]
-        )
-        if m.reaction_count > 0 or thanked:
+        if m.user_id and m.user_id not in helped and helpful(m, parents, replies):
             helped[m.user_id] = m
     for uid, m in helped.items():
         if not _in(m.time, start, end) or (keep is not None and m.channel_id not in keep):
             continue
-        name, channel = snap.member_name(uid), snap.channel_name(m.channel_id)
-        out.append(
-            Milestone(
-                id=f"first_helpful_answer:{uid}",
-                kind="first_helpful_answer",
-                at=m.time,
-                title=f"{name}'s first answer that helped someone, in #{channel}",
-                suggestion=f"Shout-out to <@{uid}> for their first answer that helped someone here :raised_hands: "
-                "thank you for jumping in!",
-                channel_id=m.channel_id,
-                channel_name=channel,
-                user_id=uid,
-                user_name=name,
-                post_channel=m.channel_id,
-                post_thread_ts=m.thread_ts,
-                citation=snap.cite(m),
-            )
-        )
+        out.append(first_helpful_answer(snap, uid, m))
     return out
+
+
+def first_message(snap: Snapshot, uid: str, m: Message) -> Milestone:
+    name, channel = snap.member_name(uid), snap.channel_name(m.channel_id)
+    return Milestone(
+        id=f"first_message:{uid}",
+        kind="first_message",
+        at=m.time,
+        title=f"{name} posted for the first time, in #{channel}",
+        suggestion=f"Welcome, <@{uid}>! Great to see your first message here :wave: glad you're with us.",
+        channel_id=m.channel_id,
+        channel_name=channel,
+        user_id=uid,
+        user_name=name,
+        post_channel=m.channel_id,
+        post_thread_ts=m.thread_ts or m.ts,
+        citation=snap.cite(m),
+    )
+
+
+def helpful(
+    m: Message, parents: dict[tuple[str, str], Message], replies: dict[tuple[str, str], list[Message]]
+) -> bool:
+    """Whether ``m`` answered someone else's thread and got a reaction, or the thread's author thanked later
+    (``parents``: the top-level messages by (channel, ts); ``replies``: each thread's replies)."""
+    if not (m.is_reply and m.thread_ts and m.user_id):
+        return False
+    parent = parents.get((m.channel_id, m.thread_ts))
+    if parent is None or parent.user_id == m.user_id:
+        return False
+    if m.reaction_count > 0:
+        return True
+    return any(
+        r.user_id == parent.user_id and r.time > m.time and _THANKS.search(r.text)
+        for r in replies[(m.channel_id, m.thread_ts)]
+    )
+
+
+def first_helpful_answer(snap: Snapshot, uid: str, m: Message) -> Milestone:
+    name, channel = snap.member_name(uid), snap.channel_name(m.channel_id)
+    return Milestone(
+        id=f"first_helpful_answer:{uid}",
+        kind="first_helpful_answer",
+        at=m.time,
+        title=f"{name}'s first answer that helped someone, in #{channel}",
+        suggestion=f"Shout-out to <@{uid}> for their first answer that helped someone here :raised_hands: "
+        "thank you for jumping in!",
+        channel_id=m.channel_id,
+        channel_name=channel,
+        user_id=uid,
+        user_name=name,
+        post_channel=m.channel_id,
+        post_thread_ts=m.thread_ts,
+        citation=snap.cite(m),
+    )
 
 
 def _anniversaries(
@@ -187,32 +207,43 @@ def _anniversaries(
         where = home.get(uid)
         if where is None or (keep is not None and where not in keep):
             continue
-        months = [n for n in steps if _in(add_months(since, n), start, end)]
-        yearly = max(steps, default=12)
-        n = yearly + 12
-        while add_months(since, n) < end:
-            if _in(add_months(since, n), start, end) and n % 12 == 0:
-                months.append(n)
-            n += 12
-        for n in months:
-            name, channel = snap.member_name(uid), snap.channel_name(where)
-            phrase = _months_phrase(n)
-            out.append(
-                Milestone(
-                    id=f"anniversary:{uid}:{n}",
-                    kind="anniversary",
-                    at=add_months(since, n),
-                    title=f"{name}: {phrase} in the community (since {since:%d %b %Y})",
-                    suggestion=f"Happy community anniversary, <@{uid}>! {phrase.capitalize()} with us today "
-                    ":birthday: thanks for everything you bring.",
-                    channel_id=where,
-                    channel_name=channel,
-                    user_id=uid,
-                    user_name=name,
-                    count=n,
-                    post_channel=where,
-                )
+        out += anniversaries(snap, uid, since, where, anniversary_months(since, steps, start, end))
+    return out
+
+
+def anniversary_months(since: datetime, steps: list[int], start: datetime, end: datetime) -> list[int]:
+    """The anniversaries (in months, the ``steps`` then yearly) of ``since`` that fall in ``[start, end)``."""
+    months = [n for n in steps if _in(add_months(since, n), start, end)]
+    yearly = max(steps, default=12)
+    n = yearly + 12
+    while add_months(since, n) < end:
+        if _in(add_months(since, n), start, end) and n % 12 == 0:
+            months.append(n)
+        n += 12
+    return months
+
+
+def anniversaries(snap: Snapshot, uid: str, since: datetime, where: str, months: list[int]) -> list[Milestone]:
+    out: list[Milestone] = []
+    for n in months:
+        name, channel = snap.member_name(uid), snap.channel_name(where)
+        phrase = _months_phrase(n)
+        out.append(
+            Milestone(
+                id=f"anniversary:{uid}:{n}",
+                kind="anniversary",
+                at=add_months(since, n),
+                title=f"{name}: {phrase} in the community (since {since:%d %b %Y})",
+                suggestion=f"Happy community anniversary, <@{uid}>! {phrase.capitalize()} with us today "
+                ":birthday: thanks for everything you bring.",
+                channel_id=where,
+                channel_name=channel,
+                user_id=uid,
+                user_name=name,
+                count=n,
+                post_channel=where,
             )
+        )
     return out
 
 
@@ -251,21 +282,22 @@ def _channel_counts(
         ]
         for kind, noun, times, levels in counted:
             for n, ts in _crossings(times, levels, start, end):
-                out.append(
-                    Milestone(
-                        id=f"{kind}:{cid}:{n}",
-                        kind=kind,
-                        at=datetime.fromtimestamp(ts, tz=start.tzinfo),
-                        title=f"#{channel} reached {n:,} {noun}",
-                        suggestion=f"#{channel} just passed *{n:,} {noun}* :tada: thank you all for making this "
-                        "place what it is!",
-                        channel_id=cid,
-                        channel_name=channel,
-                        count=n,
-                        post_channel=cid,
-                    )
-                )
+                out.append(channel_count(kind, noun, cid, channel, n, datetime.fromtimestamp(ts, tz=start.tzinfo)))
     return out
+
+
+def channel_count(kind: str, noun: str, cid: str, channel: str, n: int, at: datetime) -> Milestone:
+    return Milestone(
+        id=f"{kind}:{cid}:{n}",
+        kind=kind,
+        at=at,
+        title=f"#{channel} reached {n:,} {noun}",
+        suggestion=f"#{channel} just passed *{n:,} {noun}* :tada: thank you all for making this place what it is!",
+        channel_id=cid,
+        channel_name=channel,
+        count=n,
+        post_channel=cid,
+    )
 
 
 def _solved(

@@ -11,6 +11,10 @@ about the same things, with the evidence, and which way a mentoring pair would r
   is anyone with an open moderation flag.
 
 Message embeddings still rank candidates (how close the two members' messages are overall).
+
+A lazy snapshot (the services') answers without loading every message (issue 13): the database counts who wrote
+most, and only the top ``max_members`` members' latest ``max_messages_per_member`` messages are read, with the
+thread replies and mentions among them and the chosen pairs' answers (``assistant.store.aggregate_members``).
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ MIN_TOPIC_MESSAGES = 2
 MAX_TOPIC_SPREAD = 0.34
 #: A mentor answered at least this many questions about the shared topics, and more than the other member.
 MIN_MENTOR_ANSWERS = 2
+#: Messages shorter than this say too little to compare members by.
+MIN_CHARS = 15
 
 _WORD = re.compile(r"(?u)\b[^\W\d_][\w\-']*[^\W_]\b")
 #: Besides stop words: pronoun forms and words of time, which say when, not what about.
@@ -103,11 +109,7 @@ def phrases(text: str, names: set[str]) -> set[str]:
 def already_talking(snap: Snapshot) -> set[frozenset[str]]:
     """Pairs who talked directly: one replied in a thread the other started, or mentioned the other."""
     parents = {(m.channel_id, m.ts): m.user_id for m in snap.messages if not m.is_reply}
-    handles: dict[str, str] = {}
-    for uid, member in snap.members.items():
-        for n in (member.name, member.display_name):
-            if n:
-                handles["@" + n.lower()] = uid
+    handles = _handles(snap)
     out: set[frozenset[str]] = set()
     for m in snap.messages:
         if not m.user_id:
@@ -116,15 +118,31 @@ def already_talking(snap: Snapshot) -> set[frozenset[str]]:
             parent = parents.get((m.channel_id, m.thread_ts))
             if parent and parent != m.user_id:
                 out.add(frozenset((m.user_id, parent)))
-        raw = m.raw_text or m.text
-        for uid in re.findall(r"<@([UW][A-Z0-9]+)", raw):
-            if uid != m.user_id:
-                out.add(frozenset((m.user_id, uid)))
-        if "@" in m.text:
-            for token in re.findall(r"@[\w.\-]+", m.text.lower()):
-                named = handles.get(token)
-                if named and named != m.user_id:
-                    out.add(frozenset((m.user_id, named)))
+        out |= {frozenset((m.user_id, uid)) for uid in _mentioned(m, handles)}
+    return out
+
+
+def _handles(snap: Snapshot) -> dict[str, str]:
+    handles: dict[str, str] = {}
+    for uid, member in snap.members.items():
+        for n in (member.name, member.display_name):
+            if n:
+                handles["@" + n.lower()] = uid
+    return handles
+
+
+def _mentioned(m: Message, handles: dict[str, str]) -> set[str]:
+    """The members a message mentions (``<@U…>`` in its raw text, or ``@handle``), its author left out."""
+    out: set[str] = set()
+    raw = m.raw_text or m.text
+    for uid in re.findall(r"<@([UW][A-Z0-9]+)", raw):
+        if uid != m.user_id:
+            out.add(uid)
+    if "@" in m.text:
+        for token in re.findall(r"@[\w.\-]+", m.text.lower()):
+            named = handles.get(token)
+            if named and named != m.user_id:
+                out.add(named)
     return out
 
 
@@ -132,15 +150,86 @@ def _answers(snap: Snapshot, names: set[str]) -> dict[str, list[set[str]]]:
     """Per member, the phrases of each answer they gave: a reply in someone else's thread (with the question's
     phrases, so an answer to a question about a topic counts for it)."""
     parents = {(m.channel_id, m.ts): m for m in snap.messages if not m.is_reply}
-    out: dict[str, list[set[str]]] = defaultdict(list)
+    pairs = []
     for m in snap.messages:
         if not (m.user_id and m.is_reply and m.thread_ts):
             continue
         parent = parents.get((m.channel_id, m.thread_ts))
         if parent is None or parent.user_id == m.user_id:
             continue
-        out[m.user_id].append(phrases(snap.plain_text(m), names) | phrases(snap.plain_text(parent), names))
+        pairs.append((m, parent))
+    return _answer_phrases(snap, pairs, names)
+
+
+def _answer_phrases(
+    snap: Snapshot, pairs: Iterable[tuple[Message, Message]], names: set[str]
+) -> dict[str, list[set[str]]]:
+    out: dict[str, list[set[str]]] = defaultdict(list)
+    for m, parent in pairs:
+        out[m.user_id or ""].append(phrases(snap.plain_text(m), names) | phrases(snap.plain_text(parent), names))
     return out
+
+
+class _Members:
+    """What twinning reads about members: the most active ones and their latest messages, their home channels,
+    who already talks to whom, and the answers members gave. From a loaded snapshot's messages, or from the
+    aggregates (``AggregateReader``), reading at most ``max_members × max_messages`` messages."""
+
+    def __init__(
+        self, snap: Snapshot, skip: set[str], min_messages: int, max_messages: int, max_members: int
+    ) -> None:
+        self.snap = snap
+        self.stored = snap.aggregates is not None and not snap.loaded
+        ids = list(snap.channels)
+        self.ids = ids
+        if self.stored:
+            assert snap.aggregates is not None
+            counts = snap.aggregates.long_message_counts(ids, MIN_CHARS)
+        else:
+            by_user: dict[str, list[Message]] = defaultdict(list)
+            for m in snap.messages:
+                if m.user_id and m.user_id not in skip and len(m.text) >= MIN_CHARS:
+                    by_user[m.user_id].append(m)
+            counts = {u: len(ms) for u, ms in by_user.items()}
+        self.users = sorted(
+            (
+                u
+                for u, n in counts.items()
+                if u not in skip and n >= min_messages and not (snap.members.get(u) and snap.members[u].is_bot)
+            ),
+            key=lambda u: (-counts[u], u),
+        )[:max_members]
+        if self.stored:
+            assert snap.aggregates is not None
+            latest = snap.aggregates.latest_messages(ids, self.users, MIN_CHARS, max_messages)
+            self.latest = {u: latest.get(u, []) for u in self.users}
+        else:
+            self.latest = {u: by_user[u][-max_messages:] for u in self.users}
+
+    def home(self) -> dict[str, str]:
+        from assistant.insights.members import home_channels
+
+        if self.stored:
+            assert self.snap.aggregates is not None
+            return self.snap.aggregates.home_channels(self.ids, self.users)
+        return home_channels(self.snap)
+
+    def talking(self) -> set[frozenset[str]]:
+        if not self.stored:
+            return already_talking(self.snap)
+        assert self.snap.aggregates is not None
+        out = self.snap.aggregates.reply_pairs(self.ids, self.users)
+        handles = _handles(self.snap)
+        for m in self.snap.aggregates.mentioning(self.ids, self.users):
+            if m.user_id:
+                out |= {frozenset((m.user_id, uid)) for uid in _mentioned(m, handles)}
+        return out
+
+    def answers(self, users: Iterable[str], names: set[str]) -> dict[str, list[set[str]]]:
+        if not self.stored:
+            return _answers(self.snap, names)
+        assert self.snap.aggregates is not None
+        return _answer_phrases(self.snap, self.snap.aggregates.answers_given(self.ids, users), names)
 
 
 def twins(
@@ -156,30 +245,18 @@ def twins(
 ) -> list[Twin]:
     """Pairs of members whose main channels differ, who share topics (see the module), best first; each member
     appears at most twice."""
-    from assistant.insights.members import home_channels
-
-    home = home_channels(snap)
     skip = set(flagged)
     names = name_words(snap)
-    by_user: dict[str, list[Message]] = defaultdict(list)
-    for m in snap.messages:
-        if m.user_id and m.user_id not in skip and len(m.text) >= 15:
-            by_user[m.user_id].append(m)
-    users = sorted(
-        (
-            u
-            for u, ms in by_user.items()
-            if len(ms) >= min_messages and not (snap.members.get(u) and snap.members[u].is_bot)
-        ),
-        key=lambda u: (-len(by_user[u]), u),
-    )[:max_members]
+    found = _Members(snap, skip, min_messages, max_messages_per_member, max_members)
+    users, latest = found.users, found.latest
     if len(users) < 2:
         return []
+    home = found.home()
     # Which messages of each member use which phrase.
     uses: dict[str, dict[str, list[Message]]] = {}
     for u in users:
         per: dict[str, list[Message]] = defaultdict(list)
-        for m in by_user[u][-max_messages_per_member:]:
+        for m in latest[u]:
             for p in phrases(snap.plain_text(m), names):
                 per[p].append(m)
         uses[u] = {p: ms for p, ms in per.items() if len(ms) >= MIN_TOPIC_MESSAGES}
@@ -187,9 +264,8 @@ def twins(
     too_common = max(2, math.floor(MAX_TOPIC_SPREAD * len(users)))
     for u in users:
         uses[u] = {p: ms for p, ms in uses[u].items() if spread[p] <= too_common}
-    profiles = _profiles(users, by_user, vectors, max_messages_per_member, min_messages)
-    talking = already_talking(snap)
-    answers = _answers(snap, names)
+    profiles = _profiles(users, latest, vectors, min_messages)
+    talking = found.talking()
     candidates: list[tuple[float, float, str, str, list[str]]] = []
     for i, a in enumerate(users):
         for b in users[i + 1 :]:
@@ -205,30 +281,27 @@ def twins(
             candidates.append((strength * (0.5 + sim), sim, a, b, shared))
     candidates.sort(key=lambda c: (-c[0], c[2], c[3]))
     used: Counter[str] = Counter()
-    out: list[Twin] = []
+    chosen: list[tuple[float, str, str, list[str]]] = []
     for _score, sim, a, b, shared in candidates:
-        if len(out) >= k:
+        if len(chosen) >= k:
             break
         if used[a] >= 2 or used[b] >= 2:
             continue
         used[a] += 1
         used[b] += 1
-        out.append(_pair(snap, a, b, shared, sim, uses, answers, home))
-    return out
+        chosen.append((sim, a, b, shared))
+    answers = found.answers({u for _, a, b, _ in chosen for u in (a, b)}, names) if chosen else {}
+    return [_pair(snap, a, b, shared, sim, uses, answers, home) for sim, a, b, shared in chosen]
 
 
 def _profiles(
-    users: list[str],
-    by_user: dict[str, list[Message]],
-    vectors: VectorLookup,
-    max_messages: int,
-    min_messages: int,
+    users: list[str], latest: dict[str, list[Message]], vectors: VectorLookup, min_messages: int
 ) -> dict[str, np.ndarray]:
-    keys = [m.key for u in users for m in by_user[u][-max_messages:]]
+    keys = [m.key for u in users for m in latest[u]]
     stored = vectors(keys)
     out: dict[str, np.ndarray] = {}
     for u in users:
-        vs = [stored[m.key] for m in by_user[u][-max_messages:] if m.key in stored]
+        vs = [stored[m.key] for m in latest[u] if m.key in stored]
         if len(vs) < min_messages:
             continue
         mean = np.mean(vs, axis=0)

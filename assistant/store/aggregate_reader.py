@@ -1,6 +1,7 @@
 """Reading the aggregates over a window ``[start, end)``: whole UTC days from the day tables, the partial days at
 its two ends from ``message_facts`` (O(days in the window) rows, on indexes). Contributor queries are in
-``aggregate_contributors``."""
+``aggregate_contributors``, milestone queries in ``aggregate_milestones``, twinning queries in
+``aggregate_members``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from sqlalchemy import Engine, Table, and_, func, or_, select, true, tuple_
 
 from assistant.domain import Message
 from assistant.store.aggregate_contributors import ContributorQueries
+from assistant.store.aggregate_members import MemberQueries
+from assistant.store.aggregate_milestones import MilestoneQueries
 from assistant.store.aggregate_tables import (
     CHANNEL_DAYS,
     DAY,
@@ -64,7 +67,7 @@ def _split(start: float | None, end: float | None) -> tuple[int | None, int | No
     return d0, d1, d0 is None or d1 is None or d0 < d1
 
 
-class AggregateReader(ContributorQueries):
+class AggregateReader(ContributorQueries, MilestoneQueries, MemberQueries):
     """Reads the aggregates of one archive (an engine); channel filters are lists of ids (None: every channel)."""
 
     def __init__(self, engine: Engine) -> None:
