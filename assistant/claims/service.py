@@ -103,7 +103,7 @@ class ClaimsService:
             added_at=self.clock(),
         )
         with self._lock:
-            vectors = self._encode([stored])
+            vectors = self._encode([stored], titles=True)
             self.store.upsert([stored], vectors)
             self._audit(
                 actor,
@@ -137,12 +137,13 @@ class ClaimsService:
         default_verdict: Verdict = "unproven",
         mapping: dict[str, str] | None = None,
         id_prefix: str | None = None,
-        encode_titles: bool = False,
+        encode_titles: bool = True,
     ) -> ImportReport:
         """Import a CSV/TSV/JSONL file of fact-checks; claims already stored unchanged are not encoded again.
 
-        Headlines always count for BM25; ``encode_titles`` also encodes them (ranking by the mean of text and
-        headline vectors: a little better on CheckThat! train, and twice the encoding time)."""
+        Headlines always count for BM25; ``encode_titles`` (the default) also encodes them, and the headline's
+        cosine joins the ranking (``assistant.claims.matrix``; a claim stored without its headline's vector is
+        encoded again)."""
         started = time.perf_counter()
         prefix = f"{_slug(path.stem)}-" if id_prefix is None else id_prefix
         read = read_claims(path, default_verdict=default_verdict, mapping=mapping, id_prefix=prefix)
@@ -185,11 +186,15 @@ class ClaimsService:
                 for c in claims
                 if known.get(c.id) == (c.text, c.title, c.correction, version) and c.id in known
             }
+            stored_vectors = self.store.vectors_of(same) if same else {}
+            if encode_titles:  # stored before its headline was encoded: encode it again
+                titled = {c.id for c in claims if c.title}
+                same -= {i for i, (_, t, _) in stored_vectors.items() if i in titled and not t}
             fresh = [c for c in claims if c.id not in same]
             vectors = self._encode(fresh, titles=encode_titles)
-            if same:
-                dim = self.encoder.dim
-                for claim_id, (v, t, k) in self.store.vectors_of(same).items():
+            dim = self.encoder.dim
+            for claim_id, (v, t, k) in stored_vectors.items():
+                if claim_id in same:
                     vectors[claim_id] = StoredVectors(
                         version,
                         from_bytes(v, dim),
@@ -288,8 +293,10 @@ class ClaimsService:
                 )
                 for r in stale
             ]
+            titled = {r.id for r in stale if r.title_vector is not None}
             logger.info("claims: encoding %d claims stored by another encoder", len(claims))
-            fresh = self._encode(claims)
+            fresh = self._encode([c for c in claims if c.id not in titled])
+            fresh.update(self._encode([c for c in claims if c.id in titled], titles=True))
             self.store.set_vectors(fresh)
             revision = self.store.revision()
             rows = list(self.store.live_rows())

@@ -116,6 +116,8 @@ def with_extra_claims(matrix: ClaimMatrix, extra: int, seed: int = 0) -> ClaimMa
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     words = sorted({w for t in CHAT_MESSAGES for w in t.lower().split()})
     texts = [" ".join(rng.choice(words, size=12)) for _ in range(extra)]
+    headlines = rng.normal(size=(extra, dim)).astype(np.float32)  # every synthetic claim has a headline vector,
+    headlines /= np.linalg.norm(headlines, axis=1, keepdims=True)  # as an imported fact-check has by default
     blank = [""] * extra
     return ClaimMatrix.build(
         ids=[*matrix.ids, *(f"bench-{i}" for i in range(extra))],
@@ -126,7 +128,12 @@ def with_extra_claims(matrix: ClaimMatrix, extra: int, seed: int = 0) -> ClaimMa
         source_urls=[*matrix.source_urls, *blank],
         refuted_by=[*matrix.refuted_by, *blank],
         claims=np.vstack([matrix.claims, vectors]),
-        title_vectors=np.zeros((len(matrix) + extra, dim), dtype=np.float32),
+        title_vectors=np.vstack(
+            [
+                np.zeros((len(matrix), dim), dtype=np.float32) if matrix.headlines is None else matrix.headlines,
+                headlines,
+            ]
+        ),
         correction_vectors=np.vstack([matrix.corrections_m, np.zeros((extra, dim), dtype=np.float32)]),
     )
 
