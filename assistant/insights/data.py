@@ -208,7 +208,11 @@ class Snapshot:
     def plain_text(self, m: Message) -> str:
         """Message text without links, code, emoji shortcodes and ``@member`` mentions: what labels and filters
         should read."""
-        return strip_mentions(_NOISE.sub(" ", m.text), self._mention_names())
+        return self.plain_text_of(m.text)
+
+    def plain_text_of(self, text: str) -> str:
+        """``plain_text`` of a message's text alone."""
+        return strip_mentions(_NOISE.sub(" ", text), self._mention_names())
 
     def _mention_names(self) -> dict[str, list[str]]:
         if self._names_by_first is None:

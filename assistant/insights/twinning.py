@@ -157,16 +157,17 @@ def _answers(snap: Snapshot, names: set[str]) -> dict[str, list[set[str]]]:
         parent = parents.get((m.channel_id, m.thread_ts))
         if parent is None or parent.user_id == m.user_id:
             continue
-        pairs.append((m, parent))
+        pairs.append((m.user_id, m.text, parent.text))
     return _answer_phrases(snap, pairs, names)
 
 
 def _answer_phrases(
-    snap: Snapshot, pairs: Iterable[tuple[Message, Message]], names: set[str]
+    snap: Snapshot, answers: Iterable[tuple[str, str, str]], names: set[str]
 ) -> dict[str, list[set[str]]]:
+    """Per member, the phrases of each (member, answer's text, question's text)."""
     out: dict[str, list[set[str]]] = defaultdict(list)
-    for m, parent in pairs:
-        out[m.user_id or ""].append(phrases(snap.plain_text(m), names) | phrases(snap.plain_text(parent), names))
+    for uid, text, question in answers:
+        out[uid].append(phrases(snap.plain_text_of(text), names) | phrases(snap.plain_text_of(question), names))
     return out
 
 

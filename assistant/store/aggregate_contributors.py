@@ -7,9 +7,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, select, tuple_
+from sqlalchemy import Engine, and_, func, select
 
-from assistant.store.aggregate_tables import FACTS, MESSAGES, chunks
+from assistant.store.aggregate_tables import FACTS, MESSAGES, per_channel
 
 
 class ContributorQueries:
@@ -112,12 +112,11 @@ class ContributorQueries:
     def askers_replies(self, threads: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[tuple[float, str]]]:
         """Of these threads (channel, thread ts), the conversation replies written by the thread parent's own
         author: (time, text), by thread (where an asker thanks whoever answered)."""
-        wanted = sorted(set(threads))
         reply = MESSAGES.alias("reply")
         parent = MESSAGES.alias("parent")
         out: dict[tuple[str, str], list[tuple[float, str]]] = defaultdict(list)
         with self.engine.connect() as c:
-            for chunk in chunks(wanted):
+            for channel_id, chunk in per_channel(threads):
                 q = (
                     select(reply.c.channel_id, reply.c.thread_ts, FACTS.c.time, reply.c.text)
                     .join(FACTS, and_(FACTS.c.channel_id == reply.c.channel_id, FACTS.c.ts == reply.c.ts))
@@ -126,7 +125,8 @@ class ContributorQueries:
                         and_(parent.c.channel_id == reply.c.channel_id, parent.c.ts == reply.c.thread_ts),
                     )
                     .where(
-                        tuple_(reply.c.channel_id, reply.c.thread_ts).in_(list(chunk)),
+                        reply.c.channel_id == channel_id,
+                        reply.c.thread_ts.in_(chunk),
                         FACTS.c.top_level.is_(False),
                         reply.c.user_id == parent.c.user_id,
                     )

@@ -8,14 +8,44 @@ messages that mention someone), and the answers of the members finally paired.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select, tuple_
+from sqlalchemy import Engine, and_, func, or_, select
 
 from assistant.domain import Message
 from assistant.store.aggregate_tables import FACTS, MESSAGES, chunks
+
+#: The columns twinning reads of a message: what it says, who wrote it and where (for citations).
+_COLUMNS = (
+    MESSAGES.c.channel_id,
+    MESSAGES.c.ts,
+    MESSAGES.c.user_id,
+    MESSAGES.c.text,
+    MESSAGES.c.raw_text,
+    MESSAGES.c.thread_ts,
+)
+
+
+def _light(row: Any) -> Message:
+    """A stored message as twinning reads it (text, author, place), built without validation: the archive
+    validated it when writing it, and twinning reads thousands."""
+    return Message.model_construct(
+        channel_id=row.channel_id,
+        ts=row.ts,
+        user_id=row.user_id,
+        text=row.text,
+        raw_text=row.raw_text,
+        thread_ts=row.thread_ts,
+        subtype=None,
+        bot_id=None,
+        reactions=[],
+        reply_count=0,
+        reply_users=[],
+        files=[],
+        edited=None,
+        deleted=False,
+    )  # every field given: pydantic's defaults cost a signature inspection per call
 
 
 def _conversation() -> Any:
@@ -44,43 +74,21 @@ class MemberQueries:
     ) -> dict[str, list[Message]]:
         """Each member's latest ``limit`` conversation messages in these channels with at least ``min_chars``
         characters, oldest first (ordered like the snapshot's: time, then channel)."""
-        from assistant.store.messages import row_to_message
-
         out: dict[str, list[Message]] = {}
         with self.engine.connect() as c:
-            for chunk in chunks(list(users), 50):
-                rank = (
-                    func.row_number()
-                    .over(
-                        partition_by=FACTS.c.user_id,
-                        order_by=(FACTS.c.time.desc(), FACTS.c.channel_id.desc()),
-                    )
-                    .label("rank")
-                )
-                ranked = (
-                    select(MESSAGES.c.channel_id, MESSAGES.c.ts, rank)
+            for uid in users:  # one query each, read backwards along (user_id, time) and stopped at ``limit``
+                q = (
+                    select(*_COLUMNS)
                     .select_from(_conversation())
                     .where(
-                        FACTS.c.user_id.in_(list(chunk)),
+                        FACTS.c.user_id == uid,
                         FACTS.c.channel_id.in_(list(channel_ids)),
                         func.length(MESSAGES.c.text) >= min_chars,
                     )
-                    .subquery()
+                    .order_by(FACTS.c.time.desc(), FACTS.c.channel_id.desc())
+                    .limit(limit)
                 )
-                q = select(MESSAGES).join(
-                    ranked,
-                    and_(
-                        ranked.c.channel_id == MESSAGES.c.channel_id,
-                        ranked.c.ts == MESSAGES.c.ts,
-                        ranked.c.rank <= limit,
-                    ),
-                )
-                found: dict[str, list[Message]] = defaultdict(list)
-                for row in c.execute(q):
-                    m = row_to_message(row)
-                    found[m.user_id or ""].append(m)
-                for uid, msgs in found.items():
-                    out[uid] = sorted(msgs, key=lambda m: (float(m.ts), m.channel_id))
+                out[uid] = [_light(r) for r in c.execute(q)][::-1]
         return out
 
     def reply_pairs(self, channel_ids: Sequence[str], users: Sequence[str]) -> set[frozenset[str]]:
@@ -118,13 +126,11 @@ class MemberQueries:
     def mentioning(self, channel_ids: Sequence[str], users: Sequence[str]) -> list[Message]:
         """These members' conversation messages that may mention someone (an ``@`` in the text, or ``<@`` in
         the raw text)."""
-        from assistant.store.messages import row_to_message
-
         out: list[Message] = []
         with self.engine.connect() as c:
             for chunk in chunks(list(users)):
                 q = (
-                    select(MESSAGES)
+                    select(*_COLUMNS)
                     .select_from(_conversation())
                     .where(
                         FACTS.c.user_id.in_(list(chunk)),
@@ -132,21 +138,19 @@ class MemberQueries:
                         or_(MESSAGES.c.text.contains("@"), MESSAGES.c.raw_text.contains("<@")),
                     )
                 )
-                out.extend(row_to_message(r) for r in c.execute(q))
+                out.extend(_light(r) for r in c.execute(q))
         return out
 
-    def answers_given(self, channel_ids: Sequence[str], users: Iterable[str]) -> list[tuple[Message, Message]]:
-        """These members' conversation replies in threads someone else started, each with its thread's parent
-        (a conversation top-level message)."""
-        from assistant.store.messages import row_to_message
-
+    def answers_given(self, channel_ids: Sequence[str], users: Iterable[str]) -> list[tuple[str, str, str]]:
+        """These members' conversation replies in threads someone else started (a conversation top-level
+        message): (member, the reply's text, the thread parent's text)."""
         parent = MESSAGES.alias("parent")
         parent_fact = FACTS.alias("parent_fact")
-        out: list[tuple[Message, Message]] = []
+        out: list[tuple[str, str, str]] = []
         with self.engine.connect() as c:
             for chunk in chunks(sorted(set(users))):
-                replies = (
-                    select(MESSAGES)
+                q = (
+                    select(FACTS.c.user_id, MESSAGES.c.text, parent.c.text)
                     .select_from(_conversation())
                     .join(
                         parent_fact,
@@ -156,6 +160,10 @@ class MemberQueries:
                             parent_fact.c.top_level.is_(True),
                         ),
                     )
+                    .join(
+                        parent,
+                        and_(parent.c.channel_id == parent_fact.c.channel_id, parent.c.ts == parent_fact.c.ts),
+                    )
                     .where(
                         FACTS.c.user_id.in_(list(chunk)),
                         FACTS.c.channel_id.in_(list(channel_ids)),
@@ -163,16 +171,5 @@ class MemberQueries:
                         parent_fact.c.user_id != FACTS.c.user_id,
                     )
                 )
-                found = [row_to_message(r) for r in c.execute(replies)]
-                keys = sorted({(m.channel_id, m.thread_ts or "") for m in found})
-                parents: dict[tuple[str, str], Message] = {}
-                for part in chunks(keys):
-                    q = select(parent).where(tuple_(parent.c.channel_id, parent.c.ts).in_(list(part)))
-                    for r in c.execute(q):
-                        parents[(r.channel_id, r.ts)] = row_to_message(r)
-                for m in found:
-                    p = parents.get((m.channel_id, m.thread_ts or ""))
-                    if p is not None:
-                        out.append((m, p))
-        out.sort(key=lambda pair: (float(pair[0].ts), pair[0].channel_id))
+                out.extend((uid, text, parent_text) for uid, text, parent_text in c.execute(q))
         return out

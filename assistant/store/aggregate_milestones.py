@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select, tuple_
+from sqlalchemy import Engine, and_, func, select
 
 from assistant.domain import Message
 from assistant.store.aggregate_tables import (
@@ -24,6 +24,7 @@ from assistant.store.aggregate_tables import (
     MEMBER_DAYS,
     MESSAGES,
     chunks,
+    per_channel,
 )
 
 
@@ -90,21 +91,18 @@ class MilestoneQueries:
                 )
                 threads |= {(cid, th) for cid, th in c.execute(q) if th is not None}
             found: dict[tuple[str, str], Message] = {}
-            for part in chunks(sorted(threads)):
-                keys = list(part)
-                q = (
-                    select(MESSAGES)
-                    .join(FACTS, and_(FACTS.c.channel_id == MESSAGES.c.channel_id, FACTS.c.ts == MESSAGES.c.ts))
-                    .where(
-                        FACTS.c.time < end,
-                        or_(
-                            tuple_(MESSAGES.c.channel_id, MESSAGES.c.thread_ts).in_(keys),
-                            tuple_(MESSAGES.c.channel_id, MESSAGES.c.ts).in_(keys),
-                        ),
+            for channel_id, part in per_channel(threads):
+                for column in (MESSAGES.c.thread_ts, MESSAGES.c.ts):  # the replies, then the parents
+                    q = (
+                        select(MESSAGES, FACTS.c.time.label("fact_time"))
+                        .join(
+                            FACTS, and_(FACTS.c.channel_id == MESSAGES.c.channel_id, FACTS.c.ts == MESSAGES.c.ts)
+                        )
+                        .where(MESSAGES.c.channel_id == channel_id, column.in_(part))
                     )
-                )
-                for row in c.execute(q):
-                    found[(row.channel_id, row.ts)] = row_to_message(row)
+                    for row in c.execute(q):
+                        if row.fact_time < end:
+                            found[(row.channel_id, row.ts)] = row_to_message(row)
         return sorted(found.values(), key=lambda m: (float(m.ts), m.channel_id))
 
     def helped_before(

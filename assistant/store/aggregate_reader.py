@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, and_, func, or_, select, true, tuple_
+from sqlalchemy import Engine, Table, and_, func, or_, select, true
 
 from assistant.domain import Message
 from assistant.store.aggregate_contributors import ContributorQueries
@@ -23,7 +23,7 @@ from assistant.store.aggregate_tables import (
     MEMBER_CHANNELS,
     MEMBER_DAYS,
     MESSAGES,
-    chunks,
+    per_channel,
 )
 from assistant.store.aggregate_themes import ChannelThemes, read_channel
 from assistant.store.schema import JudgmentRow
@@ -223,10 +223,9 @@ class AggregateReader(ContributorQueries, MilestoneQueries, MemberQueries):
 
     def first_posts(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[float, str, bool]]:
         """(channel, member) -> (time, ts, whether someone replied) of their first message there."""
-        wanted = sorted(set(pairs))
         out: dict[tuple[str, str], tuple[float, str, bool]] = {}
         with self.engine.connect() as c:
-            for chunk in chunks(wanted):
+            for channel_id, chunk in per_channel(pairs):
                 q = (
                     select(MEMBER_CHANNELS, FACTS.c.wait_minutes)
                     .join(
@@ -236,7 +235,7 @@ class AggregateReader(ContributorQueries, MilestoneQueries, MemberQueries):
                             FACTS.c.ts == MEMBER_CHANNELS.c.first_ts,
                         ),
                     )
-                    .where(tuple_(MEMBER_CHANNELS.c.channel_id, MEMBER_CHANNELS.c.user_id).in_(list(chunk)))
+                    .where(MEMBER_CHANNELS.c.channel_id == channel_id, MEMBER_CHANNELS.c.user_id.in_(chunk))
                 )
                 for r in c.execute(q):
                     out[(r.channel_id, r.user_id)] = (r.first_time, r.first_ts, r.wait_minutes is not None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table
@@ -26,3 +26,15 @@ def day_of(time: float) -> int:
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def per_channel(pairs: Iterable[tuple[str, str]], size: int = CHUNK) -> Iterator[tuple[str, list[str]]]:
+    """(channel, up to ``size`` of its values) for keys (channel, value): a query filters on ``channel_id = ?
+    AND value IN (...)``, which SQLite answers from an index, where a ``(channel_id, value) IN (VALUES …)`` of
+    row values makes it scan the whole table."""
+    grouped: dict[str, list[str]] = {}
+    for cid, value in sorted(set(pairs)):
+        grouped.setdefault(cid, []).append(value)
+    for cid, values in grouped.items():
+        for chunk in chunks(values, size):
+            yield cid, list(chunk)

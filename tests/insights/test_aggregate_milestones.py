@@ -125,3 +125,23 @@ def test_a_long_open_question_solved_and_first_helpful_answers(archive: Archive)
     assert "first_helpful_answer:UDEE" in found, "thanked on day 12"
     assert any(i.startswith("solved_question:CTHREAD:") for i in found)
     assert not lazy.loaded
+
+
+def test_a_digest_for_a_manager_without_memberships_covers_where_they_posted(archive: Archive) -> None:
+    from assistant.insights.service import InsightsService
+
+    archive.upsert_channels(CHANNELS)
+    archive.upsert_members(MEMBERS)
+    t = START.timestamp()
+    archive.upsert_messages(
+        [
+            Message(channel_id=cid, ts=f"{t + i * 3600:.6f}", user_id=user, text=f"hello {i}")
+            for i, (cid, user) in enumerate([("CTWO", "UANA"), ("CFLAT", "UBO"), ("CTHREAD", "UANA")])
+        ]
+    )
+    service = InsightsService(archive, index=lambda: pytest.fail("a digest without wants needs no index"))
+    digest = service.digest(manager_id="UANA", at=START + timedelta(days=4))
+    assert [c.channel_id for c in digest.channels] == ["CTHREAD", "CTWO"]  # by name: threaded, two
+    firsts = [m.id for m in digest.milestones if m.kind == "first_message"]
+    assert firsts == ["first_message:UANA"], "only in the digest's channels"
+    assert not service.snapshot().loaded
