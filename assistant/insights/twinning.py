@@ -19,6 +19,7 @@ thread replies and mentions among them and the chosen pairs' answers (``assistan
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -79,6 +80,7 @@ def open_flag_members(archive: object) -> set[str]:
     return read(archive)
 
 
+@functools.lru_cache(maxsize=65536)
 def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
