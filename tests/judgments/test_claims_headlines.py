@@ -12,7 +12,15 @@ import numpy as np
 import pytest
 
 from assistant.claims import ClaimsService
-from assistant.claims.matrix import BM25_WEIGHT, HYBRID_MIN_CLAIMS, TITLE_WEIGHT, ClaimMatrix, _z, tokenize
+from assistant.claims.matrix import (
+    BM25_WEIGHT,
+    HEADLINE_CANDIDATES,
+    HYBRID_MIN_CLAIMS,
+    TITLE_WEIGHT,
+    ClaimMatrix,
+    _z,
+    tokenize,
+)
 from assistant.clock import frozen_clock
 from assistant.judgments.bench import with_extra_claims
 from assistant.store import Archive
@@ -116,3 +124,17 @@ def test_the_bench_gives_its_synthetic_claims_headlines() -> None:
     assert len(m) == 205 and m.headlines is not None
     assert np.allclose(m.headlines[:5], m.claims[:5])  # the real claims without a headline count their text
     assert np.allclose(np.linalg.norm(m.headlines[5:], axis=1), 1.0, atol=1e-5)
+
+
+def test_rank_adds_the_headline_term_to_the_best_candidates_with_exact_z_scores() -> None:
+    m = _matrix(3 * HEADLINE_CANDIDATES)
+    assert m.headlines is not None
+    rng = np.random.default_rng(5)
+    for i in range(20):
+        v = m.claims[i] + m.headlines[(7 * i) % len(m)] + 0.5 * rng.normal(size=m.claims.shape[1])
+        v = (v / np.linalg.norm(v)).astype(np.float32)
+        text = f"claim about topic {i % 7}"
+        exact = m.scores(text, v)
+        rows = np.arange(len(m))[:HEADLINE_CANDIDATES]
+        assert np.allclose(m._headline_z(v, rows), _z(m.headlines @ v)[rows], atol=1e-4)
+        assert m.rank(text, v, k=5) == [int(r) for r in np.argsort(-exact, kind="stable")[:5]]
