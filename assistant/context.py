@@ -122,7 +122,7 @@ class Context:
         from assistant.pipeline import Pipeline
 
         pipeline = Pipeline(self.archive, self.encoder, self.index, self.judge)
-        pipeline.listeners.append(self.moderation.handle)  # flags for every batch (ingest, backfill, live)
+        pipeline.listeners.append(self.moderation.moderate)  # flags for every batch (ingest, backfill, live)
         return pipeline
 
     # ---- services (each issue adds its own below) --------------------------------------------------------------

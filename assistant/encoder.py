@@ -137,7 +137,8 @@ class Encoder:
 
     @torch.inference_mode()
     def _forward(self, texts: Sequence[str]) -> np.ndarray:
-        batch = self.tokenize(texts)
+        with self._lock:  # the fast tokenizer refuses two threads at once ("Already borrowed"); the model does not
+            batch = self.tokenize(texts)
         pooled = mean_pool(self.model(**batch).last_hidden_state, batch["attention_mask"])
         return pooled.cpu().numpy().astype(np.float32)
 
@@ -152,10 +153,9 @@ class Encoder:
             from tqdm import tqdm
 
             starts = tqdm(starts, desc="encoding", unit="batch", leave=False)
-        with self._lock:
-            for start in starts:
-                idx = order[start : start + self.batch_size]
-                out[idx] = self._forward([texts[i] for i in idx])
+        for start in starts:
+            idx = order[start : start + self.batch_size]
+            out[idx] = self._forward([texts[i] for i in idx])
         return EncodedBatch(out)
 
     def encode_one(self, text: str) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -43,8 +44,10 @@ class ProcessedBatch:
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     judgments: list[Judgment] = field(default_factory=list)
     removed: list[Message] = field(default_factory=list)
-    #: Moderation's alerts for the batch, for the adapter that started it (None until moderation has run).
+    #: Moderation's alerts for the batch, for the adapter that started it (None until first rendered).
     alerts: list[Alert] | None = None
+    #: The alerts moderation opened or updated, by id: whether each existed before (None until moderation ran).
+    alert_updates: dict[int, bool] | None = None
     #: Live messages whose alerts go to moderators (export ingest and catch-up update flags silently).
     announce: bool = False
 
@@ -118,11 +121,20 @@ class Pipeline:
 
             bar = tqdm(total=len(pending), desc="encoding, judging, indexing", unit="msg", leave=False)
         done = 0
-        for start in range(0, len(pending), BATCH):
-            batch = self.process(pending[start : start + BATCH])
-            done += len(batch.messages) + len(batch.removed)
-            if bar is not None:
-                bar.update(len(batch.messages) + len(batch.removed))
+        batches = [pending[start : start + BATCH] for start in range(0, len(pending), BATCH)]
+        # The next batch is encoded and judged (computation only, no writes) on a worker thread while this one is
+        # stored, indexed and moderated: torch releases the GIL, so the encoder and the store's Python overlap.
+        # Every write stays on this thread in the order ``process`` has, so the done marks mean what they did.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline-encode") as worker:
+            ahead: Future[ProcessedBatch] | None = worker.submit(self._prepare, batches[0])
+            for i in range(len(batches)):
+                assert ahead is not None
+                prepared = ahead.result()
+                ahead = worker.submit(self._prepare, batches[i + 1]) if i + 1 < len(batches) else None
+                batch = self._apply(batches[i], prepared)  # a failure here waits for the worker, then is raised
+                done += len(batch.messages) + len(batch.removed)
+                if bar is not None:
+                    bar.update(len(batch.messages) + len(batch.removed))
         if bar is not None:
             bar.close()
         return done
@@ -130,16 +142,27 @@ class Pipeline:
     def process(self, messages: Sequence[Message], *, announce: bool = False) -> ProcessedBatch:
         """The core step for already-stored messages: one encoder pass, judgments, index, then the listeners
         (moderation). Each done mark is written only after its step's effects."""
+        return self._apply(messages, self._prepare(messages, announce=announce))
+
+    def _prepare(self, messages: Sequence[Message], *, announce: bool = False) -> ProcessedBatch:
+        """A batch's computation, which writes nothing: which messages are talk, their vectors and judgments."""
         talk = [m for m in messages if m.is_human and m.text.strip()]
         gone = [m for m in messages if not (m.is_human and m.text.strip())]
         batch = ProcessedBatch(messages=talk, removed=gone, announce=announce)
-        keys = [(m.channel_id, m.ts) for m in messages]
-        if gone:
-            self.index.delete_messages([m.key for m in gone])
         if talk:
             batch.vectors = self.encoder.encode([m.text for m in talk]).vectors
             if self.judge is not None:
                 batch.judgments = self.judge.judge(talk, batch.vectors)
+        return batch
+
+    def _apply(self, messages: Sequence[Message], batch: ProcessedBatch) -> ProcessedBatch:
+        """A prepared batch's writes, in order: index deletions, judgments, index, listeners, then each mark."""
+        talk, gone = batch.messages, batch.removed
+        keys = [(m.channel_id, m.ts) for m in messages]
+        if gone:
+            self.index.delete_messages([m.key for m in gone])
+        if talk:
+            if self.judge is not None:
                 self.archive.save_judgments(batch.judgments)
                 self._step("judged", batch)
             self.index.add_messages(talk, batch.vectors)

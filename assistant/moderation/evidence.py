@@ -18,6 +18,7 @@ from assistant.knowledge import Knowledge
 from assistant.moderation.models import ClauseRef, FlagRecord, SimilarFlag
 
 if TYPE_CHECKING:
+    from assistant.store.hits import Hit
     from assistant.store.index import Index
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,19 @@ class ClauseFinder:
 
     def _clause_similarities(self, query: str | np.ndarray) -> dict[int, float]:
         hits = self.index.search_guidelines(query, k=max(1, len(self.knowledge.clauses)))
+        return self._by_number(hits)
+
+    @staticmethod
+    def _by_number(hits: Sequence[Hit]) -> dict[int, float]:
         return {int(h.metadata.get("number", h.id.removeprefix("clause-"))): h.similarity for h in hits}
+
+    def own_similarities(self, vectors: Sequence[np.ndarray]) -> list[dict[int, float]]:
+        """Each vector's similarity to every clause, in one index query (what ``find`` computes for one vector):
+        flagging retrieves the clauses of a whole batch's flags at once."""
+        if not self.knowledge.clauses or not vectors:
+            return [{} for _ in vectors]
+        k = max(1, len(self.knowledge.clauses))
+        return [self._by_number(hits) for hits in self.index.search_guidelines_many(vectors, k=k)]
 
     def _query(self, text: str) -> dict[int, float]:
         if text not in self._query_sims:
@@ -87,10 +100,19 @@ class ClauseFinder:
             return self._query(JUDGMENT_QUERIES[judgment_name]), PRIOR_WEIGHT / 2
         return {}, 0.0
 
-    def find(self, vector: np.ndarray | None, judgment_name: str, judgment: Judgment | None) -> ClauseRef | None:
+    def find(
+        self,
+        vector: np.ndarray | None,
+        judgment_name: str,
+        judgment: Judgment | None,
+        *,
+        own: dict[int, float] | None = None,
+    ) -> ClauseRef | None:
+        """The clause; ``own``, the vector's clause similarities when already retrieved (``own_similarities``)."""
         if not self.knowledge.clauses or judgment_name not in JUDGMENT_QUERIES:
             return None  # e.g. a "want" breaks no guideline
-        own = self._clause_similarities(vector) if vector is not None and vector.size else {}
+        if own is None:
+            own = self._clause_similarities(vector) if vector is not None and vector.size else {}
         prior, weight = self.prior(judgment_name, judgment)
         if not own and not prior:
             return None

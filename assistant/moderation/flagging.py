@@ -4,8 +4,10 @@ deletions marked. Idempotent per message; every flag, re-judgment and deletion i
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
@@ -14,7 +16,7 @@ from assistant.domain.judgments import Evidence
 from assistant.domain.records import FlagStatus
 from assistant.errors import AssistantError
 from assistant.moderation import audit
-from assistant.moderation.evidence import CLEAR_CATEGORY, similar_flags
+from assistant.moderation.evidence import CLEAR_CATEGORY, JUDGMENT_QUERIES, similar_flags
 from assistant.moderation.models import Alert, ChannelPolicy, FlagRecord, SimilarFlag
 from assistant.moderation.policy import PolicyStore
 from assistant.moderation.rules import Crossing, evaluate
@@ -34,9 +36,38 @@ _EVIDENCE = ("judgment", "score", "threshold", "span", "clause_ref", "refuting_f
 
 
 class AlertReader(Protocol):
-    """The current state of an alert (``ModerationReports.alert``)."""
+    """The current state of an alert (``ModerationReports.alert``); what many alerts share may be passed in."""
 
-    def __call__(self, alert_id: int, *, is_update: bool = False) -> Alert: ...
+    def __call__(
+        self,
+        alert_id: int,
+        *,
+        is_update: bool = False,
+        names: Mapping[str, str] | None = None,
+        channel_names: Mapping[str, str] | None = None,
+    ) -> Alert: ...
+
+
+@dataclass
+class _BatchEvidence:
+    """What a batch's flags share, read once per batch (under the scope's lock, so no other flagging in this
+    process changes it meanwhile): each crossing message's clause similarities (one index query), and the pool of
+    the newest ``_SIMILAR_POOL`` flags with their vectors, kept current as the batch adds and updates flags."""
+
+    clause_sims: dict[tuple[str, str], dict[int, float]] = field(default_factory=dict)
+    pool: list[FlagRecord] | None = None
+    pool_vectors: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def keep(self, flag: FlagRecord, vector: np.ndarray | None) -> None:
+        """A flag the batch stored: the pool as ``ModerationStore.flags(last=_SIMILAR_POOL)`` reads it now."""
+        if self.pool is None:
+            return  # not read yet: the first read finds it
+        pool = [f for f in self.pool if f.id != flag.id]
+        pool.append(flag)
+        pool.sort(key=lambda f: (float(f.ts), f.id or 0))  # the store's order: message time, then id
+        self.pool = pool[-_SIMILAR_POOL:]
+        if vector is not None:
+            self.pool_vectors[f"{flag.channel_id}:{flag.ts}"] = vector
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -67,21 +98,33 @@ class FlaggingService:
         self.policies = policies
         self.vectors = vectors
         self.alert = alert
+        self._batch = _BatchEvidence()
 
     def handle(self, batch: ProcessedBatch) -> list[Alert]:
         """Flags for a processed batch; returns the alerts to post or update (none in shadow mode).
 
-        A batch is judged once: moderation runs as a pipeline listener, and the alerts are kept on the batch
-        (``batch.alerts``), so the adapter that started the batch (the Slack app) reads them from here.
+        A batch is judged once: moderation runs as a pipeline listener (``moderate``), and the alerts are rendered
+        once, when first asked for, and kept on the batch (``batch.alerts``), so the adapter that started the batch
+        (the Slack app) reads them from here.
         """
         if batch.alerts is not None:
             return batch.alerts
+        touched = self.moderate(batch)
         with self.scope.lock:
-            alerts = self._handle(batch)
+            alerts = self._alerts(touched)
         batch.alerts = alerts
         return alerts
 
-    def _handle(self, batch: ProcessedBatch) -> list[Alert]:
+    def moderate(self, batch: ProcessedBatch) -> dict[int, bool]:
+        """The pipeline listener: flags for a processed batch, once; returns the alerts they opened or updated
+        (alert id -> whether it existed before the batch), kept on the batch (``batch.alert_updates``). Nothing is
+        rendered: an export ingest or a catch-up announces nothing, and ``handle`` renders what a live batch shows."""
+        if batch.alert_updates is None:
+            with self.scope.lock:
+                batch.alert_updates = self._handle(batch)
+        return batch.alert_updates
+
+    def _handle(self, batch: ProcessedBatch) -> dict[int, bool]:
         touched: dict[int, bool] = {}  # alert id -> is an update of an alert that existed before this batch
         for gone in batch.removed:
             if gone.deleted:
@@ -89,12 +132,33 @@ class FlaggingService:
                 if flag is not None and flag.alert_id is not None and not flag.shadow:
                     touched[flag.alert_id] = True
         if not batch.messages or not batch.judgments:
-            return [self.alert(a, is_update=u) for a, u in touched.items()]
+            return touched
+        self._batch = _BatchEvidence()
+        try:
+            return self._flag_batch(batch, touched)
+        finally:
+            self._batch = _BatchEvidence()
+
+    def _alerts(self, touched: dict[int, bool]) -> list[Alert]:
+        """The touched alerts, rendered with the names they share read once."""
+        if not touched:
+            return []
+        names = self.scope.archive.member_names()
+        channels = self.scope.channel_names()
+        return [
+            self.alert(alert_id, is_update=update, names=names, channel_names=channels)
+            for alert_id, update in touched.items()
+        ]
+
+    def _flag_batch(self, batch: ProcessedBatch, touched: dict[int, bool]) -> dict[int, bool]:
         judgments = {(j.channel_id, j.ts): j for j in batch.judgments}
         vectors = batch.vectors if len(batch.vectors) == len(batch.messages) else None
         overrides = self.policies.overrides()
         names = self.scope.channel_names()
         flagged = self.store.flagged([(m.channel_id, m.ts) for m in batch.messages])
+        # Each message's crossing first (the rule alone), so the clauses of all the batch's flags are retrieved in
+        # one index query.
+        plans: list[tuple[Message, Judgment, np.ndarray | None, ChannelPolicy, Crossing | None]] = []
         for i, message in enumerate(batch.messages):
             judgment = judgments.get((message.channel_id, message.ts))
             if judgment is None:
@@ -102,8 +166,16 @@ class FlaggingService:
             vector = vectors[i] if vectors is not None else None
             policy = self.policies.resolve(message.channel_id, names.get(message.channel_id), overrides=overrides)
             try:
+                crossing = evaluate(policy, message, judgment)
+            except AssistantError as exc:  # one bad message must not stop the batch
+                logger.warning("moderation skipped %s: %s", message.key, exc)
+                continue
+            plans.append((message, judgment, vector, policy, crossing))
+        self._prefetch_clauses(plans)
+        for message, judgment, vector, policy, crossing in plans:
+            try:
                 result = self._judge_message(
-                    message, judgment, vector, policy, (message.channel_id, message.ts) in flagged
+                    message, judgment, vector, policy, (message.channel_id, message.ts) in flagged, crossing
                 )
             except AssistantError as exc:  # one bad message must not stop the batch
                 logger.warning("moderation skipped %s: %s", message.key, exc)
@@ -118,7 +190,26 @@ class FlaggingService:
                 earlier = self.store.flag_for(message.channel_id, message.ts)
                 if earlier is not None and earlier.alert_id is not None and not earlier.shadow:
                     touched.setdefault(earlier.alert_id, False)
-        return [self.alert(alert_id, is_update=update) for alert_id, update in touched.items()]
+        return touched
+
+    def _prefetch_clauses(
+        self, plans: list[tuple[Message, Judgment, np.ndarray | None, ChannelPolicy, Crossing | None]]
+    ) -> None:
+        """The clause similarities of every message that crosses (each needs its clause), in one index query."""
+        if not self.vectors.knowledge.clauses:
+            return
+        wanted = [
+            (message.channel_id, message.ts, vector)
+            for message, _, vector, _, crossing in plans
+            if crossing is not None
+            and crossing.judgment in JUDGMENT_QUERIES
+            and vector is not None
+            and vector.size
+        ]
+        if not wanted:
+            return
+        sims = self.vectors.clauses.own_similarities([v for _, _, v in wanted])
+        self._batch.clause_sims = {(c, t): own for (c, t, _), own in zip(wanted, sims, strict=True)}
 
     def _judge_message(
         self,
@@ -127,12 +218,15 @@ class FlaggingService:
         vector: np.ndarray | None,
         policy: ChannelPolicy,
         was_flagged: bool = True,
+        crossing: Crossing | Literal[False] | None = False,
     ) -> tuple[FlagRecord, bool] | None:
         """The new or updated flag of a message, and whether its alert existed before (an update).
         ``was_flagged`` False (the batch's one lookup found no flag) spares the per-message query; a flag another
-        process adds meanwhile is still found by ``insert``, which returns it rather than a second one."""
+        process adds meanwhile is still found by ``insert``, which returns it rather than a second one.
+        ``crossing``: the rule's outcome when already evaluated (False: evaluate it here)."""
         existing = self.store.flag_for(message.channel_id, message.ts) if was_flagged else None
-        crossing = evaluate(policy, message, judgment)
+        if crossing is False:
+            crossing = evaluate(policy, message, judgment)
         if existing is not None:
             return self._rejudge(existing, message, judgment, vector, crossing)
         if crossing is None:
@@ -147,6 +241,7 @@ class FlaggingService:
             if placed is None:  # another process flagged this message meanwhile: its flag and alert stand
                 return None
             stored, grouped = placed
+        self._batch.keep(stored, vector)
         if vector is not None:
             self.vectors.remember(message.key, vector)  # only flagged messages: the pool similar flags come from
         audit.record(
@@ -192,6 +287,7 @@ class FlaggingService:
             updated.score = scores.get(existing.judgment, 0.0)
             updated.crossed = []
         stored = self.store.update(updated)
+        self._batch.keep(stored, vector)
         if vector is not None:
             self.vectors.remember(message.key, vector)
         audit.record(
@@ -217,7 +313,8 @@ class FlaggingService:
         *,
         shadow: bool,
     ) -> FlagRecord:
-        clause = self.vectors.clauses.find(vector, crossing.judgment, judgment)
+        own = self._batch.clause_sims.get((message.channel_id, message.ts))
+        clause = self.vectors.clauses.find(vector, crossing.judgment, judgment, own=own)
         refuting: Evidence | None = None
         if "misinformation" in crossing.crossed:
             refuting = judgment.misinformation.refuting_fact
@@ -245,12 +342,12 @@ class FlaggingService:
     def _similar(self, message: Message, vector: np.ndarray | None) -> list[SimilarFlag]:
         if vector is None:
             return []
-        pool = [
-            f
-            for f in self.store.flags(last=_SIMILAR_POOL)
-            if (f.channel_id, f.ts) != (message.channel_id, message.ts)
-        ]
-        return similar_flags(vector, pool, self.vectors.get([f"{f.channel_id}:{f.ts}" for f in pool]))
+        state = self._batch
+        if state.pool is None:  # read once per batch, then kept current by ``_BatchEvidence.keep``
+            state.pool = self.store.flags(last=_SIMILAR_POOL)
+            state.pool_vectors = self.vectors.get([f"{f.channel_id}:{f.ts}" for f in state.pool])
+        pool = [f for f in state.pool if (f.channel_id, f.ts) != (message.channel_id, message.ts)]
+        return similar_flags(vector, pool, state.pool_vectors)
 
     def on_deleted(self, channel_id: str, ts: str) -> FlagRecord | None:
         """A flagged message was deleted in Slack: mark its flag so (the decision history stays)."""

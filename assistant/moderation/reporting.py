@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from assistant.domain import AuditEvent
@@ -24,14 +25,26 @@ class ModerationReports:
         self.scope = scope
         self.store = store
 
-    def alert(self, alert_id: int, *, is_update: bool = False) -> Alert:
-        """The current state of an alert, for posting or re-rendering after an action."""
+    def alert(
+        self,
+        alert_id: int,
+        *,
+        is_update: bool = False,
+        names: Mapping[str, str] | None = None,
+        channel_names: Mapping[str, str] | None = None,
+    ) -> Alert:
+        """The current state of an alert, for posting or re-rendering after an action.
+
+        A caller rendering many alerts at once (a batch's) passes what they share, read once: the members'
+        ``names`` and the ``channel_names``."""
         flags = self.store.flags(alert_id=alert_id)
         if not flags:
             raise NotFoundError(f"No alert with id {alert_id} exists.")
         primary = max(flags, key=lambda f: (f.score - f.threshold, f.ts))
-        names = self.scope.archive.member_names()
-        channel_name = self.scope.channel_names().get(primary.channel_id)
+        names = self.scope.archive.member_names() if names is None else names
+        channel_name = (self.scope.channel_names() if channel_names is None else channel_names).get(
+            primary.channel_id
+        )
         similar = [self._refresh_similar(s) for s in primary.similar_flags]
         history = self.store.actions([f.id for f in flags if f.id is not None])
         open_flags = [f for f in flags if f.status == FlagStatus.OPEN]

@@ -151,6 +151,10 @@ class ModerationService:
         """Flags for a processed batch; returns the alerts to post or update (none in shadow mode)."""
         return self.flagging.handle(batch)
 
+    def moderate(self, batch: ProcessedBatch) -> dict[int, bool]:
+        """The pipeline listener: flags for a processed batch, the alerts not rendered (``handle`` renders them)."""
+        return self.flagging.moderate(batch)
+
     def on_deleted(self, channel_id: str, ts: str) -> FlagRecord | None:
         """A flagged message was deleted in Slack: mark its flag so (the decision history stays)."""
         return self.flagging.on_deleted(channel_id, ts)

@@ -343,33 +343,47 @@ class Index:
         vector = self.encoder.encode_one(query) if isinstance(query, str) else query
         return self._query(GUIDELINES, vector, k, None)
 
+    def search_guidelines_many(self, vectors: Sequence[np.ndarray], *, k: int = 3) -> list[list[Hit]]:
+        """``search_guidelines`` for many vectors in one index query (the hits of each, in order): moderation
+        retrieves the clauses of a whole batch's flags at once."""
+        return self._query_many(GUIDELINES, vectors, k, None)
+
     # Internals --------------------------------------------------------------------------------------------------
     def _query(self, name: str, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
+        return self._query_many(name, [vector], k, where)[0]
+
+    def _query_many(
+        self, name: str, vectors: Sequence[np.ndarray], k: int, where: dict[str, Any] | None
+    ) -> list[list[Hit]]:
+        if not len(vectors):
+            return []
         col = self.collection(name)
         total = col.count()
         if total == 0:
-            return []
+            return [[] for _ in vectors]
         try:
             res = col.query(
-                query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
+                query_embeddings=[np.asarray(v, dtype=np.float32).tolist() for v in vectors],
                 n_results=min(k, total),
                 where=where,
                 include=["documents", "metadatas", "distances"],
             )
         except Exception as exc:  # chromadb errors are untyped across backends
             raise StoreError(f"Search in the {name} index failed: {exc}") from exc
-        hits: list[Hit] = []
-        ids = res["ids"][0]
-        docs = (res.get("documents") or [[]])[0]
-        metas = (res.get("metadatas") or [[]])[0]
-        dists = (res.get("distances") or [[]])[0]
-        for i, hid in enumerate(ids):
-            hits.append(
-                Hit(
-                    id=hid,
-                    text=str(docs[i]) if docs else "",
-                    similarity=1.0 - float(dists[i]) if dists else 0.0,
-                    metadata=dict(metas[i] or {}) if metas else {},
-                )
+        out: list[list[Hit]] = []
+        for q, ids in enumerate(res["ids"]):
+            docs = (res.get("documents") or [])[q] if res.get("documents") else []
+            metas = (res.get("metadatas") or [])[q] if res.get("metadatas") else []
+            dists = (res.get("distances") or [])[q] if res.get("distances") else []
+            out.append(
+                [
+                    Hit(
+                        id=hid,
+                        text=str(docs[i]) if docs else "",
+                        similarity=1.0 - float(dists[i]) if dists else 0.0,
+                        metadata=dict(metas[i] or {}) if metas else {},
+                    )
+                    for i, hid in enumerate(ids)
+                ]
             )
-        return hits
+        return out

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from assistant import pipeline as pipeline_module
 from assistant.clock import frozen_clock
 from assistant.config import load_settings
 from assistant.context import Context
@@ -103,6 +104,48 @@ def test_an_ingest_killed_after_any_step_is_finished_by_the_next_run(
         assert len(again.archive.judgments()) == len(TOXIC) + len(FINE)
         created = again.archive.audit(action="flag_created")
         assert len(created) == len(TOXIC), "no flag was created twice"
+    finally:
+        again.close()
+
+
+@pytest.mark.parametrize("step", ["judged", "indexed", "flagged", "moderated"])
+def test_an_ingest_in_batches_killed_in_its_second_batch_is_finished_by_the_next_run(
+    step: str, archive_url: str, tmp_path: Path, memo: MemoEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of two: the third batch is being encoded and judged on the worker thread while the second is written
+    when the process dies; nothing of it was written, and the next run finishes everything once."""
+    monkeypatch.setattr(pipeline_module, "BATCH", 2)
+    export = _export(tmp_path / "export")
+    first = _context(tmp_path, archive_url, memo)
+    seen: list[str] = []
+
+    def hook(name: str, _batch: ProcessedBatch) -> None:
+        seen.append(name)
+        if name == step and seen.count(step) == 2:
+            raise Killed(step)
+
+    if step == "flagged":
+
+        def die(_batch: ProcessedBatch) -> None:
+            hook("flagged", _batch)
+
+        first.pipeline.listeners.insert(1, die)
+    else:
+        first.pipeline.on_step = hook
+    with pytest.raises(Killed):
+        first.pipeline.ingest_export(export)
+    assert len(first.archive.unfinished()) == len(TOXIC + FINE) - 2, "only the first batch was finished"
+    first.close()
+
+    again = _context(tmp_path, archive_url, memo)
+    try:
+        again.pipeline.ingest_export(export)
+        flags = _flags(again)
+        assert len(flags) == len(TOXIC) == len(set(flags)), f"killed after {step}: every flag, once"
+        assert not again.archive.unfinished()
+        assert again.index.count_messages() == len(TOXIC) + len(FINE)
+        assert len(again.archive.judgments()) == len(TOXIC) + len(FINE)
+        assert len(again.archive.audit(action="flag_created")) == len(TOXIC)
     finally:
         again.close()
 
