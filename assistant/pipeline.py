@@ -99,19 +99,43 @@ class Pipeline:
         """Store what an export held, then encode, judge and index what is new or changed."""
         started = started if started is not None else time.perf_counter()
         report = IngestReport(source=source, problems=contents.problems, files_read=contents.files_read)
-        report.members = self.archive.upsert_members(contents.members)
-        report.channels = self.archive.upsert_channels(contents.channels)
-        for channel_id, user_id, at in contents.joins:
-            self.archive.add_membership(channel_id, user_id, at)
-        report.upserts = self.archive.upsert_messages(contents.messages)
-        self._step("stored", ProcessedBatch())
-        report.processed = self.process_pending(progress=progress)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline-encode") as worker:
+            early = self._first_batch_early(worker, contents.messages)
+            report.members = self.archive.upsert_members(contents.members)
+            report.channels = self.archive.upsert_channels(contents.channels)
+            for channel_id, user_id, at in contents.joins:
+                self.archive.add_membership(channel_id, user_id, at)
+            report.upserts = self.archive.upsert_messages(contents.messages)
+            self._step("stored", ProcessedBatch())
+            report.processed = self._process_pending(worker, progress=progress, early=early)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _first_batch_early(
+        self, worker: ThreadPoolExecutor, messages: Sequence[Message]
+    ) -> tuple[list[Message], Future[ProcessedBatch]] | None:
+        """Into an empty archive, the first batch to process is the export's first ``BATCH`` messages (in time
+        order, as ``unfinished`` reads them back): it is encoded and judged while the export is stored. Only a
+        guess, checked against what is really pending before it is used (``_adopt``)."""
+        if not messages or self.archive.count_messages():
+            return None
+        guess = sorted(messages, key=lambda m: float(m.ts))[:BATCH]
+        return guess, worker.submit(self._prepare, guess)
 
     def process_pending(self, *, progress: bool = False, limit: int | None = None) -> int:
         """Encode, judge, index and moderate every message stored but not through every step (new, changed, or
         interrupted by a crash), or only the ``limit`` oldest of them."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline-encode") as worker:
+            return self._process_pending(worker, progress=progress, limit=limit)
+
+    def _process_pending(
+        self,
+        worker: ThreadPoolExecutor,
+        *,
+        progress: bool = False,
+        limit: int | None = None,
+        early: tuple[list[Message], Future[ProcessedBatch]] | None = None,
+    ) -> int:
         pending = self.archive.unfinished(limit)
         if not pending:
             return 0
@@ -125,19 +149,46 @@ class Pipeline:
         # The next batch is encoded and judged (computation only, no writes) on a worker thread while this one is
         # stored, indexed and moderated: torch releases the GIL, so the encoder and the store's Python overlap.
         # Every write stays on this thread in the order ``process`` has, so the done marks mean what they did.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline-encode") as worker:
-            ahead: Future[ProcessedBatch] | None = worker.submit(self._prepare, batches[0])
-            for i in range(len(batches)):
+        first = (
+            self._adopt(batches[0], early[1])
+            if early is not None and [m.key for m in early[0]] == [m.key for m in batches[0]]
+            else None
+        )
+        ahead: Future[ProcessedBatch] | None = (
+            None if first is not None else worker.submit(self._prepare, batches[0])
+        )
+        for i in range(len(batches)):
+            if first is not None:
+                prepared, first = first, None
+            else:
                 assert ahead is not None
                 prepared = ahead.result()
-                ahead = worker.submit(self._prepare, batches[i + 1]) if i + 1 < len(batches) else None
-                batch = self._apply(batches[i], prepared)  # a failure here waits for the worker, then is raised
-                done += len(batch.messages) + len(batch.removed)
-                if bar is not None:
-                    bar.update(len(batch.messages) + len(batch.removed))
+            ahead = worker.submit(self._prepare, batches[i + 1]) if i + 1 < len(batches) else None
+            batch = self._apply(batches[i], prepared)  # a failure here waits for the worker, then is raised
+            done += len(batch.messages) + len(batch.removed)
+            if bar is not None:
+                bar.update(len(batch.messages) + len(batch.removed))
         if bar is not None:
             bar.close()
         return done
+
+    def _adopt(self, messages: Sequence[Message], early: Future[ProcessedBatch]) -> ProcessedBatch | None:
+        """The early batch for these stored messages, if it is theirs: the same talk (keys and texts, all that
+        vectors and judgments depend on) and the same removals; the stored messages go on, not the export's."""
+        try:
+            prepared = early.result()
+        except Exception:  # the guess's own failure: the real batch is prepared (and fails, if it does) as usual
+            logger.debug("the early first batch failed; prepared again", exc_info=True)
+            return None
+        batch = ProcessedBatch(
+            messages=[m for m in messages if m.is_human and m.text.strip()],
+            removed=[m for m in messages if not (m.is_human and m.text.strip())],
+            vectors=prepared.vectors,
+            judgments=prepared.judgments,
+        )
+        same_talk = [(m.key, m.text) for m in batch.messages] == [(m.key, m.text) for m in prepared.messages]
+        same_removed = [m.key for m in batch.removed] == [m.key for m in prepared.removed]
+        return batch if same_talk and same_removed else None
 
     def process(self, messages: Sequence[Message], *, announce: bool = False) -> ProcessedBatch:
         """The core step for already-stored messages: one encoder pass, judgments, index, then the listeners
