@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, or_, select
 
 from assistant.domain import Message
-from assistant.store.aggregate_tables import FACTS, MESSAGES, chunks
+from assistant.store.aggregate_tables import FACTS, MESSAGES, chunks, light_message
 
 #: The columns twinning reads of a message: what it says, who wrote it and where (for citations).
 _COLUMNS = (
@@ -25,27 +25,6 @@ _COLUMNS = (
     MESSAGES.c.raw_text,
     MESSAGES.c.thread_ts,
 )
-
-
-def _light(row: Any) -> Message:
-    """A stored message as twinning reads it (text, author, place), built without validation: the archive
-    validated it when writing it, and twinning reads thousands."""
-    return Message.model_construct(
-        channel_id=row.channel_id,
-        ts=row.ts,
-        user_id=row.user_id,
-        text=row.text,
-        raw_text=row.raw_text,
-        thread_ts=row.thread_ts,
-        subtype=None,
-        bot_id=None,
-        reactions=[],
-        reply_count=0,
-        reply_users=[],
-        files=[],
-        edited=None,
-        deleted=False,
-    )  # every field given: pydantic's defaults cost a signature inspection per call
 
 
 def _conversation() -> Any:
@@ -88,7 +67,7 @@ class MemberQueries:
                     .order_by(FACTS.c.time.desc(), FACTS.c.channel_id.desc())
                     .limit(limit)
                 )
-                out[uid] = [_light(r) for r in c.execute(q)][::-1]
+                out[uid] = [light_message(r) for r in c.execute(q)][::-1]
         return out
 
     def reply_pairs(self, channel_ids: Sequence[str], users: Sequence[str]) -> set[frozenset[str]]:
@@ -138,7 +117,7 @@ class MemberQueries:
                         or_(MESSAGES.c.text.contains("@"), MESSAGES.c.raw_text.contains("<@")),
                     )
                 )
-                out.extend(_light(r) for r in c.execute(q))
+                out.extend(light_message(r) for r in c.execute(q))
         return out
 
     def answers_given(self, channel_ids: Sequence[str], users: Iterable[str]) -> list[tuple[str, str, str]]:

@@ -8,8 +8,17 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, or_, select
 
 from assistant.domain import Message
-from assistant.domain.workspace import NON_CONVERSATION_SUBTYPES, Reaction
-from assistant.store.aggregate_tables import CHANNEL_DAYS, DAY, FACTS, MEMBER_CHANNELS, MESSAGES, chunks, day_of
+from assistant.domain.workspace import NON_CONVERSATION_SUBTYPES
+from assistant.store.aggregate_tables import (
+    CHANNEL_DAYS,
+    DAY,
+    FACTS,
+    MEMBER_CHANNELS,
+    MESSAGES,
+    chunks,
+    day_of,
+    light_message,
+)
 
 
 def is_conversation(m: Any, bots: set[str]) -> bool:
@@ -41,33 +50,6 @@ _COLUMNS = (
 )
 
 
-def _message(row: Any) -> Message:
-    """The message of a stored row as a refresh reads it (no raw text, files, edits or reply users), built without
-    validation (the archive validated it when writing it): a refresh reads two or three rows per message stored."""
-    return Message.model_construct(
-        channel_id=row.channel_id,
-        ts=row.ts,
-        user_id=row.user_id,
-        text=row.text,
-        thread_ts=row.thread_ts,
-        subtype=row.subtype,
-        bot_id=row.bot_id,
-        raw_text="",
-        reactions=[_reaction(r) for r in row.reactions or []],
-        reply_count=row.reply_count,
-        reply_users=[],
-        files=[],
-        edited=None,
-        deleted=row.deleted,
-    )  # every field given: pydantic's defaults cost a signature inspection per call
-
-
-def _reaction(r: dict[str, Any]) -> Reaction:
-    return Reaction.model_construct(
-        name=r.get("name", ""), users=list(r.get("users") or []), count=r.get("count", 0)
-    )
-
-
 def load_messages(conn: Connection, cid: str, days: list[int], bots: set[str]) -> list[Message]:
     """The channel's conversation messages on these days and the day after each, and every reply to a
     top-level message on these days; in time order."""
@@ -92,7 +74,7 @@ def load_messages(conn: Connection, cid: str, days: list[int], bots: set[str]) -
             select(*_COLUMNS).where(MESSAGES.c.channel_id == cid, MESSAGES.c.thread_ts.in_(list(chunk)))
         ):
             found.setdefault(row.ts, row)
-    msgs = [_message(r) for r in found.values() if is_conversation(r, bots)]
+    msgs = [light_message(r) for r in found.values() if is_conversation(r, bots)]
     msgs.sort(key=lambda m: float(m.ts))
     return msgs
 
@@ -144,12 +126,7 @@ def channel_day_rows(cid: str, facts: list[dict[str, Any]]) -> list[dict[str, An
                 "threads": 0,
                 "depth_sum": 0,
                 "depth_max": 0,
-                "judged": 0,
-                "positive": 0,
-                "neutral": 0,
-                "negative": 0,
-                "first_time": f["time"],
-                "last_time": f["time"],
+                **_no_moods(f["time"]),
             }
         _add(row, f)
         row["reactions"] += f["reactions"]
@@ -164,6 +141,11 @@ def channel_day_rows(cid: str, facts: list[dict[str, Any]]) -> list[dict[str, An
             row["depth_sum"] += f["depth"]
             row["depth_max"] = max(row["depth_max"], f["depth"])
     return list(rows.values())
+
+
+def _no_moods(time: float) -> dict[str, Any]:
+    """A day row's mood counters and times (``schema._DayMoods``) before its first message at ``time``."""
+    return {"judged": 0, "positive": 0, "neutral": 0, "negative": 0, "first_time": time, "last_time": time}
 
 
 def _add(row: dict[str, Any], f: dict[str, Any]) -> None:
@@ -189,12 +171,7 @@ def member_day_rows(cid: str, facts: list[dict[str, Any]]) -> list[dict[str, Any
                 "user_id": f["user_id"],
                 "day": f["day"],
                 "messages": 0,
-                "judged": 0,
-                "positive": 0,
-                "neutral": 0,
-                "negative": 0,
-                "first_time": f["time"],
-                "last_time": f["time"],
+                **_no_moods(f["time"]),
                 "last_ts": f["ts"],
             }
         _add(row, f)
