@@ -47,15 +47,18 @@ def postgres_schema_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
+def archive_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty archive database URL: embedded SQLite, or a private schema on the real PostgreSQL."""
     if request.param == "sqlite":
-        arc = Archive(f"sqlite:///{tmp_path / 'archive.sqlite3'}")
-        yield arc
-        arc.close()
+        yield f"sqlite:///{tmp_path / 'archive.sqlite3'}"
         return
-    for url in postgres_schema_url():
-        arc = Archive(url)
-        try:
-            yield arc
-        finally:
-            arc.close()
+    yield from postgres_schema_url()
+
+
+@pytest.fixture()
+def archive(archive_url: str) -> Iterator[Archive]:
+    arc = Archive(archive_url)
+    try:
+        yield arc
+    finally:
+        arc.close()

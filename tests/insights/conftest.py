@@ -14,7 +14,7 @@ from assistant.config import load_settings
 from assistant.context import Context
 from assistant.domain import Message
 from assistant.encoder import Encoder
-from tests.foundation.conftest import archive  # noqa: F401  (SQLite + PostgreSQL, for the aggregates tests)
+from tests.foundation.conftest import archive, archive_url  # noqa: F401  (SQLite + PostgreSQL, for the store tests)
 from tests.insights.workspace import build_workspace
 
 

@@ -4,9 +4,7 @@ changes, in this process or another: it is keyed on the archive's directory vers
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,18 +12,9 @@ from assistant.domain import Channel, Member, Message
 from assistant.insights import InsightsService
 from assistant.insights import data as data_mod
 from assistant.store import Archive
-from tests.foundation.conftest import postgres_schema_url
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 DESIGN = "C0DESIGN1"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'archive.sqlite3'}"
-        return
-    yield from postgres_schema_url()
 
 
 def _message(hours_ago: float, user: str, text: str) -> Message:
@@ -38,10 +27,11 @@ def _no_index() -> object:
 
 
 def test_new_messages_keep_the_directory_and_directory_changes_show_at_once(
-    url: str, monkeypatch: pytest.MonkeyPatch
+    archive_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    archive = Archive(url)
-    other = Archive(url)  # another process: `assistant ingest`, or the Slack app's directory sync
+    archive = Archive(archive_url)
+    other = Archive(archive_url)  # another process: `assistant ingest`, or the Slack app's directory sync
     loads: list[int] = []
     real_load = data_mod.Directory.load.__func__  # type: ignore[attr-defined]
 
