@@ -98,24 +98,33 @@ def _survey_posts(app: RunningApp) -> list[Call]:
     return [c for c in app.slack.calls_to("chat.postMessage") if _is_survey(c)]
 
 
+def block_action(
+    app: RunningApp, user: str, ts: str, action: dict[str, Any], *, with_message: bool = True
+) -> None:
+    """A member's click on a survey post's element in #general (``ts``: the post)."""
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "user": {"id": user},
+        "container": {"type": "message", "channel_id": GENERAL, "message_ts": ts},
+        "channel": {"id": GENERAL},
+        "actions": [action],
+    }
+    if with_message:
+        payload["message"] = {"ts": ts, "type": "message"}
+    _interaction(app, payload)
+
+
 def pick(app: RunningApp, user: str, survey_id: str, ts: str, value: str) -> None:
-    _interaction(
+    block_action(
         app,
+        user,
+        ts,
         {
-            "type": "block_actions",
-            "user": {"id": user},
-            "container": {"type": "message", "channel_id": GENERAL, "message_ts": ts},
-            "channel": {"id": GENERAL},
-            "message": {"ts": ts, "type": "message"},
-            "actions": [
-                {
-                    "action_id": ANSWER_SINGLE,
-                    "block_id": BLOCK_PREFIX + survey_id,
-                    "type": "radio_buttons",
-                    "selected_option": {"value": value},
-                    "action_ts": "1",
-                }
-            ],
+            "action_id": ANSWER_SINGLE,
+            "block_id": BLOCK_PREFIX + survey_id,
+            "type": "radio_buttons",
+            "selected_option": {"value": value},
+            "action_ts": "1",
         },
     )
 
@@ -196,22 +205,12 @@ def test_free_text_survey_closes_on_time_with_themes(running_app: RunningApp) ->
         MOD: "A workshop on soldering",
     }
     for n, (user, text) in enumerate(answers.items(), start=1):
-        _interaction(
+        block_action(
             app,
-            {
-                "type": "block_actions",
-                "user": {"id": user},
-                "container": {"type": "message", "channel_id": GENERAL, "message_ts": ts},
-                "channel": {"id": GENERAL},
-                "actions": [
-                    {
-                        "action_id": ANSWER_OPEN,
-                        "block_id": BLOCK_PREFIX + survey_id,
-                        "type": "button",
-                        "value": survey_id,
-                    }
-                ],
-            },
+            user,
+            ts,
+            {"action_id": ANSWER_OPEN, "block_id": BLOCK_PREFIX + survey_id, "type": "button", "value": survey_id},
+            with_message=False,
         )
         box = app.slack.wait_for("views.open", where=lambda c: c.params["view"]["callback_id"] == ANSWER_VIEW)[-1]
         _interaction(
