@@ -10,6 +10,11 @@ is timed two ways, side by side in one run:
 - *warm*: the service in this process, answered again right after a new message arrived (so no cache helps).
 
 Texts are generated from a small vocabulary: the numbers measure the store and the insight code, not the models.
+
+Wants need what a deployment's ingest and scheduled job leave behind: after the archive is written, the judged
+wants are encoded once and added to the index (as ingest does; only the wants, the one thing answers read vectors
+of) and the want themes are re-clustered (``WantThemes.recluster``, the ``WantThemesTimer`` job), so "What does
+#c02 want?" and the digest's wants are answered from stored themes, as in a deployment once the job ran.
 """
 
 from __future__ import annotations
@@ -83,6 +88,7 @@ QUESTIONS: dict[str, list[str]] = {
     "metrics": ["metrics"],
     "members": ["members"],
     "digest": ["digest"],
+    "wants": ["ask", "What does #c02 want?"],  # the busiest channel: about half the messages and wants
 }
 
 
@@ -103,6 +109,10 @@ class InsightsBench(BaseModel):
     aggregates_ms_per_message: float = 0.0
     #: One live message stored (its aggregates included), as when a Slack event arrives: median of the rounds.
     live_message_write_ms: float = 0.0
+    #: Judged wants encoded and added to the index after the write, then the seconds of the want themes'
+    #: re-clustering (the scheduled job).
+    wants_indexed: int = 0
+    recluster_seconds: float = 0.0
     cli_startup_seconds: float
     answers: list[AnswerTiming]
 
@@ -202,6 +212,17 @@ def _write(archive_url: str, n: int) -> float:
     return time.perf_counter() - started
 
 
+def index_wants(ctx: Any, n: int) -> int:
+    """Encode the synthetic workspace's judged wants once and add them to the index, as ingest would have (the
+    other messages' vectors are never read by an answer); returns how many."""
+    _, _, messages = synthetic_workspace(n)
+    wants = [m for m in messages if m.text.startswith("could we please add")]
+    for i in range(0, len(wants), 512):
+        chunk = wants[i : i + 512]
+        ctx.index.add_messages(chunk, ctx.encoder.encode([m.text for m in chunk]).vectors)
+    return len(wants)
+
+
 def _cold(argv: list[str], data_dir: Path) -> tuple[float, float]:
     """Seconds and peak RSS (MB) of one CLI call in a fresh process."""
     # VmHWM is this process's own peak; ru_maxrss on Linux keeps the parent's peak at the fork (this benchmark's).
@@ -263,10 +284,12 @@ def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5, cold_runs: in
     settings = load_settings(data_dir=data_dir, llm_provider="none")
     spent: list[float] = []
     write_seconds = write_workspace(settings.archive_url, n, spent)
-    startup, _ = _cold_median(["--help"], data_dir, cold_runs)
     ctx = Context(settings, clock=frozen_clock(NOW))
     answers: list[AnswerTiming] = []
     try:
+        wants_indexed = index_wants(ctx, n)
+        recluster_seconds = ctx.insights.want_themes.recluster(at=NOW).seconds
+        startup, _ = _cold_median(["--help"], data_dir, cold_runs)
         qa_answers: dict[str, Callable[[], object]] = {
             "activity": lambda: ctx.qa.ask(QUESTIONS["activity"][1], at=NOW),
             "mood": lambda: ctx.qa.ask(QUESTIONS["mood"][1], at=NOW),
@@ -279,6 +302,7 @@ def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5, cold_runs: in
                 ctx.insights.twins(),
             ),
             "digest": lambda: ctx.insights.digest(at=NOW),
+            "wants": lambda: ctx.qa.ask(QUESTIONS["wants"][1], at=NOW),
         }
 
         arrived = [0]
@@ -314,6 +338,8 @@ def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5, cold_runs: in
         write_seconds=round(write_seconds, 2),
         aggregates_ms_per_message=round(1000 * sum(spent) / max(n, 1), 3),
         live_message_write_ms=round(1000 * statistics.median(live), 2) if live else 0.0,
+        wants_indexed=wants_indexed,
+        recluster_seconds=round(recluster_seconds, 2),
         cli_startup_seconds=round(startup, 3),
         answers=answers,
     )

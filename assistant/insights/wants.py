@@ -23,7 +23,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import numpy as np
-from sklearn.cluster import AgglomerativeClustering
 
 from assistant.domain import Citation, Message
 from assistant.insights.data import Snapshot
@@ -64,6 +63,8 @@ def cluster_vectors(vectors: np.ndarray, distance: float = WANT_DISTANCE) -> np.
         return np.zeros(0, dtype=int)
     if n == 1:
         return np.zeros(1, dtype=int)
+    from sklearn.cluster import AgglomerativeClustering  # only to cluster (1.3-1.7 s to import)
+
     model = AgglomerativeClustering(
         n_clusters=None, metric="cosine", linkage="average", distance_threshold=distance
     )
@@ -106,16 +107,21 @@ def channel_wants(
         join_similarity = JOIN_SIMILARITY
     now = snap.now(at)
     judged = [m for m in want_messages(snap, channel_id, threshold) if m.time <= now][-MAX_WANTS_PER_CHANNEL:]
-    stored = vectors([m.key for m in judged]) if judged else {}
+    stored_themes = _stored(snap, channel_id) if judged else None
+    # With stored themes, only a want not assigned since the last re-clustering needs its vector (a stored want
+    # had one when it was clustered): an answer from the themes opens no index (no Chroma import).
+    assigned = set() if stored_themes is None else {m.key for m in judged if m.ts in stored_themes.members}
+    unassigned = [m.key for m in judged if m.key not in assigned]
+    stored: dict[str, np.ndarray] = vectors(unassigned) if unassigned else {}
     asked = {m.key for m, _ in solicited if m.time <= now}
     for m, vector in solicited:
         if m.key in asked:
             judged.append(m)
             stored[m.key] = vector
-    missing = [m for m in judged if m.key not in stored]
+    missing = [m for m in judged if m.key not in stored and m.key not in assigned]
     if missing:
         logger.warning("%d want messages in %s have no stored vector; skipped", len(missing), channel_id)
-    judged = [m for m in judged if m.key in stored]
+    judged = [m for m in judged if m.key in stored or m.key in assigned]
     msgs = sorted(judged, key=lambda m: (float(m.ts), m.key))
     name = snap.channel_name(channel_id)
     result = ChannelWants(
@@ -130,7 +136,6 @@ def channel_wants(
 
     if not msgs:
         return result
-    stored_themes = _stored(snap, channel_id)
     if stored_themes is not None:
         groups, scores = _from_stored(stored_themes, msgs, asked, vectors, stored, join_similarity)
     else:

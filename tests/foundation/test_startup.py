@@ -21,7 +21,8 @@ with contextlib.redirect_stdout(out):
     except SystemExit:
         pass
 heavy = [m for m in ("torch", "transformers", "chromadb") if m in sys.modules]
-print(json.dumps({"heavy": heavy, "out": out.getvalue()}))
+learning = [m for m in ("sklearn", "scipy", "numpy") if m in sys.modules]
+print(json.dumps({"heavy": heavy, "learning": learning, "out": out.getvalue()}))
 """
 
 
@@ -118,7 +119,9 @@ def test_the_head_revision_read_from_the_files_is_alembics() -> None:
 
 def test_members_digest_and_report_import_no_model_or_index_library(tmp_path: Path) -> None:
     """On an archive with messages, judgments and wants but no index yet (written straight into the store), the
-    members, the digest and the report read the archive only: no encoder, no Chroma."""
+    members, the digest and the report read the archive only: no encoder, no Chroma; and no scikit-learn or SciPy
+    (their stop words and want labels are counted in plain Python). NumPy is still imported by twins' and wants'
+    vectors (about 0.1 s) and by the report's charts."""
     from assistant.config import load_settings
     from assistant.insights.bench import write_workspace
 
@@ -128,6 +131,8 @@ def test_members_digest_and_report_import_no_model_or_index_library(tmp_path: Pa
     for argv in (["members"], ["digest"], ["report", "--out", str(tmp_path / "report.html")]):
         result = _probe(*argv, "--json", "--data-dir", str(data_dir))
         assert result["heavy"] == [], f"{argv[0]} imported {result['heavy']}"
+        learning = [m for m in result["learning"] if m != "numpy"]  # type: ignore[attr-defined]
+        assert learning == [], f"{argv[0]} imported {learning}"
         assert json.loads(str(result["out"])), f"{argv[0]} answered"
 
 
@@ -185,3 +190,30 @@ def test_an_index_written_under_the_encoders_key_opens_without_building_the_enco
     built.clear()
     assert Index(provider(), path=old, key=key).count_messages() == 3 and built == ["fake-1"]
     assert Index(provider(), path=old, key=key).count_messages() == 3 and built == ["fake-1"], "key recorded"
+
+
+def test_wants_from_stored_themes_import_no_model_index_or_learning_library(tmp_path: Path) -> None:
+    """Once the want themes were re-clustered (the scheduled job), "what does #X want?" reads the stored themes:
+    no encoder, no Chroma (the wants' vectors are not read), no scikit-learn or SciPy (labels in plain Python)."""
+    from assistant.clock import frozen_clock
+    from assistant.config import load_settings
+    from assistant.context import Context
+    from assistant.insights.bench import NOW, index_wants, write_workspace
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    settings = load_settings(data_dir=data_dir, llm_provider="none")
+    write_workspace(settings.archive_url, 1000)
+    ctx = Context(settings, clock=frozen_clock(NOW))
+    ctx.__dict__["encoder"] = _FakeEncoder()  # the index's vectors, as one encoder pass at ingest would give
+    try:
+        assert index_wants(ctx, 1000) > 0
+        assert ctx.insights.want_themes.recluster(at=NOW).wants > 0
+    finally:
+        ctx.close()
+    result = _probe("ask", "What does #c02 want?", "--json", "--data-dir", str(data_dir))
+    assert result["heavy"] == [], f"imported {result['heavy']}"
+    assert [m for m in result["learning"] if m != "numpy"] == []  # type: ignore[attr-defined]
+    answer = json.loads(str(result["out"]))
+    assert answer["facts"]["intent"] == "wants"
+    assert answer["facts"]["per_channel"][0]["wants"] > 0 and answer["facts"]["per_channel"][0]["themes"]
