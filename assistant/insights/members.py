@@ -119,7 +119,8 @@ def _contributors_from_aggregates(
     """``top_contributors`` from the aggregates: messages and active weeks from the member days, reactions summed
     by the database, helpful replies from the window's replies to others (and their askers' later replies), and
     only the top ``k`` members' best messages read. Members are taken in the order of their first message in the
-    window, as the scan over the messages meets them (ties in the ranking keep that order)."""
+    window, as the scan over the messages meets them (ties in the ranking keep that order). Replies, thanks,
+    reactions and member days are read only for the members who can rank (``_candidates``)."""
     assert snap.aggregates is not None
     agg = snap.aggregates
     ids = list(snap.channels)
@@ -128,13 +129,16 @@ def _contributors_from_aggregates(
     firsts = agg.first_in_window(ids, start, end)
     if not firsts:
         return []
+    totals = agg.member_totals(ids, start, end)
+    chosen = _candidates(snap, firsts, totals, k)
+    users = sorted(chosen) if len(chosen) <= CANDIDATES_READ else None
     stats: dict[str, Counter[str]] = defaultdict(Counter)
     weeks: dict[str, set[int]] = defaultdict(set)
-    for span in agg.member_spans(ids, start, end):
+    for span in agg.member_spans(ids, start, end, users=users):
         stats[span.user_id]["messages"] += span.messages
         weeks[span.user_id].add(week_index(datetime.fromtimestamp(span.day * 86400, tz=UTC)))
-    for uid, total in agg.reactions_by_member(ids, start, end).items():
-        stats[uid]["reactions"] += total
+    for uid, (_, reactions, _) in totals.items():
+        stats[uid]["reactions"] += reactions
     # the best message: the most reactions plus 3 when helpful, the earliest among equals (the first message)
     best: dict[str, tuple[int, tuple[float, str, str]]] = {uid: (0, mark) for uid, mark in firsts.items()}
 
@@ -143,7 +147,7 @@ def _contributors_from_aggregates(
         if held is None or weight > held[0] or (weight == held[0] and mark < held[1]):
             best[uid] = (weight, mark)
 
-    replies = agg.replies_to_others(ids, start, end)
+    replies = agg.replies_to_others(ids, start, end, users=users)
     thanks = agg.askers_replies((cid, thread_ts) for _, _, cid, _, _, thread_ts, _ in replies)
     helpful_keys: set[tuple[str, str]] = set()
     for uid, time, cid, ts, reactions, thread_ts, _ in replies:
@@ -153,14 +157,13 @@ def _contributors_from_aggregates(
             stats[uid]["helpful"] += 1
             helpful_keys.add((cid, ts))
             consider(uid, reactions + 3, (time, cid, ts))
-    for uid, time, cid, ts, reactions in agg.reacted(ids, start, end):
+    for uid, time, cid, ts, reactions in agg.reacted(ids, start, end, users=users):
         if (cid, ts) not in helpful_keys:
             consider(uid, reactions, (time, cid, ts))
     ranked = []
     order = sorted(firsts, key=lambda u: firsts[u])
     for uid in order:
-        member = snap.members.get(uid)
-        if member is not None and member.is_bot:
+        if uid not in chosen:
             continue
         s = stats[uid]
         ranked.append((float(s["messages"] + 3 * s["helpful"] + s["reactions"]), uid))
@@ -172,6 +175,25 @@ def _contributors_from_aggregates(
         _, (_, cid, ts) = best[uid]
         out.append(_contributor(snap, uid, s, weeks[uid], now_week, score, snap.find(cid, ts)))
     return out
+
+
+#: Up to this many candidates, only their replies, reactions and member days are read; more, and everyone's.
+CANDIDATES_READ = 500
+
+
+def _candidates(
+    snap: Snapshot, firsts: Mapping[str, object], totals: Mapping[str, tuple[int, int, int]], k: int
+) -> set[str]:
+    """The members (not bots) who may rank in the top ``k``: a member's score (messages + 3 x helpful replies +
+    reactions) is at least messages + reactions and at most that plus 3 x their thread replies (a helpful reply is
+    one), so whoever's most is below the ``k``-th best least cannot rank. Over the whole history this is a few
+    members, so the replies, thanks and reactions read are theirs, not every member's (identical ranking)."""
+    humans = [u for u in firsts if not ((m := snap.members.get(u)) is not None and m.is_bot)]
+    least = {u: totals.get(u, (0, 0, 0))[0] + totals.get(u, (0, 0, 0))[1] for u in humans}
+    if len(humans) <= k:
+        return set(humans)
+    floor = sorted(least.values(), reverse=True)[k - 1] if k > 0 else float("inf")
+    return {u for u in humans if least[u] + 3 * totals.get(u, (0, 0, 0))[2] >= floor}
 
 
 def quiet_members(

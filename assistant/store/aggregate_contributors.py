@@ -7,9 +7,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, and_, case, func, select
 
-from assistant.store.aggregate_tables import FACTS, MESSAGES, per_channel
+from assistant.store.aggregate_tables import CHUNK, FACTS, MESSAGES, per_channel
 
 
 class ContributorQueries:
@@ -28,6 +28,21 @@ class ContributorQueries:
         if end is not None:
             where.append(FACTS.c.time < end)
         return where
+
+    def member_totals(
+        self, channel_ids: Sequence[str] | None, start: float | None, end: float | None
+    ) -> dict[str, tuple[int, int, int]]:
+        """Per member, in ``[start, end)``: (messages, reactions they received, thread replies), counted by the
+        database in one pass; the contributor ranking's bounds."""
+        where = self._facts_window(channel_ids, start, end)
+        replies = func.sum(case((FACTS.c.top_level.is_(False), 1), else_=0))
+        q = (
+            select(FACTS.c.user_id, func.count(), func.sum(FACTS.c.reactions), replies)
+            .where(*where)
+            .group_by(FACTS.c.user_id)
+        )
+        with self.engine.connect() as c:
+            return {uid: (int(n), int(r or 0), int(t or 0)) for uid, n, r, t in c.execute(q)}
 
     def reactions_by_member(
         self, channel_ids: Sequence[str] | None, start: float | None, end: float | None
@@ -60,19 +75,43 @@ class ContributorQueries:
         return out
 
     def reacted(
-        self, channel_ids: Sequence[str] | None, start: float | None, end: float | None
+        self,
+        channel_ids: Sequence[str] | None,
+        start: float | None,
+        end: float | None,
+        users: Sequence[str] | None = None,
     ) -> list[tuple[str, float, str, str, int]]:
-        """Messages in ``[start, end)`` that got reactions: (member, time, channel, ts, reactions)."""
-        where = [*self._facts_window(channel_ids, start, end), FACTS.c.reactions > 0]
-        q = select(FACTS.c.user_id, FACTS.c.time, FACTS.c.channel_id, FACTS.c.ts, FACTS.c.reactions).where(*where)
+        """Messages in ``[start, end)`` that got reactions: (member, time, channel, ts, reactions); only these
+        members' when ``users`` is given."""
+        out: list[tuple[str, float, str, str, int]] = []
         with self.engine.connect() as c:
-            return [(uid, float(t), cid, ts, int(n)) for uid, t, cid, ts, n in c.execute(q)]
+            for who in _by_users(users):
+                where = [*self._facts_window(channel_ids, start, end), FACTS.c.reactions > 0, *who]
+                cols = (FACTS.c.user_id, FACTS.c.time, FACTS.c.channel_id, FACTS.c.ts, FACTS.c.reactions)
+                out.extend(
+                    (uid, float(t), cid, ts, int(n))
+                    for uid, t, cid, ts, n in c.execute(select(*cols).where(*where))
+                )
+        return out
 
     def replies_to_others(
-        self, channel_ids: Sequence[str] | None, start: float | None, end: float | None
+        self,
+        channel_ids: Sequence[str] | None,
+        start: float | None,
+        end: float | None,
+        users: Sequence[str] | None = None,
     ) -> list[tuple[str, float, str, str, int, str, str]]:
         """Thread replies in ``[start, end)`` to a conversation thread parent (``thread_ts == ts``) written by
-        someone else: (member, time, channel, ts, reactions, thread ts, the parent's author)."""
+        someone else: (member, time, channel, ts, reactions, thread ts, the parent's author); only these members'
+        replies when ``users`` is given."""
+        out: list[tuple[str, float, str, str, int, str, str]] = []
+        for who in _by_users(users):
+            out.extend(self._replies_to_others(channel_ids, start, end, who))
+        return out
+
+    def _replies_to_others(
+        self, channel_ids: Sequence[str] | None, start: float | None, end: float | None, who: list[Any]
+    ) -> list[tuple[str, float, str, str, int, str, str]]:
         reply = MESSAGES.alias("reply")
         parent_fact = FACTS.alias("parent_fact")
         parent = MESSAGES.alias("parent")
@@ -80,6 +119,7 @@ class ContributorQueries:
             *self._facts_window(channel_ids, start, end),
             FACTS.c.top_level.is_(False),
             parent_fact.c.user_id != FACTS.c.user_id,
+            *who,
         ]
         q = (
             select(
@@ -134,3 +174,11 @@ class ContributorQueries:
                 for cid, thread_ts, time, text in c.execute(q):
                     out[(cid, thread_ts)].append((float(time), text))
         return dict(out)
+
+
+def _by_users(users: Sequence[str] | None) -> list[list[Any]]:
+    """The conditions of one query per chunk of ``users`` (one query without a condition when ``None``)."""
+    if users is None:
+        return [[]]
+    ordered = sorted(set(users))
+    return [[FACTS.c.user_id.in_(list(ordered[i : i + CHUNK]))] for i in range(0, len(ordered), CHUNK)]

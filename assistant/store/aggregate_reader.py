@@ -174,9 +174,14 @@ class AggregateReader(ContributorQueries, MilestoneQueries, MemberQueries):
         return stats
 
     def member_spans(
-        self, channel_ids: Sequence[str] | None, start: float | None, end: float | None
+        self,
+        channel_ids: Sequence[str] | None,
+        start: float | None,
+        end: float | None,
+        users: Sequence[str] | None = None,
     ) -> list[MemberSpan]:
-        """Each member's messages per channel and day in ``[start, end)`` (edge messages one by one)."""
+        """Each member's messages per channel and day in ``[start, end)`` (edge messages one by one); only these
+        members' when ``users`` is given (at most ``CHUNK`` of them)."""
         out: list[MemberSpan] = []
         day_conds, edge = self._parts(start, end)
         with self.engine.connect() as c:
@@ -184,6 +189,8 @@ class AggregateReader(ContributorQueries, MilestoneQueries, MemberQueries):
                 where = self._days(MEMBER_DAYS, day_conds)
                 if channel_ids is not None:
                     where.append(MEMBER_DAYS.c.channel_id.in_(list(channel_ids)))
+                if users is not None:
+                    where.append(MEMBER_DAYS.c.user_id.in_(list(users)))
                 cols = (
                     MEMBER_DAYS.c.channel_id,
                     MEMBER_DAYS.c.user_id,
@@ -197,6 +204,8 @@ class AggregateReader(ContributorQueries, MilestoneQueries, MemberQueries):
                 where = [edge]
                 if channel_ids is not None:
                     where.append(FACTS.c.channel_id.in_(list(channel_ids)))
+                if users is not None:
+                    where.append(FACTS.c.user_id.in_(list(users)))
                 edge_cols = (FACTS.c.channel_id, FACTS.c.user_id, FACTS.c.day, FACTS.c.time, FACTS.c.ts)
                 out.extend(
                     MemberSpan(cid, uid, day, 1, time, ts)
