@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import Row, Table, case, false, func, or_, select, update
 
@@ -79,6 +79,17 @@ def row_to_message(row: MessageRow | Row[Any]) -> Message:
 
 
 _CONTENT_FIELDS = ("text", "raw_text", "deleted")
+
+
+class MessageFilters(TypedDict, total=False):
+    """What ``messages`` and ``iter_messages`` filter on besides the channel."""
+
+    since: datetime | None
+    until: datetime | None
+    user_id: str | None
+    #: Only what a conversation counts: no deleted, bot, anonymous or join/leave-style messages.
+    conversation_only: bool
+    limit: int | None
 
 
 class MessageRepository(ArchiveBase):
@@ -167,38 +178,14 @@ class MessageRepository(ArchiveBase):
             row = s.get(MessageRow, (channel_id, ts))
             return row_to_message(row) if row else None
 
-    def messages(
-        self,
-        channel_id: str | None = None,
-        *,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        user_id: str | None = None,
-        conversation_only: bool = False,
-        limit: int | None = None,
-    ) -> list[Message]:
-        """Messages in time order, filtered by channel, time range and author."""
-        return list(
-            self.iter_messages(
-                channel_id,
-                since=since,
-                until=until,
-                user_id=user_id,
-                conversation_only=conversation_only,
-                limit=limit,
-            )
-        )
+    def messages(self, channel_id: str | None = None, **filters: Unpack[MessageFilters]) -> list[Message]:
+        """Messages in time order, filtered by channel, time range and author (``iter_messages``, as a list)."""
+        return list(self.iter_messages(channel_id, **filters))
 
-    def iter_messages(
-        self,
-        channel_id: str | None = None,
-        *,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        user_id: str | None = None,
-        conversation_only: bool = False,
-        limit: int | None = None,
-    ) -> Iterator[Message]:
+    def iter_messages(self, channel_id: str | None = None, **filters: Unpack[MessageFilters]) -> Iterator[Message]:
+        """Messages in time order, filtered by channel, time range and author, read a thousand rows at a time."""
+        since, until, user_id = filters.get("since"), filters.get("until"), filters.get("user_id")
+        conversation_only, limit = filters.get("conversation_only", False), filters.get("limit")
         q = select(MessageRow).order_by(MessageRow.time, MessageRow.channel_id)
         if channel_id:
             q = q.where(MessageRow.channel_id == channel_id)
