@@ -252,9 +252,8 @@ class AggregateReader(ContributorQueries, MilestoneQueries, MemberQueries):
 
     def want_messages(self, channel_id: str, threshold: float) -> list[Message]:
         """The channel's conversation messages (those with facts) judged as wants, ``want.is_want`` or a score of
-        at least ``threshold``, oldest first: what ``insights.wants.want_messages`` finds in a loaded snapshot."""
-        from assistant.store.messages import row_to_message
-
+        at least ``threshold``, oldest first: what ``insights.wants.want_messages`` finds in a loaded snapshot.
+        Built without validation (``stored_message``): every want of the channel is read, a thousand at 100k."""
         judgments = cast(Table, JudgmentRow.__table__)
         is_want = judgments.c.payload[("want", "is_want")].as_boolean()
         q = (
@@ -266,7 +265,7 @@ class AggregateReader(ContributorQueries, MilestoneQueries, MemberQueries):
             .where(MESSAGES.c.channel_id == channel_id, or_(judgments.c.want >= threshold, is_want.is_(true())))
         )
         with self.engine.connect() as c:
-            found = [row_to_message(r) for r in c.execute(q)]
+            found = [stored_message(r) for r in c.execute(q)]
         found.sort(key=lambda m: float(m.ts))
         return found
 
@@ -302,3 +301,32 @@ class AggregateReader(ContributorQueries, MilestoneQueries, MemberQueries):
             key = FACTS.c.mood_prob.desc()
         with self.engine.connect() as c:
             return c.execute(select(FACTS.c.ts).where(*where).order_by(key, FACTS.c.time.desc()).limit(1)).scalar()
+
+
+def stored_message(row: Any) -> Message:
+    """``assistant.store.messages.row_to_message`` without validating again what the archive validated when it
+    wrote the row (a tenth of the time): every column, the reactions, files and edit as stored."""
+    from assistant.domain import Edit, FileRef, Reaction
+
+    m = row._mapping
+    return Message.model_construct(
+        channel_id=m["channel_id"],
+        ts=m["ts"],
+        user_id=m["user_id"],
+        text=m["text"],
+        raw_text=m["raw_text"],
+        thread_ts=m["thread_ts"],
+        subtype=m["subtype"],
+        bot_id=m["bot_id"],
+        reactions=[
+            Reaction.model_construct(
+                name=r.get("name", ""), users=list(r.get("users") or []), count=r.get("count", 0)
+            )
+            for r in m["reactions"] or []
+        ],
+        reply_count=m["reply_count"],
+        reply_users=list(m["reply_users"] or []),
+        files=[FileRef(**f) for f in m["files"] or []],
+        edited=Edit(**m["edited"]) if m["edited"] else None,
+        deleted=m["deleted"],
+    )
