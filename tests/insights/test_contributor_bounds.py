@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from assistant.insights import contributors as contributors_mod
 from assistant.insights import members as members_mod
 from assistant.insights.bench import NOW, write_workspace
 from assistant.insights.data import load_snapshot
@@ -25,7 +26,7 @@ def test_contributors_from_candidates_equal_the_full_read(tmp_path: Path) -> Non
                 got = members_mod.top_contributors(lazy, since=since, at=NOW, k=k)
                 want = members_mod.top_contributors(eager, since=since, at=NOW, k=k)
                 assert [c.model_dump() for c in got] == [c.model_dump() for c in want], (since, k)
-        chosen = members_mod._candidates(
+        chosen = contributors_mod._candidates(
             lazy,
             lazy.aggregates.first_in_window(list(lazy.channels), None, None),
             lazy.aggregates.member_totals(list(lazy.channels), None, None),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from assistant.context import Context
-from assistant.insights.members import _streaks
+from assistant.insights.contributors import _streaks
 from tests.insights.workspace import DESIGN, HARDWARE, NOW
 
 
