@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, or_, select
 
 from assistant.domain import Message
-from assistant.store.aggregate_tables import FACTS, MESSAGES, chunks, light_message
+from assistant.store.aggregate_tables import FACTS, MESSAGES, chunks, replies_to_others, stored_message
 
 #: The columns twinning reads of a message: what it says, who wrote it and where (for citations).
 _COLUMNS = (
@@ -67,34 +67,19 @@ class MemberQueries:
                     .order_by(FACTS.c.time.desc(), FACTS.c.channel_id.desc())
                     .limit(limit)
                 )
-                out[uid] = [light_message(r) for r in c.execute(q)][::-1]
+                out[uid] = [stored_message(r) for r in c.execute(q)][::-1]
         return out
 
     def reply_pairs(self, channel_ids: Sequence[str], users: Sequence[str]) -> set[frozenset[str]]:
         """Pairs of these members where one replied in a thread the other started (conversation messages)."""
         wanted = set(users)
-        reply = MESSAGES.alias("reply")
         parent_fact = FACTS.alias("parent_fact")
         out: set[frozenset[str]] = set()
         with self.engine.connect() as c:
             for chunk in chunks(sorted(wanted)):
                 q = (
-                    select(FACTS.c.user_id, parent_fact.c.user_id)
-                    .join(reply, and_(reply.c.channel_id == FACTS.c.channel_id, reply.c.ts == FACTS.c.ts))
-                    .join(
-                        parent_fact,
-                        and_(
-                            parent_fact.c.channel_id == FACTS.c.channel_id,
-                            parent_fact.c.ts == reply.c.thread_ts,
-                            parent_fact.c.top_level.is_(True),
-                        ),
-                    )
-                    .where(
-                        FACTS.c.user_id.in_(list(chunk)),
-                        FACTS.c.channel_id.in_(list(channel_ids)),
-                        FACTS.c.top_level.is_(False),
-                        parent_fact.c.user_id != FACTS.c.user_id,
-                    )
+                    replies_to_others(select(FACTS.c.user_id, parent_fact.c.user_id), parent_fact)
+                    .where(FACTS.c.user_id.in_(list(chunk)), FACTS.c.channel_id.in_(list(channel_ids)))
                     .distinct()
                 )
                 for a, b in c.execute(q):
@@ -117,7 +102,7 @@ class MemberQueries:
                         or_(MESSAGES.c.text.contains("@"), MESSAGES.c.raw_text.contains("<@")),
                     )
                 )
-                out.extend(light_message(r) for r in c.execute(q))
+                out.extend(stored_message(r) for r in c.execute(q))
         return out
 
     def answers_given(self, channel_ids: Sequence[str], users: Iterable[str]) -> list[tuple[str, str, str]]:

@@ -25,6 +25,7 @@ from assistant.store.aggregate_tables import (
     MESSAGES,
     chunks,
     per_channel,
+    replies_to_others,
 )
 
 
@@ -115,29 +116,15 @@ class MilestoneQueries:
         if not wanted:
             return set()
         reply = MESSAGES.alias("reply")
-        parent_fact = FACTS.alias("parent_fact")
         found: set[str] = set()
         unreacted: list[tuple[str, float, str, str]] = []
         with self.engine.connect() as c:
             for chunk in chunks(wanted):
-                q = (
-                    select(FACTS.c.user_id, FACTS.c.time, FACTS.c.reactions, reply.c.channel_id, reply.c.thread_ts)
-                    .join(reply, and_(reply.c.channel_id == FACTS.c.channel_id, reply.c.ts == FACTS.c.ts))
-                    .join(
-                        parent_fact,
-                        and_(
-                            parent_fact.c.channel_id == FACTS.c.channel_id,
-                            parent_fact.c.ts == reply.c.thread_ts,
-                            parent_fact.c.top_level.is_(True),
-                        ),
-                    )
-                    .where(
-                        FACTS.c.user_id.in_(list(chunk)),
-                        FACTS.c.channel_id.in_(list(channel_ids)),
-                        FACTS.c.time < before,
-                        FACTS.c.top_level.is_(False),
-                        parent_fact.c.user_id != FACTS.c.user_id,
-                    )
+                columns = (FACTS.c.user_id, FACTS.c.time, FACTS.c.reactions, reply.c.channel_id, reply.c.thread_ts)
+                q = replies_to_others(select(*columns), FACTS.alias("parent_fact"), reply).where(
+                    FACTS.c.user_id.in_(list(chunk)),
+                    FACTS.c.channel_id.in_(list(channel_ids)),
+                    FACTS.c.time < before,
                 )
                 for uid, time, reactions, cid, thread_ts in c.execute(q):
                     if reactions > 0:

@@ -24,6 +24,7 @@ from assistant.store.aggregate_tables import (
     MEMBER_DAYS,
     MESSAGES,
     per_channel,
+    stored_message,
 )
 from assistant.store.aggregate_themes import ChannelThemes, read_channel
 from assistant.store.schema import JudgmentRow
@@ -301,32 +302,3 @@ class AggregateReader(ContributorQueries, MilestoneQueries, MemberQueries):
             key = FACTS.c.mood_prob.desc()
         with self.engine.connect() as c:
             return c.execute(select(FACTS.c.ts).where(*where).order_by(key, FACTS.c.time.desc()).limit(1)).scalar()
-
-
-def stored_message(row: Any) -> Message:
-    """``assistant.store.messages.row_to_message`` without validating again what the archive validated when it
-    wrote the row (a tenth of the time): every column, the reactions, files and edit as stored."""
-    from assistant.domain import Edit, FileRef, Reaction
-
-    m = row._mapping
-    return Message.model_construct(
-        channel_id=m["channel_id"],
-        ts=m["ts"],
-        user_id=m["user_id"],
-        text=m["text"],
-        raw_text=m["raw_text"],
-        thread_ts=m["thread_ts"],
-        subtype=m["subtype"],
-        bot_id=m["bot_id"],
-        reactions=[
-            Reaction.model_construct(
-                name=r.get("name", ""), users=list(r.get("users") or []), count=r.get("count", 0)
-            )
-            for r in m["reactions"] or []
-        ],
-        reply_count=m["reply_count"],
-        reply_users=list(m["reply_users"] or []),
-        files=[FileRef(**f) for f in m["files"] or []],
-        edited=Edit(**m["edited"]) if m["edited"] else None,
-        deleted=m["deleted"],
-    )

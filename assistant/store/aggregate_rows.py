@@ -17,7 +17,7 @@ from assistant.store.aggregate_tables import (
     MESSAGES,
     chunks,
     day_of,
-    light_message,
+    stored_message,
 )
 
 
@@ -74,7 +74,7 @@ def load_messages(conn: Connection, cid: str, days: list[int], bots: set[str]) -
             select(*_COLUMNS).where(MESSAGES.c.channel_id == cid, MESSAGES.c.thread_ts.in_(list(chunk)))
         ):
             found.setdefault(row.ts, row)
-    msgs = [light_message(r) for r in found.values() if is_conversation(r, bots)]
+    msgs = [stored_message(r) for r in found.values() if is_conversation(r, bots)]
     msgs.sort(key=lambda m: float(m.ts))
     return msgs
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Select, Table, and_
 
 from assistant.domain import Message
-from assistant.domain.workspace import Reaction
+from assistant.domain.workspace import Edit, FileRef, Reaction
 from assistant.store.schema import ChannelDayRow, MemberChannelRow, MemberDayRow, MessageFactRow, MessageRow
 
 DAY = 86400
@@ -42,10 +42,12 @@ def per_channel(pairs: Iterable[tuple[str, str]], size: int = CHUNK) -> Iterator
             yield cid, list(chunk)
 
 
-def light_message(row: Any) -> Message:
-    """The message of a row of selected ``messages`` columns, built without validation (the archive validated it
-    when writing it; aggregate readers read thousands): a column the query left out reads as empty."""
+def stored_message(row: Any) -> Message:
+    """The message of a row of ``messages`` columns (all of them, as ``assistant.store.messages.row_to_message``
+    reads, or a selection), built without validating again what the archive validated when it wrote the row (a
+    tenth of the time; aggregate readers read thousands): a column the query left out reads as empty."""
     m = row._mapping
+    edited = m.get("edited")
     return Message.model_construct(
         channel_id=m["channel_id"],
         ts=m["ts"],
@@ -57,9 +59,9 @@ def light_message(row: Any) -> Message:
         bot_id=m.get("bot_id"),
         reactions=[_reaction(r) for r in m.get("reactions") or []],
         reply_count=m.get("reply_count") or 0,
-        reply_users=[],
-        files=[],
-        edited=None,
+        reply_users=list(m.get("reply_users") or []),
+        files=[FileRef(**f) for f in m.get("files") or []],
+        edited=Edit(**edited) if edited else None,
         deleted=bool(m.get("deleted")),
     )  # every field given: pydantic's defaults cost a signature inspection per call
 
@@ -67,4 +69,23 @@ def light_message(row: Any) -> Message:
 def _reaction(r: dict[str, Any]) -> Reaction:
     return Reaction.model_construct(
         name=r.get("name", ""), users=list(r.get("users") or []), count=r.get("count", 0)
+    )
+
+
+def replies_to_others(query: Select[Any], parent_fact: Any, reply: Any = None) -> Select[Any]:
+    """``query`` over the facts (``FACTS``) narrowed to thread replies in someone else's thread whose parent is a
+    conversation message: ``parent_fact`` is an alias of the facts for the parent, ``reply`` (default: a fresh
+    one) an alias of the messages for the reply's own row, which holds its ``thread_ts``."""
+    reply = MESSAGES.alias("reply") if reply is None else reply
+    return (
+        query.join(reply, and_(reply.c.channel_id == FACTS.c.channel_id, reply.c.ts == FACTS.c.ts))
+        .join(
+            parent_fact,
+            and_(
+                parent_fact.c.channel_id == FACTS.c.channel_id,
+                parent_fact.c.ts == reply.c.thread_ts,
+                parent_fact.c.top_level.is_(True),
+            ),
+        )
+        .where(FACTS.c.top_level.is_(False), parent_fact.c.user_id != FACTS.c.user_id)
     )

@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from assistant.domain import Edit, FileRef, Message, Reaction
 from assistant.store import Archive
-from assistant.store.aggregate_reader import stored_message
-from assistant.store.aggregate_tables import MESSAGES
+from assistant.store.aggregate_tables import MESSAGES, stored_message
 from assistant.store.messages import row_to_message
 
 
