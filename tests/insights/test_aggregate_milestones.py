@@ -13,7 +13,15 @@ from assistant.domain import Member, Message, Reaction
 from assistant.insights.data import load_snapshot
 from assistant.insights.milestones import Thresholds, milestones
 from assistant.store import Archive
-from tests.insights.test_aggregates import CHANNELS, MEMBERS, PEOPLE, START, _judgment, _random_messages
+from tests.insights.test_aggregates import (
+    CHANNELS,
+    MEMBERS,
+    PEOPLE,
+    START,
+    _judgment,
+    _random_messages,
+    change_one,
+)
 
 THRESHOLDS = Thresholds(
     anniversary_months=(1, 2),
@@ -60,23 +68,7 @@ def test_milestones_from_the_aggregates_equal_those_from_the_messages(archive: A
     assert {"first_message", "first_helpful_answer", "anniversary", "channel_messages", "channel_members"} <= kinds
     assert_same_milestones(archive, first, last)
     for _ in range(8):
-        m = rng.choice(msgs)
-        action = rng.choice(["edit", "react", "delete", "late"])
-        if action == "edit":
-            archive.upsert_messages([m.model_copy(update={"text": "thanks, solved it", "raw_text": "thanks"})])
-        elif action == "react":
-            archive.set_reactions(m.channel_id, m.ts, [Reaction(name="tada", count=rng.randint(1, 4))])
-        elif action == "delete":
-            archive.blank_message(m.channel_id, m.ts)
-        else:
-            t = float(m.ts) + 30
-            archive.upsert_messages(
-                [
-                    Message(
-                        channel_id=m.channel_id, ts=f"{t:.6f}", user_id="UEVE", text="why?", thread_ts=m.thread_ts
-                    )
-                ]
-            )
+        change_one(archive, rng, msgs, edit="thanks, solved it", late="why?")
     assert_same_milestones(archive, first, last)
     archive.upsert_members([Member(id="UDEE", name="dee", is_bot=True), Member(id="UCY", name="cy", deleted=True)])
     assert_same_milestones(archive, first, last)

@@ -164,23 +164,7 @@ def test_aggregates_equal_a_recomputation_after_every_change(archive: Archive, s
     now = datetime.fromtimestamp(float(msgs[-1].ts), tz=UTC)
     assert_same_answers(archive, now)
     for _ in range(6):  # edits, reactions, deletions, a late old message, a member turning out to be a bot
-        m = rng.choice(msgs)
-        action = rng.choice(["edit", "react", "delete", "late"])
-        if action == "edit":
-            archive.upsert_messages([m.model_copy(update={"text": "edited @eve", "raw_text": "edited"})])
-        elif action == "react":
-            archive.set_reactions(m.channel_id, m.ts, [Reaction(name="tada", count=rng.randint(1, 4))])
-        elif action == "delete":
-            archive.blank_message(m.channel_id, m.ts)
-        else:
-            t = float(m.ts) + 30
-            archive.upsert_messages(
-                [
-                    Message(
-                        channel_id=m.channel_id, ts=f"{t:.6f}", user_id="UEVE", text="late", thread_ts=m.thread_ts
-                    )
-                ]
-            )
+        change_one(archive, rng, msgs, edit="edited @eve", late="late")
         assert_fresh(archive)
     archive.upsert_members([Member(id="UDEE", name="dee", is_bot=True), Member(id="UNEW", name="ana")])
     assert_fresh(archive)
@@ -189,6 +173,25 @@ def test_aggregates_equal_a_recomputation_after_every_change(archive: Archive, s
     archive.delete_older_than(cutoff)
     assert_fresh(archive)
     assert_same_answers(archive, now)
+
+
+def change_one(archive: Archive, rng: random.Random, msgs: list[Message], *, edit: str, late: str) -> None:
+    """One random change to one of ``msgs``: an edit to ``edit``, new reactions, a deletion, or a late reply
+    ``late`` by Eve in its thread (what every write path must keep the aggregates right through)."""
+    m = rng.choice(msgs)
+    action = rng.choice(["edit", "react", "delete", "late"])
+    if action == "edit":
+        archive.upsert_messages([m.model_copy(update={"text": edit, "raw_text": edit.split()[0]})])
+    elif action == "react":
+        archive.set_reactions(m.channel_id, m.ts, [Reaction(name="tada", count=rng.randint(1, 4))])
+    elif action == "delete":
+        archive.blank_message(m.channel_id, m.ts)
+    else:
+        t = float(m.ts) + 30
+        late_reply = Message(
+            channel_id=m.channel_id, ts=f"{t:.6f}", user_id="UEVE", text=late, thread_ts=m.thread_ts
+        )
+        archive.upsert_messages([late_reply])
 
 
 def test_a_channel_gaining_its_first_thread_reply_is_recomputed_whole(archive: Archive) -> None:
