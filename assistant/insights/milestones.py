@@ -131,22 +131,32 @@ def _firsts(
     return out
 
 
-def first_message(snap: Snapshot, uid: str, m: Message) -> Milestone:
+def _member_first(
+    snap: Snapshot, kind: str, uid: str, m: Message, title: str, suggestion: str, thread_ts: str | None
+) -> Milestone:
+    """A member's first of something (``kind``), shown at ``m`` and celebrated in ``thread_ts``; ``title`` may use
+    ``{name}`` and ``{channel}``."""
     name, channel = snap.member_name(uid), snap.channel_name(m.channel_id)
     return Milestone(
-        id=f"first_message:{uid}",
-        kind="first_message",
+        id=f"{kind}:{uid}",
+        kind=kind,
         at=m.time,
-        title=f"{name} posted for the first time, in #{channel}",
-        suggestion=f"Welcome, <@{uid}>! Great to see your first message here :wave: glad you're with us.",
+        title=title.format(name=name, channel=channel),
+        suggestion=suggestion,
         channel_id=m.channel_id,
         channel_name=channel,
         user_id=uid,
         user_name=name,
         post_channel=m.channel_id,
-        post_thread_ts=m.thread_ts or m.ts,
+        post_thread_ts=thread_ts,
         citation=snap.cite(m),
     )
+
+
+def first_message(snap: Snapshot, uid: str, m: Message) -> Milestone:
+    welcome = f"Welcome, <@{uid}>! Great to see your first message here :wave: glad you're with us."
+    title = "{name} posted for the first time, in #{channel}"
+    return _member_first(snap, "first_message", uid, m, title, welcome, m.thread_ts or m.ts)
 
 
 def helpful(
@@ -168,22 +178,12 @@ def helpful(
 
 
 def first_helpful_answer(snap: Snapshot, uid: str, m: Message) -> Milestone:
-    name, channel = snap.member_name(uid), snap.channel_name(m.channel_id)
-    return Milestone(
-        id=f"first_helpful_answer:{uid}",
-        kind="first_helpful_answer",
-        at=m.time,
-        title=f"{name}'s first answer that helped someone, in #{channel}",
-        suggestion=f"Shout-out to <@{uid}> for their first answer that helped someone here :raised_hands: "
-        "thank you for jumping in!",
-        channel_id=m.channel_id,
-        channel_name=channel,
-        user_id=uid,
-        user_name=name,
-        post_channel=m.channel_id,
-        post_thread_ts=m.thread_ts,
-        citation=snap.cite(m),
+    thanks = (
+        f"Shout-out to <@{uid}> for their first answer that helped someone here :raised_hands: "
+        "thank you for jumping in!"
     )
+    title = "{name}'s first answer that helped someone, in #{channel}"
+    return _member_first(snap, "first_helpful_answer", uid, m, title, thanks, m.thread_ts)
 
 
 def _anniversaries(
