@@ -28,7 +28,7 @@ import numpy as np
 
 from assistant.clock import Clock, system_clock
 from assistant.domain import Judgment, Message
-from assistant.insights.labels import distinctive_terms, label_from_terms
+from assistant.insights.labels import label_from_terms
 from assistant.insights.wants import (
     JOIN_SIMILARITY,
     MAX_WANTS_PER_CHANNEL,
@@ -36,6 +36,7 @@ from assistant.insights.wants import (
     VectorLookup,
     nearest,
     partition,
+    split_themes,
     want_messages,
 )
 from assistant.store.aggregate_themes import (
@@ -233,12 +234,7 @@ class WantThemes:
             return [], []
         mat = np.stack([found[m.key] for m in msgs]).astype(np.float32)
         groups, scores = partition(mat, self.distance)
-        themed = [idx for idx in groups if len(idx) >= 2]
-        singles = [i for idx in groups if len(idx) < 2 for i in idx]
-        docs = {str(n): [snap.plain_text(msgs[i]) for i in idx] for n, idx in enumerate(themed)}
-        if singles:
-            docs["_other"] = [snap.plain_text(msgs[i]) for i in singles]
-        terms = distinctive_terms(docs, top=5)
+        themed, singles, terms = split_themes(snap, msgs, groups)
         themes = []
         for n, idx in enumerate(themed):
             first = max(idx, key=lambda i: (scores[i], -float(msgs[i].ts)))

@@ -141,13 +141,7 @@ def channel_wants(
     else:
         mat = np.stack([stored[m.key] for m in msgs]).astype(np.float32)
         groups, scores = partition(mat, distance)
-    themes_idx = [idx for idx in groups if len(idx) >= 2]
-    singles = [idx[0] for idx in groups if len(idx) < 2]
-    singles += [i for idx in groups if len(idx) < 2 for i in idx[1:]]
-    docs = {str(n): [snap.plain_text(msgs[i]) for i in idx] for n, idx in enumerate(themes_idx)}
-    if singles:
-        docs["_other"] = [snap.plain_text(msgs[i]) for i in singles]
-    terms = distinctive_terms(docs, top=5)
+    themes_idx, singles, terms = split_themes(snap, msgs, groups)
     themes = []
     for n, idx in enumerate(themes_idx):
         members = sorted({uid for i in idx if (uid := msgs[i].user_id)})
@@ -178,6 +172,19 @@ def channel_wants(
     result.themes = themes
     result.one_offs = [cite(msgs[i]) for i in sorted(singles, key=lambda i: float(msgs[i].ts))]
     return result
+
+
+def split_themes(
+    snap: Snapshot, msgs: Sequence[Message], groups: Sequence[Sequence[int]]
+) -> tuple[list[Sequence[int]], list[int], dict[str, list[str]]]:
+    """Groups of wants (indexes into ``msgs``) as themes (two wants or more) and one-offs, with each theme's
+    distinctive terms (keyed by its position, as a string) against the other themes and the one-offs."""
+    themed = [idx for idx in groups if len(idx) >= 2]
+    singles = [i for idx in groups if len(idx) < 2 for i in idx]
+    docs = {str(n): [snap.plain_text(msgs[i]) for i in idx] for n, idx in enumerate(themed)}
+    if singles:
+        docs["_other"] = [snap.plain_text(msgs[i]) for i in singles]
+    return themed, singles, distinctive_terms(docs, top=5)
 
 
 def partition(mat: np.ndarray, distance: float = WANT_DISTANCE) -> tuple[list[list[int]], list[float]]:
