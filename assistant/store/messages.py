@@ -16,7 +16,7 @@ from typing import Any, TypedDict, Unpack
 from sqlalchemy import Row, Table, case, false, func, or_, select, update
 
 from assistant.domain import Message, Thread
-from assistant.domain.workspace import NON_CONVERSATION_SUBTYPES, Edit, FileRef, Reaction
+from assistant.domain.workspace import NON_CONVERSATION_SUBTYPES, Reaction
 from assistant.errors import NotFoundError
 from assistant.store import aggregates
 from assistant.store.base import ArchiveBase
@@ -60,22 +60,9 @@ def message_values(m: Message) -> dict[str, Any]:
 
 
 def row_to_message(row: MessageRow | Row[Any]) -> Message:
-    return Message(
-        channel_id=row.channel_id,
-        ts=row.ts,
-        user_id=row.user_id,
-        text=row.text,
-        raw_text=row.raw_text,
-        thread_ts=row.thread_ts,
-        subtype=row.subtype,
-        bot_id=row.bot_id,
-        reactions=[Reaction(**r) for r in row.reactions or []],
-        reply_count=row.reply_count,
-        reply_users=list(row.reply_users or []),
-        files=[FileRef(**f) for f in row.files or []],
-        edited=Edit(**row.edited) if row.edited else None,
-        deleted=row.deleted,
-    )
+    """The message of a stored row (or of its columns), validated from its attributes: the JSON columns hold the
+    reactions, reply users, files and edit as the model dumped them."""
+    return Message.model_validate(row, from_attributes=True)
 
 
 _CONTENT_FIELDS = ("text", "raw_text", "deleted")
