@@ -18,11 +18,8 @@ from assistant.errors import AssistantError
 from assistant.moderation import audit
 from assistant.moderation.evidence import CLEAR_CATEGORY, JUDGMENT_QUERIES, similar_flags
 from assistant.moderation.models import Alert, ChannelPolicy, FlagRecord, SimilarFlag
-from assistant.moderation.policy import PolicyStore
 from assistant.moderation.rules import Crossing, evaluate
-from assistant.moderation.scope import ModerationScope
-from assistant.moderation.vectors import FlagVectors
-from assistant.store.moderation import ModerationStore
+from assistant.moderation.scope import FlagSources
 
 if TYPE_CHECKING:
     from assistant.pipeline import ProcessedBatch
@@ -85,18 +82,11 @@ def clear_categories(judgment: Judgment) -> dict[str, float]:
 class FlaggingService:
     """Flags for processed batches, and the alerts they open or update."""
 
-    def __init__(
-        self,
-        scope: ModerationScope,
-        store: ModerationStore,
-        policies: PolicyStore,
-        vectors: FlagVectors,
-        alert: AlertReader,
-    ) -> None:
-        self.scope = scope
-        self.store = store
-        self.policies = policies
-        self.vectors = vectors
+    def __init__(self, sources: FlagSources, alert: AlertReader) -> None:
+        self.scope = sources.scope
+        self.store = sources.store
+        self.policies = sources.policies
+        self.vectors = sources.vectors
         self.alert = alert
         self._batch = _BatchEvidence()
 

@@ -14,11 +14,8 @@ import numpy as np
 from assistant.domain import Judgment, Message
 from assistant.lazy import provided
 from assistant.moderation.models import ChannelPolicy, ClauseRef, FlagRecord
-from assistant.moderation.policy import PolicyStore
 from assistant.moderation.replay import JudgedHistory
-from assistant.moderation.scope import ModerationScope
-from assistant.moderation.vectors import FlagVectors
-from assistant.store.moderation import ModerationStore
+from assistant.moderation.scope import FlagSources
 
 if TYPE_CHECKING:
     from assistant.pipeline import Judge
@@ -27,18 +24,11 @@ if TYPE_CHECKING:
 class StoredHistory:
     """Implements ``ReplaySource`` over the archive, the index, the moderation store and the judge."""
 
-    def __init__(
-        self,
-        scope: ModerationScope,
-        store: ModerationStore,
-        policies: PolicyStore,
-        vectors: FlagVectors,
-        judge: Judge | Callable[[], Judge | None] | None,
-    ) -> None:
-        self.scope = scope
-        self.store = store
-        self._policies = policies
-        self.vectors = vectors
+    def __init__(self, sources: FlagSources, judge: Judge | Callable[[], Judge | None] | None) -> None:
+        self.scope = sources.scope
+        self.store = sources.store
+        self._policies = sources.policies
+        self.vectors = sources.vectors
         # The judge, or how to get it: only a replay over messages an older model judged needs one.
         self._judge_source = judge
 

@@ -11,6 +11,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from assistant.clock import Clock
 from assistant.config import Settings
@@ -18,6 +19,11 @@ from assistant.errors import NotFoundError
 from assistant.moderation.gateway import Mentions, ModerationGateway, PlainMentions
 from assistant.moderation.models import WORKSPACE
 from assistant.store import Archive
+
+if TYPE_CHECKING:
+    from assistant.moderation.policy import PolicyStore
+    from assistant.moderation.vectors import FlagVectors
+    from assistant.store.moderation import ModerationStore
 
 logger = logging.getLogger(__name__)
 
@@ -77,3 +83,14 @@ class ModerationScope:
 
     def channel_names(self) -> dict[str, str]:
         return self.archive.channel_names()
+
+
+@dataclass(frozen=True)
+class FlagSources:
+    """What flagging and replay both read: the shared scope, the flags' store, the channels' policies and the
+    message vectors (the index and the clauses, on first use)."""
+
+    scope: ModerationScope
+    store: ModerationStore
+    policies: PolicyStore
+    vectors: FlagVectors

@@ -41,7 +41,7 @@ from assistant.moderation.policy import PolicyStore
 from assistant.moderation.policy_changes import CALIBRATION_ACTOR, REFUSAL, PolicyService
 from assistant.moderation.replay import run_replay
 from assistant.moderation.reporting import REMOVAL_HINT, ModerationReports
-from assistant.moderation.scope import OPERATOR_PREFIXES, ModerationScope
+from assistant.moderation.scope import OPERATOR_PREFIXES, FlagSources, ModerationScope
 from assistant.moderation.vectors import FlagVectors
 from assistant.store import Archive
 from assistant.store.moderation import ModerationStore
@@ -87,7 +87,8 @@ class ModerationService:
         self.vectors = FlagVectors(index, knowledge)
         self.reports = ModerationReports(self.scope, self.store)
         self.policy_service = PolicyService(self.scope, self.policies, self.store)
-        self.flagging = FlaggingService(self.scope, self.store, self.policies, self.vectors, self.reports.alert)
+        sources = FlagSources(self.scope, self.store, self.policies, self.vectors)
+        self.flagging = FlaggingService(sources, self.reports.alert)
         self.actions = ActionService(
             self.scope,
             self.store,
@@ -96,7 +97,7 @@ class ModerationService:
             self.policy_service.calibrate,
             auto_calibrate=auto_calibrate,
         )
-        self.history = StoredHistory(self.scope, self.store, self.policies, self.vectors, judge)
+        self.history = StoredHistory(sources, judge)
 
     # The shared scope -------------------------------------------------------------------------------------------
     @property
