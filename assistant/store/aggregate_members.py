@@ -108,32 +108,18 @@ class MemberQueries:
     def answers_given(self, channel_ids: Sequence[str], users: Iterable[str]) -> list[tuple[str, str, str]]:
         """These members' conversation replies in threads someone else started (a conversation top-level
         message): (member, the reply's text, the thread parent's text)."""
-        parent = MESSAGES.alias("parent")
+        reply, parent = MESSAGES.alias("reply"), MESSAGES.alias("parent")
         parent_fact = FACTS.alias("parent_fact")
         out: list[tuple[str, str, str]] = []
         with self.engine.connect() as c:
             for chunk in chunks(sorted(set(users))):
                 q = (
-                    select(FACTS.c.user_id, MESSAGES.c.text, parent.c.text)
-                    .select_from(_conversation())
-                    .join(
-                        parent_fact,
-                        and_(
-                            parent_fact.c.channel_id == MESSAGES.c.channel_id,
-                            parent_fact.c.ts == MESSAGES.c.thread_ts,
-                            parent_fact.c.top_level.is_(True),
-                        ),
-                    )
+                    replies_to_others(select(FACTS.c.user_id, reply.c.text, parent.c.text), parent_fact, reply)
                     .join(
                         parent,
                         and_(parent.c.channel_id == parent_fact.c.channel_id, parent.c.ts == parent_fact.c.ts),
                     )
-                    .where(
-                        FACTS.c.user_id.in_(list(chunk)),
-                        FACTS.c.channel_id.in_(list(channel_ids)),
-                        FACTS.c.top_level.is_(False),
-                        parent_fact.c.user_id != FACTS.c.user_id,
-                    )
+                    .where(FACTS.c.user_id.in_(list(chunk)), FACTS.c.channel_id.in_(list(channel_ids)))
                 )
                 out.extend((uid, text, parent_text) for uid, text, parent_text in c.execute(q))
         return out
