@@ -39,22 +39,9 @@ from assistant.insights.wants import (
     split_themes,
     want_messages,
 )
-from assistant.store.aggregate_themes import (
-    NewTheme,
-    StoredMember,
-    StoredTheme,
-    add_member,
-    built_channels,
-    lock_themes,
-    read_channel,
-    remove_members,
-    replace_channel,
-)
-from assistant.store.engine import WRITE
+from assistant.store.aggregate_themes import NewTheme, StoredMember, StoredTheme, ThemeStore, ThemeWrites
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
-
     from assistant.insights.data import Snapshot
     from assistant.store import Archive
 
@@ -102,9 +89,7 @@ class WantThemes:
         self.clock = clock
         self._snapshot = snapshot
         self._lock = threading.Lock()
-
-    def _write(self) -> Any:
-        return self.archive.engine.execution_options(**{WRITE: True}).begin()
+        self.store = ThemeStore(archive.engine)
 
     # Incremental: one want at a time ------------------------------------------------------------------------------
     def handle(self, batch: Any) -> None:
@@ -135,16 +120,16 @@ class WantThemes:
         for m, v in wants:
             by_channel.setdefault(m.channel_id, []).append((m, v))
         added = 0
-        with self._lock, self._write() as conn:
-            built = built_channels(conn)
+        with self._lock, self.store.write() as writes:
+            built = writes.built_channels()
             for cid in sorted(by_channel):
                 if cid in built:
-                    added += self._add_channel(conn, cid, by_channel[cid])
+                    added += self._add_channel(writes, cid, by_channel[cid])
         return added
 
-    def _add_channel(self, conn: Connection, cid: str, wants: list[tuple[Message, np.ndarray]]) -> int:
-        lock_themes(conn, cid)
-        stored = read_channel(conn, cid, only=[m.ts for m, _ in wants])  # O(themes + this batch), not O(wants)
+    def _add_channel(self, writes: ThemeWrites, cid: str, wants: list[tuple[Message, np.ndarray]]) -> int:
+        writes.lock(cid)
+        stored = writes.read_channel(cid, only=[m.ts for m, _ in wants])  # O(themes + this batch), not O(wants)
         added = 0
         for m, vector in sorted(wants, key=lambda w: (float(w[0].ts), w[0].ts)):
             if m.ts in stored.members:
@@ -157,28 +142,26 @@ class WantThemes:
                 theme.centroid = ((theme.centroid * theme.size) + vector) / (theme.size + 1)
                 theme.size += 1
                 similarity = float(vector @ theme.centroid)
-            add_member(conn, cid, m.ts, float(m.ts), theme, similarity)
+            writes.add_member(cid, m.ts, float(m.ts), theme, similarity)
             stored.members[m.ts] = _member(m.ts, theme_id, similarity)
             added += 1
         return added
 
     def remove(self, keys: Iterable[tuple[str, str]]) -> int:
         """Messages that are no longer wants (deleted, or re-judged) leave their themes."""
-        with self._lock, self._write() as conn:
-            return remove_members(conn, keys)
+        with self._lock, self.store.write() as writes:
+            return writes.remove_members(keys)
 
     def catch_up(self, channel_ids: Iterable[str] | None = None) -> int:
         """Wants of built channels without a stored row (judged while no listener ran) join their themes now."""
         from assistant.store.aggregates import AggregateReader
 
         reader = AggregateReader(self.archive.engine)
-        with self.archive.engine.connect() as conn:
-            built = built_channels(conn)
+        built = self.store.built_channels()
         wanted = built if channel_ids is None else built & set(channel_ids)
         added = 0
         for cid in sorted(wanted):
-            with self.archive.engine.connect() as conn:
-                known = set(read_channel(conn, cid).members)
+            known = set(self.store.read_channel(cid).members)
             fresh = [m for m in reader.want_messages(cid, self.threshold) if m.ts not in known]
             if not fresh:
                 continue
@@ -206,10 +189,10 @@ class WantThemes:
             found = self.vectors([m.key for m in msgs]) if msgs else {}
             msgs = sorted((m for m in msgs if m.key in found), key=lambda m: (float(m.ts), m.key))
             themes, one_offs = self._cluster(snap, msgs, found)
-            with self._lock, self._write() as conn:
-                lock_themes(conn, cid)
-                if msgs or read_channel(conn, cid).built:
-                    replace_channel(conn, cid, themes, one_offs, when)
+            with self._lock, self.store.write() as writes:
+                writes.lock(cid)
+                if msgs or writes.read_channel(cid).built:
+                    writes.replace_channel(cid, themes, one_offs, when)
             if msgs:
                 report.channels += 1
             report.wants += len(msgs)

@@ -17,12 +17,14 @@ re-clustering) is in ``assistant.insights.themes``; this module only reads and w
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
     Connection,
+    Engine,
     Float,
     Index,
     Integer,
@@ -249,3 +251,60 @@ def forget_themes_before(conn: Connection, cutoff: float) -> None:
     conn.execute(delete(WANT_MEMBERS).where(WANT_MEMBERS.c.time < cutoff))
     for chunk in chunks(sorted(touched)):
         conn.execute(update(THEMES).where(THEMES.c.id.in_(list(chunk))).values(label=None))
+
+
+class ThemeWrites:
+    """One write transaction over the stored want themes (``ThemeStore.write``): what the joining and the
+    re-clustering in ``assistant.insights.themes`` read and write, without holding the connection themselves."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def built_channels(self) -> set[str]:
+        return built_channels(self._conn)
+
+    def lock(self, channel_id: str) -> None:
+        lock_themes(self._conn, channel_id)
+
+    def read_channel(self, channel_id: str, only: Sequence[str] | None = None) -> ChannelThemes:
+        return read_channel(self._conn, channel_id, only=only)
+
+    def add_member(
+        self, channel_id: str, ts: str, time: float, theme: StoredTheme | None, similarity: float
+    ) -> None:
+        add_member(self._conn, channel_id, ts, time, theme, similarity)
+
+    def remove_members(self, keys: Iterable[tuple[str, str]]) -> int:
+        return remove_members(self._conn, keys)
+
+    def replace_channel(
+        self,
+        channel_id: str,
+        themes: Sequence[NewTheme],
+        one_offs: Iterable[tuple[str, float, float]],
+        built: float,
+    ) -> None:
+        replace_channel(self._conn, channel_id, themes, one_offs, built)
+
+
+class ThemeStore:
+    """The stored want themes of one archive: reads in their own connection, writes in one transaction each."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def write(self) -> Iterator[ThemeWrites]:
+        """A write transaction (the archive's writer lock on SQLite), committed when the block ends."""
+        from assistant.store.engine import WRITE
+
+        with self.engine.execution_options(**{WRITE: True}).begin() as conn:
+            yield ThemeWrites(conn)
+
+    def built_channels(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return built_channels(conn)
+
+    def read_channel(self, channel_id: str, only: Sequence[str] | None = None) -> ChannelThemes:
+        with self.engine.connect() as conn:
+            return read_channel(conn, channel_id, only=only)
