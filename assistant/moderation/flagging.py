@@ -7,7 +7,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -207,16 +207,14 @@ class FlaggingService:
         judgment: Judgment,
         vector: np.ndarray | None,
         policy: ChannelPolicy,
-        was_flagged: bool = True,
-        crossing: Crossing | Literal[False] | None = False,
+        was_flagged: bool,
+        crossing: Crossing | None,
     ) -> tuple[FlagRecord, bool] | None:
-        """The new or updated flag of a message, and whether its alert existed before (an update).
+        """The new or updated flag of a message, and whether its alert existed before (an update), given the
+        rule's outcome (``crossing``, evaluated for the whole batch first).
         ``was_flagged`` False (the batch's one lookup found no flag) spares the per-message query; a flag another
-        process adds meanwhile is still found by ``insert``, which returns it rather than a second one.
-        ``crossing``: the rule's outcome when already evaluated (False: evaluate it here)."""
+        process adds meanwhile is still found by ``insert``, which returns it rather than a second one."""
         existing = self.store.flag_for(message.channel_id, message.ts) if was_flagged else None
-        if crossing is False:
-            crossing = evaluate(policy, message, judgment)
         if existing is not None:
             return self._rejudge(existing, message, judgment, vector, crossing)
         if crossing is None:

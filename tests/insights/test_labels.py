@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import random
 
-from assistant.insights.labels import distinctive_terms, distinctive_terms_sklearn
-from assistant.stopwords import ENGLISH_STOP_WORDS
+from assistant.insights.labels import _TOKEN, clean, distinctive_terms
+from assistant.stopwords import ENGLISH_STOP_WORDS, STOP_WORDS
 
 _WORDS = [
     "dark",
@@ -62,3 +62,49 @@ def test_distinctive_terms_equal_scikit_learns_on_random_groups() -> None:
 def test_distinctive_terms_edge_cases() -> None:
     for groups in ({}, {"a": [""]}, {"a": ["the and of"]}, {"a": ["the"], "b": ["dark mode dark mode"]}):
         assert distinctive_terms(groups) == distinctive_terms_sklearn(groups)
+
+
+def distinctive_terms_sklearn(groups: dict[str, list[str]], top: int = 5) -> dict[str, list[str]]:
+    """``distinctive_terms`` with scikit-learn and SciPy: the reference it is tested against."""
+    import numpy as np
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    keys = [k for k, docs in groups.items() if any(d.strip() for d in docs)]
+    out: dict[str, list[str]] = {k: [] for k in groups}
+    if not keys:
+        return out
+    docs = [" ".join(clean(d) for d in groups[k]) for k in keys]
+    vectorizer = CountVectorizer(
+        stop_words=sorted(STOP_WORDS), ngram_range=(1, 2), token_pattern=_TOKEN, lowercase=True, min_df=1
+    )
+    try:
+        counts = vectorizer.fit_transform(docs)
+    except ValueError:  # only stop words
+        return out
+    terms = vectorizer.get_feature_names_out()
+    counts = sparse.csr_matrix(counts, dtype=np.float64)
+    totals = np.asarray(counts.sum(axis=1)).ravel()
+    totals[totals == 0] = 1.0
+    mean_words = counts.sum() / max(len(keys), 1)
+    idf = np.log(1.0 + mean_words / np.asarray(counts.sum(axis=0)).ravel())
+    # A bigram made of two distinctive words outranks each word alone: boost bigrams slightly.
+    idf = idf * np.where(np.char.find(terms.astype(str), " ") >= 0, 1.5, 1.0)
+    scores = sparse.csr_matrix(sparse.diags(1.0 / totals) @ counts.multiply(idf))
+    for row, key in enumerate(keys):
+        lo, hi = scores.indptr[row], scores.indptr[row + 1]
+        cols, vals = scores.indices[lo:hi], scores.data[lo:hi]
+        raw = counts[row]
+        chosen: list[str] = []
+        for pos in np.argsort(-vals, kind="stable"):
+            if vals[pos] <= 0 or len(chosen) >= top:
+                break
+            term = str(terms[cols[pos]])
+            if raw[0, cols[pos]] < 2 and " " in term:
+                continue  # a bigram seen once is noise
+            if any(term in c for c in chosen):
+                continue
+            chosen = [c for c in chosen if c not in term.split()]
+            chosen.append(term)
+        out[key] = chosen[:top]
+    return out
