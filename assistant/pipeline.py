@@ -149,22 +149,13 @@ class Pipeline:
         # The next batch is encoded and judged (computation only, no writes) on a worker thread while this one is
         # stored, indexed and moderated: torch releases the GIL, so the encoder and the store's Python overlap.
         # Every write stays on this thread in the order ``process`` has, so the done marks mean what they did.
-        first = (
-            self._adopt(batches[0], early[1])
-            if early is not None and [m.key for m in early[0]] == [m.key for m in batches[0]]
-            else None
-        )
-        ahead: Future[ProcessedBatch] | None = (
-            None if first is not None else worker.submit(self._prepare, batches[0])
-        )
-        for i in range(len(batches)):
-            if first is not None:
-                prepared, first = first, None
-            else:
-                assert ahead is not None
-                prepared = ahead.result()
-            ahead = worker.submit(self._prepare, batches[i + 1]) if i + 1 < len(batches) else None
-            batch = self._apply(batches[i], prepared)  # a failure here waits for the worker, then is raised
+        adopted = self._adopt(batches[0], early) if early is not None else None
+        ahead = _done(adopted) if adopted is not None else worker.submit(self._prepare, batches[0])
+        for i, messages in enumerate(batches):
+            prepared = ahead.result()
+            if i + 1 < len(batches):
+                ahead = worker.submit(self._prepare, batches[i + 1])
+            batch = self._apply(messages, prepared)  # a failure here waits for the worker, then is raised
             done += len(batch.messages) + len(batch.removed)
             if bar is not None:
                 bar.update(len(batch.messages) + len(batch.removed))
@@ -172,20 +163,22 @@ class Pipeline:
             bar.close()
         return done
 
-    def _adopt(self, messages: Sequence[Message], early: Future[ProcessedBatch]) -> ProcessedBatch | None:
-        """The early batch for these stored messages, if it is theirs: the same talk (keys and texts, all that
-        vectors and judgments depend on) and the same removals; the stored messages go on, not the export's."""
+    def _adopt(
+        self, messages: Sequence[Message], early: tuple[list[Message], Future[ProcessedBatch]]
+    ) -> ProcessedBatch | None:
+        """The early batch for these stored messages, if it is theirs: guessed for the same messages, with the same
+        talk (keys and texts, all that vectors and judgments depend on) and the same removals; the stored messages
+        go on, not the export's."""
+        guess, future = early
+        if [m.key for m in guess] != [m.key for m in messages]:
+            return None
         try:
-            prepared = early.result()
+            prepared = future.result()
         except Exception:  # the guess's own failure: the real batch is prepared (and fails, if it does) as usual
             logger.debug("the early first batch failed; prepared again", exc_info=True)
             return None
-        batch = ProcessedBatch(
-            messages=[m for m in messages if m.is_human and m.text.strip()],
-            removed=[m for m in messages if not (m.is_human and m.text.strip())],
-            vectors=prepared.vectors,
-            judgments=prepared.judgments,
-        )
+        talk, gone = _split(messages)
+        batch = ProcessedBatch(messages=talk, removed=gone, vectors=prepared.vectors, judgments=prepared.judgments)
         same_talk = [(m.key, m.text) for m in batch.messages] == [(m.key, m.text) for m in prepared.messages]
         same_removed = [m.key for m in batch.removed] == [m.key for m in prepared.removed]
         return batch if same_talk and same_removed else None
@@ -197,8 +190,7 @@ class Pipeline:
 
     def _prepare(self, messages: Sequence[Message], *, announce: bool = False) -> ProcessedBatch:
         """A batch's computation, which writes nothing: which messages are talk, their vectors and judgments."""
-        talk = [m for m in messages if m.is_human and m.text.strip()]
-        gone = [m for m in messages if not (m.is_human and m.text.strip())]
+        talk, gone = _split(messages)
         batch = ProcessedBatch(messages=talk, removed=gone, announce=announce)
         if talk:
             batch.vectors = self.encoder.encode([m.text for m in talk]).vectors
@@ -245,3 +237,16 @@ class Pipeline:
         if not self.archive.mark_deleted(channel_id, ts):
             return ProcessedBatch()
         return self.process([self.archive.get_message(channel_id, ts)], announce=True)
+
+
+def _split(messages: Sequence[Message]) -> tuple[list[Message], list[Message]]:
+    """Talk (a person's message with text: encoded, judged, indexed) and the rest (taken out of the index)."""
+    talk = [m for m in messages if m.is_human and m.text.strip()]
+    return talk, [m for m in messages if not (m.is_human and m.text.strip())]
+
+
+def _done(batch: ProcessedBatch) -> Future[ProcessedBatch]:
+    """A batch already prepared, as the worker's future of it."""
+    future: Future[ProcessedBatch] = Future()
+    future.set_result(batch)
+    return future
