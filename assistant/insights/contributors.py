@@ -17,9 +17,10 @@ from assistant.insights.data import Snapshot
 from assistant.insights.models import Contributor
 from assistant.insights.periods import week_index
 
-__all__ = ["CANDIDATES_READ", "top_contributors"]
+__all__ = ["CANDIDATES_READ", "THANKS", "helpful", "top_contributors"]
 
-_THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|solved|worked|works now|fixed it|perfect)\b", re.I)
+#: What a thread's author writes when a reply helped them.
+THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|solved|worked|works now|fixed it|perfect)\b", re.I)
 
 
 def _streaks(weeks: set[int], now_week: int) -> tuple[int, int]:
@@ -65,19 +66,13 @@ def top_contributors(
         s["messages"] += 1
         s["reactions"] += m.reaction_count
         weeks[m.user_id].add(week_index(m.time))
-        helpful = False
-        if m.is_reply and m.thread_ts:
-            parent = parents.get((m.channel_id, m.thread_ts))
-            if parent is not None and parent.user_id != m.user_id:
-                s["replies"] += 1
-                thanked = any(
-                    r.user_id == parent.user_id and r.time > m.time and _THANKS.search(r.text)
-                    for r in thread_msgs[(m.channel_id, m.thread_ts)]
-                )
-                helpful = m.reaction_count > 0 or thanked
-        if helpful:
+        parent = parents.get((m.channel_id, m.thread_ts)) if m.is_reply and m.thread_ts else None
+        if parent is not None and parent.user_id != m.user_id:
+            s["replies"] += 1
+        helped = helpful(m, parents, thread_msgs)
+        if helped:
             s["helpful"] += 1
-        weight = m.reaction_count + (3 if helpful else 0)
+        weight = m.reaction_count + (3 if helped else 0)
         if m.user_id not in best or weight > best[m.user_id][0]:
             best[m.user_id] = (weight, m)
     now_week = week_index(now)
@@ -131,7 +126,7 @@ def _contributors_from_aggregates(
     helpful_keys: set[tuple[str, str]] = set()
     for uid, time, cid, ts, reactions, thread_ts, _ in replies:
         stats[uid]["replies"] += 1
-        thanked = any(t > time and _THANKS.search(text) for t, text in thanks.get((cid, thread_ts), []))
+        thanked = any(t > time and THANKS.search(text) for t, text in thanks.get((cid, thread_ts), []))
         if reactions > 0 or thanked:
             stats[uid]["helpful"] += 1
             helpful_keys.add((cid, ts))
@@ -198,4 +193,22 @@ def _contributor(
         current_streak_weeks=current,
         score=score,
         citations=[snap.cite(cited)] if cited is not None else [],
+    )
+
+
+def helpful(
+    m: Message, parents: dict[tuple[str, str], Message], replies: dict[tuple[str, str], list[Message]]
+) -> bool:
+    """Whether ``m`` answered someone else's thread and got a reaction, or the thread's author thanked later
+    (``parents``: the top-level messages by (channel, ts); ``replies``: each thread's replies)."""
+    if not (m.is_reply and m.thread_ts and m.user_id):
+        return False
+    parent = parents.get((m.channel_id, m.thread_ts))
+    if parent is None or parent.user_id == m.user_id:
+        return False
+    if m.reaction_count > 0:
+        return True
+    return any(
+        r.user_id == parent.user_id and r.time > m.time and THANKS.search(r.text)
+        for r in replies[(m.channel_id, m.thread_ts)]
     )

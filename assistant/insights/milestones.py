@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from assistant.domain import Message
+from assistant.insights.contributors import THANKS, helpful
 from assistant.insights.data import Snapshot
 from assistant.insights.models import Milestone
 
-_THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|solved|worked|works now|fixed it|perfect)\b", re.I)
 _SOLVED = re.compile(r"\b(solved|works now|fixed it|that did it|that worked|sorted)\b", re.I)
 
 
@@ -157,24 +157,6 @@ def first_message(snap: Snapshot, uid: str, m: Message) -> Milestone:
     welcome = f"Welcome, <@{uid}>! Great to see your first message here :wave: glad you're with us."
     title = "{name} posted for the first time, in #{channel}"
     return _member_first(snap, "first_message", uid, m, title, welcome, m.thread_ts or m.ts)
-
-
-def helpful(
-    m: Message, parents: dict[tuple[str, str], Message], replies: dict[tuple[str, str], list[Message]]
-) -> bool:
-    """Whether ``m`` answered someone else's thread and got a reaction, or the thread's author thanked later
-    (``parents``: the top-level messages by (channel, ts); ``replies``: each thread's replies)."""
-    if not (m.is_reply and m.thread_ts and m.user_id):
-        return False
-    parent = parents.get((m.channel_id, m.thread_ts))
-    if parent is None or parent.user_id == m.user_id:
-        return False
-    if m.reaction_count > 0:
-        return True
-    return any(
-        r.user_id == parent.user_id and r.time > m.time and _THANKS.search(r.text)
-        for r in replies[(m.channel_id, m.thread_ts)]
-    )
 
 
 def first_helpful_answer(snap: Snapshot, uid: str, m: Message) -> Milestone:
@@ -321,7 +303,7 @@ def _solved(
                     solver = next((x for x in reversed(thread[:i]) if x.user_id != m.user_id), None)
                     break
                 continue
-            thanked = next((x for x in thread[i + 1 :] if x.user_id == m.user_id and _THANKS.search(x.text)), None)
+            thanked = next((x for x in thread[i + 1 :] if x.user_id == m.user_id and THANKS.search(x.text)), None)
             if r.reaction_count > 0 or thanked is not None:
                 solver, solved_at = r, (thanked.time if thanked is not None else r.time)
                 break

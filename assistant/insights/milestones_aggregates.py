@@ -19,9 +19,9 @@ from datetime import datetime
 
 from assistant.domain import Message
 from assistant.domain.workspace import ts_to_datetime
+from assistant.insights.contributors import THANKS, helpful
 from assistant.insights.data import Snapshot
 from assistant.insights.milestones import (
-    _THANKS,
     Thresholds,
     _crossings,
     _in,
@@ -32,7 +32,6 @@ from assistant.insights.milestones import (
     channel_count,
     first_helpful_answer,
     first_message,
-    helpful,
 )
 from assistant.insights.models import Milestone
 
@@ -68,7 +67,7 @@ def from_aggregates(
     for m in threads:
         if m.user_id and m.user_id not in helped and _in(m.time, start, end) and helpful(m, parents, replies):
             helped[m.user_id] = m
-    earlier = agg.helped_before(helped, ids, s, e, _THANKS)
+    earlier = agg.helped_before(helped, ids, s, e, THANKS)
     for uid, m in helped.items():
         if uid not in earlier and (keep is None or m.channel_id in keep):
             out.append(first_helpful_answer(snap, uid, m))
