@@ -167,8 +167,6 @@ class ClaimMatrix:
     refuted_by: list[str]
     #: [n, dim] unit vectors of the claims' texts: the similarity the match threshold is read against.
     claims: np.ndarray
-    #: [n, dim] what ranking uses for the text: the text's vector.
-    ranking: np.ndarray
     #: [n, dim] the corrections' vectors (zero rows where a claim has none).
     corrections_m: np.ndarray
     titles: list[str] = field(default_factory=list)
@@ -183,7 +181,7 @@ class ClaimMatrix:
     @classmethod
     def empty(cls, dim: int) -> ClaimMatrix:
         z = np.zeros((0, dim), dtype=np.float32)
-        return cls([], [], [], [], [], [], z, z, z)
+        return cls([], [], [], [], [], [], z, z)
 
     @classmethod
     def build(
@@ -218,7 +216,6 @@ class ClaimMatrix:
             source_urls=source_urls,
             refuted_by=refuted_by,
             claims=claims,
-            ranking=claims,
             corrections_m=np.ascontiguousarray(correction_vectors, dtype=np.float32),
             titles=titles,
             bm25=bm25,
@@ -244,14 +241,23 @@ class ClaimMatrix:
             return np.zeros(vectors.shape[0], dtype=np.float32)
         return np.asarray((vectors @ self.claims.T).max(axis=1), dtype=np.float32)
 
+    @property
+    def ranking(self) -> np.ndarray:
+        """[n, dim] the vectors the text's cosine is ranked by: the claims' own (``claims``)."""
+        return self.claims
+
+    def _base(self, text: str, v: np.ndarray) -> np.ndarray:
+        """z(cosine) + w z(BM25) of every claim (``bm25`` built)."""
+        assert self.bm25 is not None
+        return _z(self.claims @ v) + BM25_WEIGHT * _z(self.bm25.scores(tokenize(text)))
+
     def scores(self, text: str, vector: np.ndarray) -> np.ndarray:
         """The ranking score of every claim for one message: z(cosine) [+ t z(headline cosine)] + w z(BM25), or
         cosine alone below ``HYBRID_MIN_CLAIMS``."""
         v = np.asarray(vector, dtype=np.float32).reshape(-1)
-        dense = self.ranking @ v
         if self.bm25 is None:
-            return dense
-        score = _z(dense) + BM25_WEIGHT * _z(self.bm25.scores(tokenize(text)))
+            return self.claims @ v
+        score = self._base(text, v)
         if self.headlines is not None:
             score += TITLE_WEIGHT * _z(self.headlines @ v)
         return score
@@ -266,7 +272,7 @@ class ClaimMatrix:
             s = self.scores(text, v)
             rows = np.arange(len(s))
         else:
-            base = _z(self.ranking @ v) + BM25_WEIGHT * _z(self.bm25.scores(tokenize(text)))
+            base = self._base(text, v)
             pool = min(len(base), max(k, HEADLINE_CANDIDATES))
             rows = np.argpartition(-base, pool - 1)[:pool]
             s = base[rows] + TITLE_WEIGHT * self._headline_z(v, rows)
