@@ -95,6 +95,12 @@ class Snapshot:
         return self._loaded
 
     @property
+    def stored(self) -> AggregateReader | None:
+        """The aggregates an answer reads instead of the messages: a lazy snapshot's, while its messages are not
+        in memory; None when the messages are (or there are no aggregates), and the answer scans them."""
+        return self.aggregates if not self._loaded else None
+
+    @property
     def messages(self) -> list[Message]:
         self._ensure()
         return self._messages or []
@@ -121,18 +127,18 @@ class Snapshot:
 
     def has_messages(self, channel_id: str) -> bool:
         """Whether the channel holds any conversation (from the aggregates while the messages are not loaded)."""
-        if self.aggregates is not None and not self._loaded:
+        if (agg := self.stored) is not None:
             if self._with_messages is None:
-                self._with_messages = self.aggregates.channels_with_messages()
+                self._with_messages = agg.channels_with_messages()
             return channel_id in self._with_messages and channel_id in self.channels
         return bool(self.by_channel.get(channel_id))
 
     def want_messages(self, channel_id: str, threshold: float) -> list[Message] | None:
         """A channel's messages judged as wants, read by SQL while the messages are not loaded (a few rows instead
         of the archive); None when the snapshot's own messages should be scanned (``insights.wants``)."""
-        if self.aggregates is None or self._loaded or channel_id not in self.channels:
+        if (agg := self.stored) is None or channel_id not in self.channels:
             return None
-        return self.aggregates.want_messages(channel_id, threshold)
+        return agg.want_messages(channel_id, threshold)
 
     def find(self, channel_id: str, ts: str | None) -> Message | None:
         """One message of a channel in this snapshot, by ts (read from the archive when not loaded)."""
@@ -147,8 +153,8 @@ class Snapshot:
     def newest(self) -> datetime | None:
         if self.newest_overall is not None:
             return self.newest_overall
-        if self.aggregates is not None and not self._loaded:
-            newest = self.aggregates.newest()
+        if (agg := self.stored) is not None:
+            newest = agg.newest()
             self.newest_overall = datetime.fromtimestamp(newest, tz=UTC) if newest is not None else None
             return self.newest_overall
         return self.messages[-1].time if self.messages else None

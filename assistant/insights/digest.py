@@ -41,10 +41,8 @@ def build_digest(
         ids = [service.channel_id(snap, c) for c in channels]
     elif manager_id:
         ids = sorted({cid for (cid, uid) in snap.joins if uid == manager_id and snap.has_messages(cid)})
-        if not ids and snap.aggregates is not None and not snap.loaded:  # where they posted, by the aggregates
-            ids = sorted(
-                {cid for cid, _ in snap.aggregates.posters(list(snap.channels), None, users=[manager_id])}
-            )
+        if not ids and (agg := snap.stored) is not None:  # where they posted, by the aggregates
+            ids = sorted({cid for cid, _ in agg.posters(list(snap.channels), None, users=[manager_id])})
         elif not ids:
             ids = sorted({m.channel_id for m in snap.messages if m.user_id == manager_id})
     else:

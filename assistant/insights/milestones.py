@@ -75,7 +75,7 @@ def milestones(
     members' milestones happened) to those channels."""
     t = thresholds or Thresholds()
     keep = set(channel_ids) if channel_ids is not None else None
-    if snap.aggregates is not None and not snap.loaded:
+    if snap.stored is not None:
         from assistant.insights.milestones_aggregates import from_aggregates
 
         out = from_aggregates(snap, start, end, t, keep)

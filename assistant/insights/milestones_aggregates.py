@@ -39,8 +39,8 @@ from assistant.insights.models import Milestone
 def from_aggregates(
     snap: Snapshot, start: datetime, end: datetime, t: Thresholds, keep: set[str] | None
 ) -> list[Milestone]:
-    assert snap.aggregates is not None
-    agg = snap.aggregates
+    agg = snap.stored
+    assert agg is not None
     ids = list(snap.channels)
     s, e = start.timestamp(), end.timestamp()
     people = {

@@ -182,12 +182,11 @@ class _Members:
         self, snap: Snapshot, skip: set[str], min_messages: int, max_messages: int, max_members: int
     ) -> None:
         self.snap = snap
-        self.stored = snap.aggregates is not None and not snap.loaded
+        self.stored = snap.stored
         ids = list(snap.channels)
         self.ids = ids
-        if self.stored:
-            assert snap.aggregates is not None
-            counts = snap.aggregates.long_message_counts(ids, MIN_CHARS)
+        if self.stored is not None:
+            counts = self.stored.long_message_counts(ids, MIN_CHARS)
         else:
             by_user: dict[str, list[Message]] = defaultdict(list)
             for m in snap.messages:
@@ -202,9 +201,8 @@ class _Members:
             ),
             key=lambda u: (-counts[u], u),
         )[:max_members]
-        if self.stored:
-            assert snap.aggregates is not None
-            latest = snap.aggregates.latest_messages(ids, self.users, MIN_CHARS, max_messages)
+        if self.stored is not None:
+            latest = self.stored.latest_messages(ids, self.users, MIN_CHARS, max_messages)
             self.latest = {u: latest.get(u, []) for u in self.users}
         else:
             self.latest = {u: by_user[u][-max_messages:] for u in self.users}
@@ -212,27 +210,24 @@ class _Members:
     def home(self) -> dict[str, str]:
         from assistant.insights.members import home_channels
 
-        if self.stored:
-            assert self.snap.aggregates is not None
-            return self.snap.aggregates.home_channels(self.ids, self.users)
+        if self.stored is not None:
+            return self.stored.home_channels(self.ids, self.users)
         return home_channels(self.snap)
 
     def talking(self) -> set[frozenset[str]]:
-        if not self.stored:
+        if self.stored is None:
             return already_talking(self.snap)
-        assert self.snap.aggregates is not None
-        out = self.snap.aggregates.reply_pairs(self.ids, self.users)
+        out = self.stored.reply_pairs(self.ids, self.users)
         handles = _handles(self.snap)
-        for m in self.snap.aggregates.mentioning(self.ids, self.users):
+        for m in self.stored.mentioning(self.ids, self.users):
             if m.user_id:
                 out |= {frozenset((m.user_id, uid)) for uid in _mentioned(m, handles)}
         return out
 
     def answers(self, users: Iterable[str], names: set[str]) -> dict[str, list[set[str]]]:
-        if not self.stored:
+        if self.stored is None:
             return _answers(self.snap, names)
-        assert self.snap.aggregates is not None
-        return _answer_phrases(self.snap, self.snap.aggregates.answers_given(self.ids, users), names)
+        return _answer_phrases(self.snap, self.stored.answers_given(self.ids, users), names)
 
 
 def twins(
