@@ -371,10 +371,11 @@ class Index:
         except Exception as exc:  # chromadb errors are untyped across backends
             raise StoreError(f"Search in the {name} index failed: {exc}") from exc
         out: list[list[Hit]] = []
+        documents, metadatas, distances = res.get("documents"), res.get("metadatas"), res.get("distances")
         for q, ids in enumerate(res["ids"]):
-            docs = (res.get("documents") or [])[q] if res.get("documents") else []
-            metas = (res.get("metadatas") or [])[q] if res.get("metadatas") else []
-            dists = (res.get("distances") or [])[q] if res.get("distances") else []
+            docs = documents[q] if documents else []
+            metas = metadatas[q] if metadatas else []
+            dists = distances[q] if distances else []
             out.append(
                 [
                     Hit(
