@@ -112,13 +112,12 @@ def metrics(
 def members(channel: ChannelOpt = None, data_dir: DataDirOpt = None, json_out: JsonOpt = False) -> None:
     """Members to recognise, members who went quiet, unanswered newcomers and twinning suggestions."""
     ctx = make_context(data_dir)
-    top = ctx.insights.top_contributors(channel)
-    quiet = ctx.insights.quiet_members(channel)
-    newcomers = ctx.insights.unanswered_newcomers(channel)
-    twins = [] if channel else ctx.insights.twins()
+    overview = ctx.insights.members_overview(channel)
     if json_out:
-        print_json({"top_contributors": top, "quiet": quiet, "unanswered_newcomers": newcomers, "twins": twins})
+        print_json(overview)
         return
+    top, quiet = overview.top_contributors, overview.quiet
+    newcomers, twins = overview.unanswered_newcomers, overview.twins
     console.rule("Recognise")
     for c in top:
         console.print(

@@ -295,12 +295,7 @@ def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5, cold_runs: in
             "mood": lambda: ctx.qa.ask(QUESTIONS["mood"][1], at=NOW),
             "quiet": lambda: ctx.qa.ask(QUESTIONS["quiet"][1], at=NOW),
             "metrics": lambda: ctx.insights.all_channel_metrics("week", at=NOW),
-            "members": lambda: (
-                ctx.insights.top_contributors(at=NOW),
-                ctx.insights.quiet_members(at=NOW),
-                ctx.insights.unanswered_newcomers(at=NOW),
-                ctx.insights.twins(),
-            ),
+            "members": lambda: ctx.insights.members_overview(at=NOW),
             "digest": lambda: ctx.insights.digest(at=NOW),
             "wants": lambda: ctx.qa.ask(QUESTIONS["wants"][1], at=NOW),
         }

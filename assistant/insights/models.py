@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, Field, SerializeAsAny, computed_field
 
 from assistant.domain import Citation
 from assistant.insights.periods import TICK, CalendarUnit, Window, WindowKind
@@ -330,3 +330,14 @@ class Digest(BaseModel):
         from assistant.prompts import render_prompt
 
         return render_prompt("digest_weekly", digest=self)
+
+
+class MembersOverview(BaseModel):
+    """What ``assistant members`` shows: whom to recognise, who went quiet, unanswered newcomers, and who should
+    meet (twins, for the whole workspace only)."""
+
+    top_contributors: list[SerializeAsAny[Contributor]]
+    quiet: list[SerializeAsAny[QuietMember]]
+    unanswered_newcomers: list[SerializeAsAny[Newcomer]]
+    #: each shown as the pair it is (``twinning.TwinPair``, with its evidence), as the command always printed it
+    twins: list[SerializeAsAny[Twin]]

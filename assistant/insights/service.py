@@ -23,6 +23,7 @@ from assistant.insights.models import (
     ChannelWants,
     Contributor,
     Digest,
+    MembersOverview,
     Newcomer,
     QuietMember,
     TopicsReport,
@@ -245,6 +246,15 @@ class InsightsService:
 
         flagged = open_flag_members(self.archive)  # nobody with an open moderation flag is suggested
         return members_mod.twins(self.snapshot(visible_channel_ids), self.vectors, k=k, flagged=flagged)
+
+    def members_overview(self, channel: str | None = None, at: datetime | None = None) -> MembersOverview:
+        """Members worth a manager's attention in one channel or the workspace (twins: the workspace only)."""
+        return MembersOverview(
+            top_contributors=self.top_contributors(channel, at=at),
+            quiet=self.quiet_members(channel, at=at),
+            unanswered_newcomers=self.unanswered_newcomers(channel, at=at),
+            twins=[] if channel else self.twins(),
+        )
 
     # Topics -----------------------------------------------------------------------------------------------------
     def topics(self, channel: str | None = None, visible_channel_ids: Iterable[str] | None = None) -> TopicsReport:
