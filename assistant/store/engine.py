@@ -8,6 +8,8 @@ bump the version tokens (``versions.py``).
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
@@ -21,6 +23,8 @@ from assistant.store.versions import bump_data_version, forget_content_write, no
 
 #: Execution option marking a connection that will write: on SQLite its transaction starts ``BEGIN IMMEDIATE``.
 WRITE = "assistant_write"
+#: How long a SQLite connection waits for another's lock before "database is locked" (milliseconds).
+_BUSY_MS = 10_000
 _URL_HINT = "write it as postgresql://user:password@host:5432/database or sqlite:////path/to/archive.sqlite3"
 
 
@@ -43,12 +47,29 @@ def _strip_nul_params(
     return statement, parameters
 
 
+def _switch_to_wal(cursor: Any) -> None:
+    """``PRAGMA journal_mode=WAL``, retried: while another connection is switching a fresh file to WAL (or
+    recovering or closing one), SQLite answers "database is locked" at once, without its busy handler, so
+    writers opening a new archive together would fail at random. Retried until the busy timeout has passed."""
+    deadline = time.monotonic() + _BUSY_MS / 1000
+    pause = 0.001
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # the driver's own transaction handling off: SQLAlchemy's "begin" event below says BEGIN, and how
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=10000")  # first: switching to WAL below must wait for other openers too
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={_BUSY_MS}")  # first: the statements below wait for other openers too
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
