@@ -204,8 +204,8 @@ def test_wants_from_stored_themes_import_no_model_index_or_learning_library(tmp_
     data_dir.mkdir()
     settings = load_settings(data_dir=data_dir, llm_provider="none")
     write_workspace(settings.archive_url, 1000)
-    ctx = Context(settings, clock=frozen_clock(NOW))
-    ctx.__dict__["encoder"] = _FakeEncoder()  # the index's vectors, as one encoder pass at ingest would give
+    # the index's vectors, as one encoder pass at ingest would give
+    ctx = Context(settings, clock=frozen_clock(NOW), encoder=_FakeEncoder())  # type: ignore[arg-type]
     try:
         assert index_wants(ctx, 1000) > 0
         assert ctx.insights.want_themes.recluster(at=NOW).wants > 0
