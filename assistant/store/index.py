@@ -28,6 +28,10 @@ from assistant.store.embedding import EncoderKey, MiniLMEmbeddingFunction, encod
 from assistant.store.heap import ZeroingProxy
 from assistant.store.hits import Hit, MessageFilter
 
+# MESSAGES, and ENCODER_CONFIG (collection metadata: the fingerprint of the encoder configuration that wrote the
+# collection, ``EncoderKey``), are shared with the chromadb-free reader of stored vectors.
+from assistant.store.stored_vectors import ENCODER_CONFIG, MESSAGES
+
 if TYPE_CHECKING:  # torch and transformers load with the encoder, when something is encoded
     from assistant.encoder import Encoder
 
@@ -51,11 +55,8 @@ VACUUM_NOW_MAX_BYTES = 256 * 1024 * 1024
 #: How long the child process that purges and vacuums may take.
 PURGE_TIMEOUT_S = 600.0
 
-MESSAGES = "messages"
 GUIDELINES = "guidelines"
 FACTS = "facts"
-#: Collection metadata: the fingerprint of the encoder configuration that wrote the collection (``EncoderKey``).
-ENCODER_CONFIG = "encoder_config"
 
 
 class Index:

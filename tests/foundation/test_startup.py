@@ -217,3 +217,45 @@ def test_wants_from_stored_themes_import_no_model_index_or_learning_library(tmp_
     answer = json.loads(str(result["out"]))
     assert answer["facts"]["intent"] == "wants"
     assert answer["facts"]["per_channel"][0]["wants"] > 0 and answer["facts"]["per_channel"][0]["themes"]
+
+
+def test_members_read_twins_vectors_from_the_embedded_index_without_chromadb(tmp_path: Path) -> None:
+    """With an embedded index written under the settings' encoder key, ``members`` reads the top members' vectors
+    through Chroma's Rust core (``assistant.store.stored_vectors``): chromadb is not imported, and the twins are
+    the ones found when the index is opened as before."""
+    import random
+
+    import numpy as np
+
+    from assistant.config import load_settings
+    from assistant.context import Context
+    from assistant.store.archive import Archive
+    from assistant.store.encoder_key import encoder_key
+    from assistant.store.index import Index
+    from tests.insights.test_aggregate_twins import CHANNELS, MEMBERS, _messages
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    settings = load_settings(data_dir=data_dir, llm_provider="none")
+    archive = Archive(settings.archive_url)
+    msgs, stored = _messages(random.Random(1), 400)
+    archive.upsert_channels(CHANNELS)
+    archive.upsert_members(MEMBERS)
+    archive.upsert_messages(msgs)
+    archive.close()
+    key = encoder_key(settings.encoder_model, int8=settings.encoder_int8)
+    assert key is not None
+    indexed = [m for m in msgs if m.key in stored]
+    index = Index(_FakeEncoder(), path=settings.chroma_path, key=key)  # type: ignore[arg-type]
+    index.add_messages(indexed, np.stack([stored[m.key] for m in indexed]))
+    result = _probe("members", "--json", "--data-dir", str(data_dir))
+    assert result["heavy"] == [], f"imported {result['heavy']}"
+    twins = json.loads(str(result["out"]))["twins"]
+    assert twins, "the workspace has twins to find"
+    ctx = Context(settings, encoder=_FakeEncoder())  # type: ignore[arg-type]  # an encoder given: the index opens
+    try:
+        opened = json.loads(ctx.insights.members_overview().model_dump_json())["twins"]
+        assert "index" in ctx.__dict__
+    finally:
+        ctx.close()
+    assert twins == opened
