@@ -35,6 +35,7 @@ from assistant.domain import Message
 from assistant.insights.data import Snapshot
 from assistant.insights.models import Twin
 from assistant.stopwords import STOP_WORDS
+from assistant.store.aggregate_tables import LONG_MESSAGE_CHARS
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +47,8 @@ MIN_TOPIC_MESSAGES = 2
 MAX_TOPIC_SPREAD = 0.34
 #: A mentor answered at least this many questions about the shared topics, and more than the other member.
 MIN_MENTOR_ANSWERS = 2
-#: Messages shorter than this say too little to compare members by.
-MIN_CHARS = 15
+#: Messages shorter than this say too little to compare members by (the aggregates count the longer ones).
+MIN_CHARS = LONG_MESSAGE_CHARS
 
 _WORD = re.compile(r"(?u)\b[^\W\d_][\w\-']*[^\W_]\b")
 #: Besides stop words: pronoun forms and words of time, which say when, not what about.

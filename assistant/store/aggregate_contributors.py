@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, select
 
-from assistant.store.aggregate_tables import CHUNK, FACTS, MESSAGES, per_channel
+from assistant.store.aggregate_tables import CHUNK, FACTS, MEMBER_CHANNELS, MESSAGES, per_channel
 
 
 class ContributorQueries:
@@ -29,11 +29,34 @@ class ContributorQueries:
             where.append(FACTS.c.time < end)
         return where
 
+    def _whole_history(self, start: float | None, end: float | None) -> bool:
+        """Whether ``[start, end)`` holds every stored message: then the stored totals (``member_channels``, one
+        row per member and channel) answer instead of the facts."""
+        if start is not None:
+            return False
+        newest = None if end is None else self.newest()  # type: ignore[attr-defined]  # AggregateReader's
+        return newest is None or newest < end
+
+    def _member_channels(self, channel_ids: Sequence[str] | None, *columns: Any) -> list[Any]:
+        q = select(MEMBER_CHANNELS.c.user_id, *columns)
+        if channel_ids is not None:
+            q = q.where(MEMBER_CHANNELS.c.channel_id.in_(list(channel_ids)))
+        with self.engine.connect() as c:
+            return list(c.execute(q))
+
     def member_totals(
         self, channel_ids: Sequence[str] | None, start: float | None, end: float | None
     ) -> dict[str, tuple[int, int, int]]:
         """Per member, in ``[start, end)``: (messages, reactions they received, thread replies), counted by the
-        database in one pass; the contributor ranking's bounds."""
+        database in one pass (summed from the stored totals over the whole history); the contributor ranking's
+        bounds."""
+        if self._whole_history(start, end):
+            out: dict[str, tuple[int, int, int]] = {}
+            cols = (MEMBER_CHANNELS.c.messages, MEMBER_CHANNELS.c.reactions, MEMBER_CHANNELS.c.replies)
+            for uid, n, r, t in self._member_channels(channel_ids, *cols):
+                held = out.get(uid, (0, 0, 0))
+                out[uid] = (held[0] + int(n), held[1] + int(r), held[2] + int(t))
+            return out
         where = self._facts_window(channel_ids, start, end)
         replies = func.sum(case((FACTS.c.top_level.is_(False), 1), else_=0))
         q = (
@@ -57,7 +80,15 @@ class ContributorQueries:
         self, channel_ids: Sequence[str] | None, start: float | None, end: float | None
     ) -> dict[str, tuple[float, str, str]]:
         """Each member's first message in ``[start, end)``: (time, channel, ts), the earliest by time, then
-        channel."""
+        channel (over the whole history: of their first messages in each channel)."""
+        out: dict[str, tuple[float, str, str]] = {}
+        if self._whole_history(start, end):
+            cols = (MEMBER_CHANNELS.c.first_time, MEMBER_CHANNELS.c.channel_id, MEMBER_CHANNELS.c.first_ts)
+            for uid, time, cid, ts in self._member_channels(channel_ids, *cols):
+                mark = (float(time), cid, ts)
+                if uid not in out or mark < out[uid]:
+                    out[uid] = mark
+            return out
         where = self._facts_window(channel_ids, start, end)
         firsts = select(FACTS.c.user_id, func.min(FACTS.c.time).label("t")).where(*where).group_by(FACTS.c.user_id)
         sub = firsts.subquery()
@@ -66,7 +97,6 @@ class ContributorQueries:
             .join(sub, and_(FACTS.c.user_id == sub.c.user_id, FACTS.c.time == sub.c.t))
             .where(*where)
         )
-        out: dict[str, tuple[float, str, str]] = {}
         with self.engine.connect() as c:
             for uid, time, cid, ts in c.execute(q):
                 mark = (float(time), cid, ts)

@@ -11,10 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, and_, bindparam, func, or_, select
 
 from assistant.domain import Message
-from assistant.store.aggregate_tables import FACTS, MESSAGES, chunks, replies_to_others, stored_message
+from assistant.store.aggregate_tables import (
+    FACTS,
+    LONG_MESSAGE_CHARS,
+    MEMBER_CHANNELS,
+    MESSAGES,
+    chunks,
+    replies_to_others,
+    stored_message,
+)
 
 #: The columns twinning reads of a message: what it says, who wrote it and where (for citations).
 _COLUMNS = (
@@ -38,7 +46,17 @@ class MemberQueries:
     engine: Engine
 
     def long_message_counts(self, channel_ids: Sequence[str], min_chars: int) -> dict[str, int]:
-        """Per member, their conversation messages in these channels with at least ``min_chars`` characters."""
+        """Per member, their conversation messages in these channels with at least ``min_chars`` characters: from
+        the stored totals (one row per member and channel) for the length they count."""
+        if min_chars == LONG_MESSAGE_CHARS:
+            total = func.sum(MEMBER_CHANNELS.c.long_messages)
+            stored = (
+                select(MEMBER_CHANNELS.c.user_id, total)
+                .where(MEMBER_CHANNELS.c.channel_id.in_(list(channel_ids)))
+                .group_by(MEMBER_CHANNELS.c.user_id)
+            )
+            with self.engine.connect() as c:
+                return {uid: int(n) for uid, n in c.execute(stored) if n}
         q = (
             select(FACTS.c.user_id, func.count())
             .select_from(_conversation())
@@ -53,21 +71,22 @@ class MemberQueries:
     ) -> dict[str, list[Message]]:
         """Each member's latest ``limit`` conversation messages in these channels with at least ``min_chars``
         characters, oldest first (ordered like the snapshot's: time, then channel)."""
+        # One statement for every member (compiled once), read backwards along (user_id, time), stopped at ``limit``.
+        q = (
+            select(*_COLUMNS)
+            .select_from(_conversation())
+            .where(
+                FACTS.c.user_id == bindparam("uid"),
+                FACTS.c.channel_id.in_(list(channel_ids)),
+                func.length(MESSAGES.c.text) >= min_chars,
+            )
+            .order_by(FACTS.c.time.desc(), FACTS.c.channel_id.desc())
+            .limit(limit)
+        )
         out: dict[str, list[Message]] = {}
         with self.engine.connect() as c:
-            for uid in users:  # one query each, read backwards along (user_id, time) and stopped at ``limit``
-                q = (
-                    select(*_COLUMNS)
-                    .select_from(_conversation())
-                    .where(
-                        FACTS.c.user_id == uid,
-                        FACTS.c.channel_id.in_(list(channel_ids)),
-                        func.length(MESSAGES.c.text) >= min_chars,
-                    )
-                    .order_by(FACTS.c.time.desc(), FACTS.c.channel_id.desc())
-                    .limit(limit)
-                )
-                out[uid] = [stored_message(r) for r in c.execute(q)][::-1]
+            for uid in users:
+                out[uid] = [stored_message(r) for r in c.execute(q, {"uid": uid})][::-1]
         return out
 
     def reply_pairs(self, channel_ids: Sequence[str], users: Sequence[str]) -> set[frozenset[str]]:

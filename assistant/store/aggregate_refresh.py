@@ -28,6 +28,7 @@ from assistant.store.aggregate_rows import (
 from assistant.store.aggregate_tables import (
     CHANNEL_DAYS,
     FACTS,
+    LONG_MESSAGE_CHARS,
     MEMBER_CHANNELS,
     MEMBER_DAYS,
     MESSAGES,
@@ -276,6 +277,7 @@ def _refresh_channel(conn: Connection, cid: str, days_in: set[int], bots: set[st
     if facts:
         conn.execute(FACTS.insert(), facts)
         conn.execute(CHANNEL_DAYS.insert(), channel_day_rows(cid, facts))
-        conn.execute(MEMBER_DAYS.insert(), member_day_rows(cid, facts))
+        long = {m.ts for m in in_days if len(m.text) >= LONG_MESSAGE_CHARS}
+        conn.execute(MEMBER_DAYS.insert(), member_day_rows(cid, facts, long))
     write_member_channels(conn, cid, users)
     return len(msgs)

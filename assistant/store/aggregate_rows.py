@@ -14,6 +14,7 @@ from assistant.store.aggregate_tables import (
     DAY,
     FACTS,
     MEMBER_CHANNELS,
+    MEMBER_DAYS,
     MESSAGES,
     chunks,
     day_of,
@@ -160,7 +161,8 @@ def _add(row: dict[str, Any], f: dict[str, Any]) -> None:
             row["last_ts"] = f["ts"]
 
 
-def member_day_rows(cid: str, facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def member_day_rows(cid: str, facts: list[dict[str, Any]], long: set[str]) -> list[dict[str, Any]]:
+    """Per member and day, the sums of their facts (``long``: the ts of the long messages)."""
     rows: dict[tuple[str, int], dict[str, Any]] = {}
     for f in facts:
         key = (f["user_id"], f["day"])
@@ -173,8 +175,14 @@ def member_day_rows(cid: str, facts: list[dict[str, Any]]) -> list[dict[str, Any
                 "messages": 0,
                 **_no_moods(f["time"]),
                 "last_ts": f["ts"],
+                "long_messages": 0,
+                "reactions": 0,
+                "replies": 0,
             }
         _add(row, f)
+        row["long_messages"] += f["ts"] in long
+        row["reactions"] += f["reactions"]
+        row["replies"] += not f["top_level"]
     return list(rows.values())
 
 
@@ -199,5 +207,22 @@ def write_member_channels(conn: Connection, cid: str, users: set[str]) -> None:
         ):
             if uid not in rows or float(ts) < float(rows[uid]["first_ts"]):
                 rows[uid] = {"channel_id": cid, "user_id": uid, "first_time": time, "first_ts": ts}
-        if rows:
-            conn.execute(MEMBER_CHANNELS.insert(), list(rows.values()))
+        if not rows:
+            continue
+        summed = (
+            MEMBER_DAYS.c.messages,
+            MEMBER_DAYS.c.long_messages,
+            MEMBER_DAYS.c.reactions,
+            MEMBER_DAYS.c.replies,
+        )
+        for uid, *totals in conn.execute(
+            select(MEMBER_DAYS.c.user_id, *(func.sum(c) for c in summed))
+            .where(MEMBER_DAYS.c.channel_id == cid, MEMBER_DAYS.c.user_id.in_(list(rows)))
+            .group_by(MEMBER_DAYS.c.user_id)
+        ):
+            rows[uid].update(zip(_TOTALS, (int(t or 0) for t in totals), strict=True))
+        conn.execute(MEMBER_CHANNELS.insert(), [{**dict.fromkeys(_TOTALS, 0), **r} for r in rows.values()])
+
+
+#: The per-member totals ``member_channels`` keeps, summed from ``member_days``.
+_TOTALS = ("messages", "long_messages", "reactions", "replies")

@@ -13,6 +13,9 @@ from assistant.store.schema import ChannelDayRow, MemberChannelRow, MemberDayRow
 
 DAY = 86400
 CHUNK = 500
+#: A message this long (characters of its text) says enough to compare members by (twinning's shortest): the
+#: aggregates count each member's long messages.
+LONG_MESSAGE_CHARS = 15
 
 FACTS = cast(Table, MessageFactRow.__table__)
 CHANNEL_DAYS = cast(Table, ChannelDayRow.__table__)
@@ -46,7 +49,7 @@ def stored_message(row: Any) -> Message:
     """The message of a row of ``messages`` columns (all of them, as ``assistant.store.messages.row_to_message``
     reads, or a selection), built without validating again what the archive validated when it wrote the row (a
     tenth of the time; aggregate readers read thousands): a column the query left out reads as empty."""
-    m = row._mapping
+    m = row._asdict()  # a plain dict: a missing column's ``get`` on a row mapping raises and catches inside
     edited = m.get("edited")
     return Message.model_construct(
         channel_id=m["channel_id"],

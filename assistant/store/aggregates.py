@@ -15,7 +15,7 @@ Every write that can change them (``Archive.upsert_messages``, ``set_reactions``
 batch, in its own transaction; ``save_judgments`` calls ``judged``, which sets the moods of the judged messages'
 facts and recounts their days' mood columns (a judgment changes nothing else here). ``refresh`` recomputes those days from the messages (a message's first reply can
 come the next day, or in a thread days later, so a message touches its day, the day before and its thread
-parent's day), which keeps the aggregates equal to a recomputation from scratch (``rebuild``, which migration 0005
+parent's day), which keeps the aggregates equal to a recomputation from scratch (``rebuild``, which migration 0007
 runs on an existing archive). A channel whose first thread reply arrives (or whose last one goes) changes how all
 its first replies are found, so all its days are recomputed then.
 

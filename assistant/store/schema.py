@@ -261,6 +261,11 @@ class MemberDayRow(_DayMoods, Base):
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     messages: Mapped[int] = mapped_column(Integer, default=0)
     last_ts: Mapped[str] = mapped_column(String(32))
+    #: Of those messages: long enough to compare members by (``aggregate_tables.LONG_MESSAGE_CHARS``), their
+    #: reactions, and thread replies (summed into ``member_channels``, migration 0007).
+    long_messages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reactions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_member_days_channel_day", "channel_id", "day"),
@@ -278,6 +283,12 @@ class MemberChannelRow(Base):
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     first_time: Mapped[float] = mapped_column(Float)
     first_ts: Mapped[str] = mapped_column(String(32))
+    #: The member's totals in the channel (the sums of their ``member_days``): whole-history answers read one row
+    #: per member and channel instead of every message (migration 0007).
+    messages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    long_messages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reactions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (Index("ix_member_channels_channel_first", "channel_id", "first_time"),)
 

@@ -20,7 +20,8 @@ from assistant.insights.metrics import compute_metrics
 from assistant.insights.periods import last, rolling, to_date
 from assistant.insights.wants import want_messages
 from assistant.store import Archive
-from assistant.store.aggregates import CHANNEL_DAYS, FACTS, MEMBER_CHANNELS, MEMBER_DAYS, rebuild
+from assistant.store.aggregate_tables import LONG_MESSAGE_CHARS
+from assistant.store.aggregates import CHANNEL_DAYS, FACTS, MEMBER_CHANNELS, MEMBER_DAYS, MESSAGES, rebuild
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 CHANNELS = [
@@ -63,6 +64,39 @@ def assert_fresh(archive: Archive) -> None:
         tx.rollback()
     for name in kept:
         assert kept[name] == fresh[name], name
+    assert_totals(archive)
+
+
+def assert_totals(archive: Archive) -> None:
+    """Each member's stored totals per channel and per day (migration 0007) are their facts counted: messages,
+    long messages (by their text), reactions and thread replies."""
+    counted: dict[tuple[str, str], list[int]] = {}
+    per_day: dict[tuple[str, str, int], list[int]] = {}
+    with archive.engine.connect() as c:
+        q = select(
+            FACTS.c.channel_id, FACTS.c.user_id, FACTS.c.day, FACTS.c.reactions, FACTS.c.top_level, MESSAGES.c.text
+        )
+        q = q.join(MESSAGES, (MESSAGES.c.channel_id == FACTS.c.channel_id) & (MESSAGES.c.ts == FACTS.c.ts))
+        for cid, uid, day, reactions, top_level, text in c.execute(q):
+            add = [1, int(len(text) >= LONG_MESSAGE_CHARS), reactions, int(not top_level)]
+            for totals in (counted.setdefault((cid, uid), [0] * 4), per_day.setdefault((cid, uid, day), [0] * 4)):
+                totals[:] = [a + b for a, b in zip(totals, add, strict=True)]
+        m = MEMBER_CHANNELS.c
+        stored = {
+            (r.channel_id, r.user_id): [r.messages, r.long_messages, r.reactions, r.replies]
+            for r in c.execute(
+                select(m.channel_id, m.user_id, m.messages, m.long_messages, m.reactions, m.replies)
+            )
+        }
+        d = MEMBER_DAYS.c
+        days = {
+            (r.channel_id, r.user_id, r.day): [r.messages, r.long_messages, r.reactions, r.replies]
+            for r in c.execute(
+                select(d.channel_id, d.user_id, d.day, d.messages, d.long_messages, d.reactions, d.replies)
+            )
+        }
+    assert stored == counted
+    assert days == per_day
 
 
 def assert_same_answers(archive: Archive, now: datetime) -> None:

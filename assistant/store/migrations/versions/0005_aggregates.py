@@ -1,8 +1,9 @@
 """Incremental aggregates for the insight answers (issue 13): ``message_facts``, ``channel_days``,
 ``member_days`` and ``member_channels`` (see ``assistant.store.aggregates``), filled from the archive's messages.
 
-Each table is skipped when it is already there (an archive made by a development build); the aggregates are then
-rebuilt from the messages in the same transaction, so an upgraded archive answers from them at once.
+Each table is skipped when it is already there (an archive made by a development build). The aggregates are
+filled from the messages by 0007 (which adds the per-member totals), in the same upgrade: rebuilding here would
+write columns 0007 has not added yet.
 
 Revision ID: 0005
 Revises: 0004
@@ -95,9 +96,6 @@ def upgrade() -> None:
             sa.Column("first_ts", sa.String(32), nullable=False),
         )
         op.create_index("ix_member_channels_channel_first", "member_channels", ["channel_id", "first_time"])
-    from assistant.store.aggregates import rebuild
-
-    rebuild(op.get_bind())
 
 
 def downgrade() -> None:

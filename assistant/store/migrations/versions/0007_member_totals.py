@@ -1,0 +1,45 @@
+"""Per-member totals in the aggregates (issue 13): ``member_days`` and ``member_channels`` gain each member's long
+messages, reactions and thread replies (``member_channels`` their messages too), so whole-history answers (twins'
+most active members, contributors over all time) read one row per member and channel instead of every message.
+
+The columns are added where missing, then every aggregate is rebuilt from the messages in the same transaction
+(the rebuild 0005 ran before is done here, once, for archives upgraded across both).
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+ADDED = {
+    "member_days": ("long_messages", "reactions", "replies"),
+    "member_channels": ("messages", "long_messages", "reactions", "replies"),
+}
+
+
+def upgrade() -> None:
+    inspector = sa.inspect(op.get_bind())
+    for table, columns in ADDED.items():
+        present = {c["name"] for c in inspector.get_columns(table)}
+        for name in columns:
+            if name not in present:
+                op.add_column(table, sa.Column(name, sa.Integer, nullable=False, server_default="0"))
+    from assistant.store.aggregates import rebuild
+
+    rebuild(op.get_bind())
+
+
+def downgrade() -> None:
+    for table, columns in ADDED.items():
+        with op.batch_alter_table(table) as batch:
+            for name in columns:
+                batch.drop_column(name)
