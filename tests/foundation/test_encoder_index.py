@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from assistant.config import Settings
 from assistant.domain import Message
-from assistant.encoder import Encoder
+from assistant.encoder import GRAPH_MIN_TEXTS, Encoder
 from assistant.judgments.claims import ClaimMatcher
 from assistant.knowledge import load_knowledge
 from assistant.store import Index, MessageFilter
@@ -26,6 +27,47 @@ def test_encoder_shape_norm_and_determinism(encoder: Encoder) -> None:
     np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(a, b, atol=1e-5)  # batch order and padding do not change a vector
     assert encoder.encode([]).vectors.shape == (0, 384)
+
+
+def _bulk_texts() -> list[str]:
+    words = ["printer", "dark mode", "café 👩‍💻", "deploy", "thanks!", "why does the build fail"]
+    return [" ".join(words[(i + j) % len(words)] for j in range(i % 40)) for i in range(GRAPH_MIN_TEXTS + 40)]
+
+
+def test_a_bulk_encode_runs_the_traced_graph_and_gives_the_eager_vectors(
+    encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ingest encodes in bulk next to Python work on another thread: the traced graph (no GIL per operator) must
+    give exactly the vectors the eager model gives for the same texts, including empty and truncated ones."""
+    texts = [*_bulk_texts(), "", "word " * 400]
+    graph = encoder.encode(texts).vectors
+    assert encoder._traced is not None, "the int8 encoder was not traced"
+    monkeypatch.setattr(encoder, "_traced", None)
+    monkeypatch.setattr(encoder, "_graph_failed", True)
+    eager = encoder.encode(texts).vectors
+    np.testing.assert_allclose(graph, eager, atol=1e-6)
+
+
+def test_an_encoder_that_cannot_be_traced_stays_eager(encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("tracer unavailable")
+
+    texts = _bulk_texts()
+    expected = encoder.encode(texts[:64]).vectors
+    monkeypatch.setattr(encoder, "_traced", None)
+    monkeypatch.setattr(encoder, "_graph_failed", False)
+    monkeypatch.setattr(torch.jit, "trace", refuse)
+    vectors = encoder.encode(texts).vectors
+    assert encoder._traced is None and encoder._graph_failed  # tried once, then never again
+    assert vectors.shape == (len(texts), 384)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert float(np.abs(vectors[:64] - expected).max()) < 0.2  # the eager model's (batching moves int8 a little)
+
+
+def test_only_a_quantised_encoder_is_traced() -> None:
+    """A float32 encoder may be the one ``assistant finetune`` trains: a graph traced from it would go stale."""
+    fp32 = Encoder(int8=False)
+    assert not fp32.int8 and fp32._graph() is None and fp32._traced is None
 
 
 def test_encoder_meaning(encoder: Encoder) -> None:
