@@ -23,13 +23,13 @@ from assistant.errors import ModelError
 logger = logging.getLogger(__name__)
 
 EMBEDDING_DIM = 384
-#: A bulk encode (ingest's batches, backfill, evals) of at least this many texts runs the int8 model as a traced
-#: graph (``Encoder._graph``). Eager PyTorch takes the GIL back for every operator, so while another thread runs
+#: A bulk encode (ingest's batches, backfill, evals) of at least this many texts traces the int8 model into a graph
+#: (``Encoder._graph``), which every later encode then runs. Eager PyTorch takes the GIL back for every operator, so while another thread runs
 #: Python (ingest stores, indexes and moderates one batch while the next is encoded) each operator waits for it:
 #: 1,024 messages took 17-33 s instead of 1-2 s next to a busy Python thread. A traced graph runs every operator in
 #: C++ without the GIL (2.1 s there), and gives the same vectors; tracing costs about 0.8 s once per process, so
-#: short encodes (a live message, a question) stay eager.
-GRAPH_MIN_TEXTS = 512
+#: a process that only encodes a live message or a question never pays it.
+GRAPH_MIN_TEXTS = 256
 #: Texts the traced graph is checked on against the eager model before it is used: one word, padding, truncation.
 _GRAPH_PROBE = ("ok", "Could we get a dark mode in the settings page, please?", "long message " * 200, "é 😀 ✓")
 
@@ -206,7 +206,7 @@ class Encoder:
         """Encode texts in batches of ``batch_size``; sorted by length so padding stays small."""
         if not texts:
             return EncodedBatch(np.zeros((0, self.dim), dtype=np.float32))
-        graph = self._graph() if len(texts) >= GRAPH_MIN_TEXTS else None
+        graph = self._graph() if len(texts) >= GRAPH_MIN_TEXTS else self._traced
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         starts: Iterable[int] = range(0, len(order), self.batch_size)
