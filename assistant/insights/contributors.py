@@ -7,7 +7,6 @@ afterwards. Over a lazy snapshot the ranking comes from the aggregates, reading 
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -16,11 +15,9 @@ from assistant.domain import Message
 from assistant.insights.data import Snapshot
 from assistant.insights.models import Contributor
 from assistant.insights.periods import week_index
+from assistant.store.aggregate_tables import THANKS  # what a thread's author writes when a reply helped
 
 __all__ = ["CANDIDATES_READ", "THANKS", "helpful", "top_contributors"]
-
-#: What a thread's author writes when a reply helped them.
-THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|solved|worked|works now|fixed it|perfect)\b", re.I)
 
 
 def _streaks(weeks: set[int], now_week: int) -> tuple[int, int]:
@@ -91,8 +88,9 @@ def _contributors_from_aggregates(
     snap: Snapshot, since: datetime | None, now: datetime, k: int
 ) -> list[Contributor]:
     """``top_contributors`` from the aggregates: messages and active weeks from the member days, reactions summed
-    by the database, helpful replies from the window's replies to others (and their askers' later replies), and
-    only the top ``k`` members' best messages read. Members are taken in the order of their first message in the
+    by the database, replies to others counted and the helpful ones found by the database (a reaction, or the
+    asker's later thanks: the parent fact's ``thanked_at``), and only the top ``k`` members' best messages read. Over the
+    whole history, totals and first messages are the stored per-member totals (``member_channels``). Members are taken in the order of their first message in the
     window, as the scan over the messages meets them (ties in the ranking keep that order). Replies, thanks,
     reactions and member days are read only for the members who can rank (``_candidates``)."""
     assert snap.aggregates is not None
@@ -121,16 +119,14 @@ def _contributors_from_aggregates(
         if held is None or weight > held[0] or (weight == held[0] and mark < held[1]):
             best[uid] = (weight, mark)
 
-    replies = agg.replies_to_others(ids, start, end, users=users)
-    thanks = agg.askers_replies((cid, thread_ts) for _, _, cid, _, _, thread_ts, _ in replies)
+    replies, helped = agg.helpful_replies(ids, start, end, users=users)
+    for uid, n in replies.items():
+        stats[uid]["replies"] += n
     helpful_keys: set[tuple[str, str]] = set()
-    for uid, time, cid, ts, reactions, thread_ts, _ in replies:
-        stats[uid]["replies"] += 1
-        thanked = any(t > time and THANKS.search(text) for t, text in thanks.get((cid, thread_ts), []))
-        if reactions > 0 or thanked:
-            stats[uid]["helpful"] += 1
-            helpful_keys.add((cid, ts))
-            consider(uid, reactions + 3, (time, cid, ts))
+    for uid, time, cid, ts, reactions in helped:
+        stats[uid]["helpful"] += 1
+        helpful_keys.add((cid, ts))
+        consider(uid, reactions + 3, (time, cid, ts))
     for uid, time, cid, ts, reactions in agg.reacted(ids, start, end, users=users):
         if (cid, ts) not in helpful_keys:
             consider(uid, reactions, (time, cid, ts))

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, select
+from sqlalchemy import Engine, and_, case, func, or_, select
 
 from assistant.store.aggregate_tables import CHUNK, FACTS, MEMBER_CHANNELS, MESSAGES, per_channel
 
@@ -124,60 +124,38 @@ class ContributorQueries:
                 )
         return out
 
-    def replies_to_others(
+    def helpful_replies(
         self,
         channel_ids: Sequence[str] | None,
         start: float | None,
         end: float | None,
         users: Sequence[str] | None = None,
-    ) -> list[tuple[str, float, str, str, int, str, str]]:
-        """Thread replies in ``[start, end)`` to a conversation thread parent (``thread_ts == ts``) written by
-        someone else: (member, time, channel, ts, reactions, thread ts, the parent's author); only these members'
-        replies when ``users`` is given."""
-        out: list[tuple[str, float, str, str, int, str, str]] = []
-        for who in _by_users(users):
-            out.extend(self._replies_to_others(channel_ids, start, end, who))
-        return out
-
-    def _replies_to_others(
-        self, channel_ids: Sequence[str] | None, start: float | None, end: float | None, who: list[Any]
-    ) -> list[tuple[str, float, str, str, int, str, str]]:
-        reply = MESSAGES.alias("reply")
-        parent_fact = FACTS.alias("parent_fact")
-        parent = MESSAGES.alias("parent")
-        where = [
-            *self._facts_window(channel_ids, start, end),
-            FACTS.c.top_level.is_(False),
-            parent_fact.c.user_id != FACTS.c.user_id,
-            *who,
-        ]
-        q = (
-            select(
-                FACTS.c.user_id,
-                FACTS.c.time,
-                FACTS.c.channel_id,
-                FACTS.c.ts,
-                FACTS.c.reactions,
-                reply.c.thread_ts,
-                parent_fact.c.user_id,
-            )
-            .join(reply, and_(reply.c.channel_id == FACTS.c.channel_id, reply.c.ts == FACTS.c.ts))
-            .join(
-                parent_fact,
-                and_(parent_fact.c.channel_id == FACTS.c.channel_id, parent_fact.c.ts == reply.c.thread_ts),
-            )
-            .join(
-                parent,
-                and_(
-                    parent.c.channel_id == parent_fact.c.channel_id,
-                    parent.c.ts == parent_fact.c.ts,
-                    parent.c.thread_ts == parent.c.ts,
-                ),
-            )
-            .where(*where)
-        )
+    ) -> tuple[dict[str, int], list[tuple[str, float, str, str, int]]]:
+        """Thread replies in ``[start, end)`` to a conversation thread parent written by someone else, found by
+        the database: how many each member wrote, and the helpful ones (member, time, channel, ts, reactions), those
+        with a reaction or thanked later in the thread by the parent's author (the parent fact's ``thanked_at``);
+        only these members' replies when ``users`` is given."""
+        parent = FACTS.alias("parent_fact")
+        thanked = parent.c.thanked_at > FACTS.c.time
+        counts: dict[str, int] = {}
+        helped: list[tuple[str, float, str, str, int]] = []
         with self.engine.connect() as c:
-            return [(u, float(t), cid, ts, int(n), th, pu) for u, t, cid, ts, n, th, pu in c.execute(q)]
+            for who in _by_users(users):
+                where = [
+                    *self._facts_window(channel_ids, start, end),
+                    FACTS.c.top_level.is_(False),
+                    parent.c.top_level.is_(True),
+                    parent.c.depth > 0,  # a thread parent (``thread_ts == ts``): with this reply, its depth is 1+
+                    parent.c.user_id != FACTS.c.user_id,
+                    *who,
+                ]
+                on = and_(parent.c.channel_id == FACTS.c.channel_id, parent.c.ts == FACTS.c.thread_ts)
+                q = select(FACTS.c.user_id, func.count()).join(parent, on).where(*where).group_by(FACTS.c.user_id)
+                counts.update((uid, int(n)) for uid, n in c.execute(q))
+                cols = (FACTS.c.user_id, FACTS.c.time, FACTS.c.channel_id, FACTS.c.ts, FACTS.c.reactions)
+                q = select(*cols).join(parent, on).where(*where, or_(FACTS.c.reactions > 0, thanked))
+                helped.extend((u, float(t), cid, ts, int(n)) for u, t, cid, ts, n in c.execute(q))
+        return counts, helped
 
     def askers_replies(self, threads: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[tuple[float, str]]]:
         """Of these threads (channel, thread ts), the conversation replies written by the thread parent's own

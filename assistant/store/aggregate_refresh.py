@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 
-from assistant.domain import Member
+from assistant.domain import Member, Message
 from assistant.domain.judgments import SentimentJudgment
 from assistant.store.aggregate_rows import (
     channel_day_rows,
@@ -32,6 +32,7 @@ from assistant.store.aggregate_tables import (
     MEMBER_CHANNELS,
     MEMBER_DAYS,
     MESSAGES,
+    THANKS,
     chunks,
     day_of,
 )
@@ -229,6 +230,7 @@ def _refresh_channel(conn: Connection, cid: str, days_in: set[int], bots: set[st
             members[r.id] = Member(id=r.id, name=r.name, real_name=r.real_name, display_name=r.display_name)
     replied = first_replies({cid: msgs}, members, {cid: threaded})
     replies = Counter(m.thread_ts for m in msgs if m.is_reply and m.thread_ts)
+    thanked = _last_thanks(msgs)
     moods: dict[str, tuple[str, float]] = {}
     for chunk in chunks([m.ts for m in in_days]):
         for ts, payload in conn.execute(
@@ -259,6 +261,8 @@ def _refresh_channel(conn: Connection, cid: str, days_in: set[int], bots: set[st
                 "reactions": m.reaction_count,
                 "mood": mood[0] if mood else None,
                 "mood_prob": mood[1] if mood else 0.0,
+                "thread_ts": m.thread_ts if m.is_reply else None,
+                "thanked_at": None if m.is_reply else thanked.get(m.ts),
             }
         )
     users = {f["user_id"] for f in facts}
@@ -281,3 +285,14 @@ def _refresh_channel(conn: Connection, cid: str, days_in: set[int], bots: set[st
         conn.execute(MEMBER_DAYS.insert(), member_day_rows(cid, facts, long))
     write_member_channels(conn, cid, users)
     return len(msgs)
+
+
+def _last_thanks(msgs: list[Message]) -> dict[str, float]:
+    """Per thread parent among ``msgs`` (its ts), when its author last thanked in the thread: their latest reply
+    there matching ``THANKS`` (``msgs`` hold every reply to the top-level messages of the days refreshed)."""
+    authors = {m.ts: m.user_id for m in msgs if not m.is_reply}
+    out: dict[str, float] = {}
+    for m in msgs:
+        if m.is_reply and m.thread_ts and m.user_id == authors.get(m.thread_ts) and THANKS.search(m.text):
+            out[m.thread_ts] = max(out.get(m.thread_ts, 0.0), float(m.ts))
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
@@ -13,6 +14,8 @@ from assistant.store.schema import ChannelDayRow, MemberChannelRow, MemberDayRow
 
 DAY = 86400
 CHUNK = 500
+#: What a thread's author writes when a reply helped them (a helpful reply: ``insights.contributors``).
+THANKS = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|solved|worked|works now|fixed it|perfect)\b", re.I)
 #: A message this long (characters of its text) says enough to compare members by (twinning's shortest): the
 #: aggregates count each member's long messages.
 LONG_MESSAGE_CHARS = 15
@@ -77,18 +80,15 @@ def _reaction(r: dict[str, Any]) -> Reaction:
 
 def replies_to_others(query: Select[Any], parent_fact: Any, reply: Any = None) -> Select[Any]:
     """``query`` over the facts (``FACTS``) narrowed to thread replies in someone else's thread whose parent is a
-    conversation message: ``parent_fact`` is an alias of the facts for the parent, ``reply`` (default: a fresh
-    one) an alias of the messages for the reply's own row, which holds its ``thread_ts``."""
-    reply = MESSAGES.alias("reply") if reply is None else reply
-    return (
-        query.join(reply, and_(reply.c.channel_id == FACTS.c.channel_id, reply.c.ts == FACTS.c.ts))
-        .join(
-            parent_fact,
-            and_(
-                parent_fact.c.channel_id == FACTS.c.channel_id,
-                parent_fact.c.ts == reply.c.thread_ts,
-                parent_fact.c.top_level.is_(True),
-            ),
-        )
-        .where(FACTS.c.top_level.is_(False), parent_fact.c.user_id != FACTS.c.user_id)
-    )
+    conversation message: ``parent_fact`` is an alias of the facts for the parent, ``reply`` (when given) an alias
+    of the messages joined for the reply's own row (its text); the thread is the fact's own ``thread_ts``."""
+    if reply is not None:
+        query = query.join(reply, and_(reply.c.channel_id == FACTS.c.channel_id, reply.c.ts == FACTS.c.ts))
+    return query.join(
+        parent_fact,
+        and_(
+            parent_fact.c.channel_id == FACTS.c.channel_id,
+            parent_fact.c.ts == FACTS.c.thread_ts,
+            parent_fact.c.top_level.is_(True),
+        ),
+    ).where(FACTS.c.top_level.is_(False), parent_fact.c.user_id != FACTS.c.user_id)

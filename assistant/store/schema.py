@@ -210,6 +210,11 @@ class MessageFactRow(Base):
     #: The judge's mood label ("positive", "neutral", "negative"; null when not judged) and its probability.
     mood: Mapped[str | None] = mapped_column(String(16), nullable=True)
     mood_prob: Mapped[float] = mapped_column(Float, default=0.0)
+    #: A thread reply's parent ts (null for a top-level message); a top-level message's author's last thanks in
+    #: its thread (the time of their latest conversation reply there matching ``THANKS``, else null): a reply
+    #: before it is helpful, found by the database (migration 0007).
+    thread_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    thanked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     __table_args__ = (
         Index("ix_message_facts_channel_time", "channel_id", "time"),

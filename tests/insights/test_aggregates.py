@@ -20,7 +20,7 @@ from assistant.insights.metrics import compute_metrics
 from assistant.insights.periods import last, rolling, to_date
 from assistant.insights.wants import want_messages
 from assistant.store import Archive
-from assistant.store.aggregate_tables import LONG_MESSAGE_CHARS
+from assistant.store.aggregate_tables import LONG_MESSAGE_CHARS, THANKS
 from assistant.store.aggregates import CHANNEL_DAYS, FACTS, MEMBER_CHANNELS, MEMBER_DAYS, MESSAGES, rebuild
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
@@ -69,10 +69,33 @@ def assert_fresh(archive: Archive) -> None:
 
 def assert_totals(archive: Archive) -> None:
     """Each member's stored totals per channel and per day (migration 0007) are their facts counted: messages,
-    long messages (by their text), reactions and thread replies."""
+    long messages (by their text), reactions and thread replies; and each fact's thread and thanks are its
+    message's."""
     counted: dict[tuple[str, str], list[int]] = {}
     per_day: dict[tuple[str, str, int], list[int]] = {}
     with archive.engine.connect() as c:
+        facts = {
+            (r.channel_id, r.ts): r
+            for r in c.execute(
+                select(FACTS.c.channel_id, FACTS.c.ts, FACTS.c.user_id, FACTS.c.thread_ts, FACTS.c.thanked_at)
+            )
+        }
+        last: dict[tuple[str, str], float] = {}
+        for r in c.execute(select(MESSAGES.c.channel_id, MESSAGES.c.ts, MESSAGES.c.thread_ts, MESSAGES.c.text)):
+            fact = facts.get((r.channel_id, r.ts))
+            if fact is None:
+                continue
+            assert fact.thread_ts == (r.thread_ts if r.thread_ts not in (None, r.ts) else None)
+            parent = facts.get((r.channel_id, fact.thread_ts or ""))
+            if (
+                parent is not None
+                and parent.thread_ts is None
+                and parent.user_id == fact.user_id
+                and THANKS.search(r.text)
+            ):
+                key = (r.channel_id, parent.ts)
+                last[key] = max(last.get(key, 0.0), float(r.ts))
+        assert {k: f.thanked_at for k, f in facts.items() if f.thanked_at is not None} == last
         q = select(
             FACTS.c.channel_id, FACTS.c.user_id, FACTS.c.day, FACTS.c.reactions, FACTS.c.top_level, MESSAGES.c.text
         )

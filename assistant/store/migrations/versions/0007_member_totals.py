@@ -1,6 +1,8 @@
 """Per-member totals in the aggregates (issue 13): ``member_days`` and ``member_channels`` gain each member's long
 messages, reactions and thread replies (``member_channels`` their messages too), so whole-history answers (twins'
-most active members, contributors over all time) read one row per member and channel instead of every message.
+most active members, contributors over all time) read one row per member and channel instead of every message;
+``message_facts`` gains a reply's thread and a thread parent's author's last thanks in it, so the database finds
+helpful replies.
 
 The columns are added where missing, then every aggregate is rebuilt from the messages in the same transaction
 (the rebuild 0005 ran before is done here, once, for archives upgraded across both).
@@ -24,6 +26,11 @@ ADDED = {
     "member_days": ("long_messages", "reactions", "replies"),
     "member_channels": ("messages", "long_messages", "reactions", "replies"),
 }
+#: A reply's thread and a thread parent's author's last thanks in it, so the database finds helpful replies.
+FACTS_ADDED = (
+    sa.Column("thread_ts", sa.String(32), nullable=True),
+    sa.Column("thanked_at", sa.Float, nullable=True),
+)
 
 
 def upgrade() -> None:
@@ -33,12 +40,19 @@ def upgrade() -> None:
         for name in columns:
             if name not in present:
                 op.add_column(table, sa.Column(name, sa.Integer, nullable=False, server_default="0"))
+    present = {c["name"] for c in inspector.get_columns("message_facts")}
+    for column in FACTS_ADDED:
+        if column.name not in present:
+            op.add_column("message_facts", column)
     from assistant.store.aggregates import rebuild
 
     rebuild(op.get_bind())
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("message_facts") as batch:
+        for column in FACTS_ADDED:
+            batch.drop_column(column.name)
     for table, columns in ADDED.items():
         with op.batch_alter_table(table) as batch:
             for name in columns:
