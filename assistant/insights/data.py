@@ -361,14 +361,15 @@ def load_snapshot(
     if lazy:
         from assistant.store.aggregates import AggregateReader
 
+        reader = AggregateReader(archive.engine)
         return Snapshot(
             channels=channels,
             members=members,
             joins=joins,
             permalink_base=permalink_base,
             source=read,
-            aggregates=AggregateReader(archive.engine),
-            find=archive.find_message,
+            aggregates=reader,
+            find=reader.message,
         )
     messages, judgments = read()
     return Snapshot(

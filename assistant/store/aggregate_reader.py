@@ -8,9 +8,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Engine, Table, and_, func, or_, select, true
+from sqlalchemy import Engine, and_, bindparam, func, or_, select, true
 
 from assistant.domain import Message
 from assistant.store.aggregate_contributors import ContributorQueries
@@ -27,7 +27,6 @@ from assistant.store.aggregate_tables import (
     stored_message,
 )
 from assistant.store.aggregate_themes import ChannelThemes, read_channel
-from assistant.store.schema import JudgmentRow
 
 
 @dataclass
@@ -251,19 +250,22 @@ class AggregateReader(ContributorQueries, MilestoneQueries, MemberQueries):
                     out[(r.channel_id, r.user_id)] = (r.first_time, r.first_ts, r.wait_minutes is not None)
         return out
 
+    def message(self, channel_id: str, ts: str) -> Message | None:
+        """One stored message by its key, built without validation (``stored_message``): answers cite a few
+        hundred, which the ORM's validating read made a tenth of a digest at 100k."""
+        with self.engine.connect() as c:
+            row = c.execute(_ONE, {"cid": channel_id, "ts": ts}).first()
+        return stored_message(row) if row is not None else None
+
     def want_messages(self, channel_id: str, threshold: float) -> list[Message]:
         """The channel's conversation messages (those with facts) judged as wants, ``want.is_want`` or a score of
-        at least ``threshold``, oldest first: what ``insights.wants.want_messages`` finds in a loaded snapshot.
-        Built without validation (``stored_message``): every want of the channel is read, a thousand at 100k."""
-        judgments = cast(Table, JudgmentRow.__table__)
-        is_want = judgments.c.payload[("want", "is_want")].as_boolean()
+        at least ``threshold`` (the facts keep both), oldest first: what ``insights.wants.want_messages`` finds in
+        a loaded snapshot. Built without validation (``stored_message``): every want of the channel is read, a
+        thousand at 100k."""
         q = (
             select(MESSAGES)
             .join(FACTS, and_(FACTS.c.channel_id == MESSAGES.c.channel_id, FACTS.c.ts == MESSAGES.c.ts))
-            .join(
-                judgments, and_(judgments.c.channel_id == MESSAGES.c.channel_id, judgments.c.ts == MESSAGES.c.ts)
-            )
-            .where(MESSAGES.c.channel_id == channel_id, or_(judgments.c.want >= threshold, is_want.is_(true())))
+            .where(FACTS.c.channel_id == channel_id, or_(FACTS.c.want >= threshold, FACTS.c.is_want.is_(true())))
         )
         with self.engine.connect() as c:
             found = [stored_message(r) for r in c.execute(q)]
@@ -302,3 +304,7 @@ class AggregateReader(ContributorQueries, MilestoneQueries, MemberQueries):
             key = FACTS.c.mood_prob.desc()
         with self.engine.connect() as c:
             return c.execute(select(FACTS.c.ts).where(*where).order_by(key, FACTS.c.time.desc()).limit(1)).scalar()
+
+
+#: One message by its key (compiled once).
+_ONE = select(MESSAGES).where(MESSAGES.c.channel_id == bindparam("cid"), MESSAGES.c.ts == bindparam("ts"))

@@ -66,38 +66,44 @@ def refresh(conn: Connection, keys: Iterable[tuple[str, int]]) -> int:
     return sum(_refresh_channel(conn, cid, days, bots) for cid, days in sorted(by_channel.items()))
 
 
-def judged(conn: Connection, moods: Mapping[tuple[str, str], tuple[str, float]]) -> int:
-    """Judgments were saved: ``moods`` maps each judged message to its mood label and that label's probability
-    (``SentimentJudgment.mood_label``). A judgment changes nothing else the aggregates hold, so only the facts whose
-    mood changed are updated and the mood counts of their days recounted, instead of a ``refresh`` of those days.
-    Returns how many facts changed."""
-    by_channel: dict[str, dict[str, tuple[str, float]]] = defaultdict(dict)
-    for (cid, ts), mood in moods.items():
-        by_channel[cid][ts] = mood
+def judged(conn: Connection, verdicts: Mapping[tuple[str, str], tuple[str, float, float, bool]]) -> int:
+    """Judgments were saved: ``verdicts`` maps each judged message to its mood label, that label's probability
+    (``SentimentJudgment.mood_label``), its want score and ``is_want``. A judgment changes nothing else the
+    aggregates hold, so only the facts whose verdict changed are updated and the mood counts of the days whose
+    moods changed recounted, instead of a ``refresh`` of those days. Returns how many facts changed."""
+    by_channel: dict[str, dict[str, tuple[str, float, float, bool]]] = defaultdict(dict)
+    for (cid, ts), verdict in verdicts.items():
+        by_channel[cid][ts] = verdict
     changed_total = 0
     for cid, wanted in sorted(by_channel.items()):
         _lock_channel(conn, cid)
         changed: list[dict[str, Any]] = []
         days: set[int] = set()
         for chunk in chunks(sorted(wanted)):
-            for ts, day, mood, prob in conn.execute(
-                select(FACTS.c.ts, FACTS.c.day, FACTS.c.mood, FACTS.c.mood_prob).where(
-                    FACTS.c.channel_id == cid, FACTS.c.ts.in_(list(chunk))
-                )
+            cols = (FACTS.c.ts, FACTS.c.day, FACTS.c.mood, FACTS.c.mood_prob, FACTS.c.want, FACTS.c.is_want)
+            for ts, day, mood, prob, want, is_want in conn.execute(
+                select(*cols).where(FACTS.c.channel_id == cid, FACTS.c.ts.in_(list(chunk)))
             ):
-                label, p = wanted[ts]
-                if (mood, prob) != (label, p):
-                    changed.append({"b_ts": ts, "b_mood": label, "b_prob": p})
-                    days.add(day)
+                label, p, score, flag = wanted[ts]
+                if (mood, prob, want, bool(is_want)) != (label, p, score, flag):
+                    changed.append({"b_ts": ts, "b_mood": label, "b_prob": p, "b_want": score, "b_is_want": flag})
+                    if (mood, prob) != (label, p):
+                        days.add(day)
         if not changed:
             continue
         conn.execute(
             update(FACTS)
             .where(FACTS.c.channel_id == cid, FACTS.c.ts == bindparam("b_ts"))
-            .values(mood=bindparam("b_mood"), mood_prob=bindparam("b_prob")),
+            .values(
+                mood=bindparam("b_mood"),
+                mood_prob=bindparam("b_prob"),
+                want=bindparam("b_want"),
+                is_want=bindparam("b_is_want"),
+            ),
             changed,
         )
-        _recount_moods(conn, cid, sorted(days))
+        if days:
+            _recount_moods(conn, cid, sorted(days))
         changed_total += len(changed)
     return changed_total
 
@@ -232,15 +238,17 @@ def _refresh_channel(conn: Connection, cid: str, days_in: set[int], bots: set[st
     replies = Counter(m.thread_ts for m in msgs if m.is_reply and m.thread_ts)
     thanked = _last_thanks(msgs)
     moods: dict[str, tuple[str, float]] = {}
+    wants: dict[str, tuple[float, bool]] = {}
     for chunk in chunks([m.ts for m in in_days]):
-        for ts, payload in conn.execute(
-            select(JudgmentRow.ts, JudgmentRow.payload).where(
+        for ts, want, payload in conn.execute(
+            select(JudgmentRow.ts, JudgmentRow.want, JudgmentRow.payload).where(
                 JudgmentRow.channel_id == cid, JudgmentRow.ts.in_(list(chunk))
             )
         ):
             sentiment = SentimentJudgment.model_validate((payload or {}).get("sentiment") or {})
             label = sentiment.mood_label
             moods[ts] = (label, float(sentiment.probs.get(label, 0.0)))
+            wants[ts] = (float(want), bool(((payload or {}).get("want") or {}).get("is_want")))
     facts: list[dict[str, Any]] = []
     for m in in_days:
         time = float(m.ts)
@@ -263,6 +271,8 @@ def _refresh_channel(conn: Connection, cid: str, days_in: set[int], bots: set[st
                 "mood_prob": mood[1] if mood else 0.0,
                 "thread_ts": m.thread_ts if m.is_reply else None,
                 "thanked_at": None if m.is_reply else thanked.get(m.ts),
+                "want": wants[m.ts][0] if m.ts in wants else None,
+                "is_want": wants.get(m.ts, (0.0, False))[1],
             }
         )
     users = {f["user_id"] for f in facts}

@@ -1,5 +1,5 @@
 """The judgments repository: each message's latest judgment (re-judged on edit), the other half of the messages
-aggregate. Saving one updates the moods of the insight aggregates (``aggregates.judged``)."""
+aggregate. Saving one updates the moods and wants of the insight aggregates (``aggregates.judged``)."""
 
 from __future__ import annotations
 
@@ -38,11 +38,16 @@ class JudgmentRepository(ArchiveBase):
         columns = [k for k in next(iter(rows.values())) if k not in ("channel_id", "ts")]
         with self._session() as s, s.begin():
             s.execute(self.upsert(JudgmentRow, ["channel_id", "ts"], columns), list(rows.values()))
-            moods = {
-                (j.channel_id, j.ts): (label := j.sentiment.mood_label, float(j.sentiment.probs.get(label, 0.0)))
+            verdicts = {
+                (j.channel_id, j.ts): (
+                    label := j.sentiment.mood_label,
+                    float(j.sentiment.probs.get(label, 0.0)),
+                    j.want.score,
+                    j.want.is_want,
+                )
                 for j in judgments
             }
-            aggregates.judged(s.connection(), moods)  # a judgment changes the moods only
+            aggregates.judged(s.connection(), verdicts)  # a judgment changes the moods and wants only
 
     def judgment(self, channel_id: str, ts: str) -> Judgment | None:
         with self._session() as s:

@@ -215,6 +215,10 @@ class MessageFactRow(Base):
     #: before it is helpful, found by the database (migration 0007).
     thread_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
     thanked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    #: The judge's want score (null when not judged) and its ``is_want``: a channel's wants are found among its
+    #: facts, without reading every judgment's payload (migration 0007).
+    want: Mapped[float | None] = mapped_column(Float, nullable=True)
+    is_want: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         Index("ix_message_facts_channel_time", "channel_id", "time"),

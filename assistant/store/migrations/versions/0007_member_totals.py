@@ -2,7 +2,7 @@
 messages, reactions and thread replies (``member_channels`` their messages too), so whole-history answers (twins'
 most active members, contributors over all time) read one row per member and channel instead of every message;
 ``message_facts`` gains a reply's thread and a thread parent's author's last thanks in it, so the database finds
-helpful replies.
+helpful replies, and the judge's want score and flag, so a channel's wants are read from its facts.
 
 The columns are added where missing, then every aggregate is rebuilt from the messages in the same transaction
 (the rebuild 0005 ran before is done here, once, for archives upgraded across both).
@@ -26,10 +26,13 @@ ADDED = {
     "member_days": ("long_messages", "reactions", "replies"),
     "member_channels": ("messages", "long_messages", "reactions", "replies"),
 }
-#: A reply's thread and a thread parent's author's last thanks in it, so the database finds helpful replies.
+#: A reply's thread and a thread parent's author's last thanks in it, so the database finds helpful replies; the
+#: judge's want score and flag, so a channel's wants are found without reading every judgment's payload.
 FACTS_ADDED = (
     sa.Column("thread_ts", sa.String(32), nullable=True),
     sa.Column("thanked_at", sa.Float, nullable=True),
+    sa.Column("want", sa.Float, nullable=True),
+    sa.Column("is_want", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 
