@@ -89,10 +89,12 @@ def _contributors_from_aggregates(
 ) -> list[Contributor]:
     """``top_contributors`` from the aggregates: messages and active weeks from the member days, reactions summed
     by the database, replies to others counted and the helpful ones found by the database (a reaction, or the
-    asker's later thanks: the parent fact's ``thanked_at``), and only the top ``k`` members' best messages read. Over the
-    whole history, totals and first messages are the stored per-member totals (``member_channels``). Members are taken in the order of their first message in the
-    window, as the scan over the messages meets them (ties in the ranking keep that order). Replies, thanks,
-    reactions and member days are read only for the members who can rank (``_candidates``)."""
+    asker's later thanks: the parent fact's ``thanked_at``), and only the top ``k`` members' best messages read.
+    Over the whole history, every count is a stored per-member total (``member_channels``, with the facts'
+    ``to_other`` and ``helpful``): only the top ``k`` members' weeks and best messages are read. Members are taken
+    in the order of their first message in the window, as the scan over the messages meets them (ties in the
+    ranking keep that order). Replies, thanks, reactions and member days are read only for the members who can
+    rank (``_candidates``)."""
     assert snap.aggregates is not None
     agg = snap.aggregates
     ids = list(snap.channels)
@@ -106,10 +108,20 @@ def _contributors_from_aggregates(
     users = sorted(chosen) if len(chosen) <= CANDIDATES_READ else None
     stats: dict[str, Counter[str]] = defaultdict(Counter)
     weeks: dict[str, set[int]] = defaultdict(set)
-    for span in agg.member_spans(ids, start, end, users=users):
-        stats[span.user_id]["messages"] += span.messages
-        weeks[span.user_id].add(week_index(datetime.fromtimestamp(span.day * 86400, tz=UTC)))
-    for uid, (_, reactions, _) in totals.items():
+
+    def read_days(who: list[str] | None, *, count: bool) -> None:
+        """Active weeks (and, with ``count``, messages) from the member days."""
+        for span in agg.member_spans(ids, start, end, users=who):
+            if count:
+                stats[span.user_id]["messages"] += span.messages
+            weeks[span.user_id].add(week_index(datetime.fromtimestamp(span.day * 86400, tz=UTC)))
+
+    whole = agg.whole_history(start, end)  # the stored totals: only the top k's weeks and best messages are read
+    if not whole:
+        read_days(users, count=True)
+    for uid, (messages, reactions, _) in totals.items():
+        if whole:
+            stats[uid]["messages"] += messages
         stats[uid]["reactions"] += reactions
     # the best message: the most reactions plus 3 when helpful, the earliest among equals (the first message)
     best: dict[str, tuple[int, tuple[float, str, str]]] = {uid: (0, mark) for uid, mark in firsts.items()}
@@ -119,17 +131,22 @@ def _contributors_from_aggregates(
         if held is None or weight > held[0] or (weight == held[0] and mark < held[1]):
             best[uid] = (weight, mark)
 
-    replies, helped = agg.helpful_replies(ids, start, end, users=users)
-    for uid, n in replies.items():
-        stats[uid]["replies"] += n
-    helpful_keys: set[tuple[str, str]] = set()
-    for uid, time, cid, ts, reactions in helped:
-        stats[uid]["helpful"] += 1
-        helpful_keys.add((cid, ts))
-        consider(uid, reactions + 3, (time, cid, ts))
-    for uid, time, cid, ts, reactions in agg.reacted(ids, start, end, users=users):
-        if (cid, ts) not in helpful_keys:
-            consider(uid, reactions, (time, cid, ts))
+    if whole:
+        for uid, (n, helped_n) in agg.reply_totals(ids, users).items():
+            stats[uid]["replies"] += n
+            stats[uid]["helpful"] += helped_n
+    else:
+        replies, helped = agg.helpful_replies(ids, start, end, users=users)
+        for uid, n in replies.items():
+            stats[uid]["replies"] += n
+        helpful_keys: set[tuple[str, str]] = set()
+        for uid, time, cid, ts, reactions in helped:
+            stats[uid]["helpful"] += 1
+            helpful_keys.add((cid, ts))
+            consider(uid, reactions + 3, (time, cid, ts))
+        for uid, time, cid, ts, reactions in agg.reacted(ids, start, end, users=users):
+            if (cid, ts) not in helpful_keys:
+                consider(uid, reactions, (time, cid, ts))
     ranked = []
     order = sorted(firsts, key=lambda u: firsts[u])
     for uid in order:
@@ -138,10 +155,15 @@ def _contributors_from_aggregates(
         s = stats[uid]
         ranked.append((float(s["messages"] + 3 * s["helpful"] + s["reactions"]), uid))
     ranked.sort(key=lambda r: (-r[0], -stats[r[1]]["messages"], snap.member_name(r[1])))
+    if whole:
+        top = sorted(uid for _, uid in ranked[:k])
+        read_days(top if len(top) <= CANDIDATES_READ else None, count=False)
     now_week = week_index(now)
     out = []
     for score, uid in ranked[:k]:
         s = stats[uid]
+        if whole and (found := agg.best_message(ids, uid)) is not None:
+            consider(uid, *found)
         _, (_, cid, ts) = best[uid]
         out.append(_contributor(snap, uid, s, weeks[uid], now_week, score, snap.find(cid, ts)))
     return out

@@ -29,7 +29,7 @@ class ContributorQueries:
             where.append(FACTS.c.time < end)
         return where
 
-    def _whole_history(self, start: float | None, end: float | None) -> bool:
+    def whole_history(self, start: float | None, end: float | None) -> bool:
         """Whether ``[start, end)`` holds every stored message: then the stored totals (``member_channels``, one
         row per member and channel) answer instead of the facts."""
         if start is not None:
@@ -50,7 +50,7 @@ class ContributorQueries:
         """Per member, in ``[start, end)``: (messages, reactions they received, thread replies), counted by the
         database in one pass (summed from the stored totals over the whole history); the contributor ranking's
         bounds."""
-        if self._whole_history(start, end):
+        if self.whole_history(start, end):
             out: dict[str, tuple[int, int, int]] = {}
             cols = (MEMBER_CHANNELS.c.messages, MEMBER_CHANNELS.c.reactions, MEMBER_CHANNELS.c.replies)
             for uid, n, r, t in self._member_channels(channel_ids, *cols):
@@ -82,7 +82,7 @@ class ContributorQueries:
         """Each member's first message in ``[start, end)``: (time, channel, ts), the earliest by time, then
         channel (over the whole history: of their first messages in each channel)."""
         out: dict[str, tuple[float, str, str]] = {}
-        if self._whole_history(start, end):
+        if self.whole_history(start, end):
             cols = (MEMBER_CHANNELS.c.first_time, MEMBER_CHANNELS.c.channel_id, MEMBER_CHANNELS.c.first_ts)
             for uid, time, cid, ts in self._member_channels(channel_ids, *cols):
                 mark = (float(time), cid, ts)
@@ -123,6 +123,43 @@ class ContributorQueries:
                     for uid, t, cid, ts, n in c.execute(select(*cols).where(*where))
                 )
         return out
+
+    def reply_totals(
+        self, channel_ids: Sequence[str] | None, users: Sequence[str] | None = None
+    ) -> dict[str, tuple[int, int]]:
+        """Per member over the whole history: (replies to others, helpful ones), from the stored totals."""
+        cols = (MEMBER_CHANNELS.c.to_others, MEMBER_CHANNELS.c.helpful)
+        wanted = None if users is None else set(users)
+        out: dict[str, tuple[int, int]] = {}
+        for uid, n, h in self._member_channels(channel_ids, *cols):
+            if wanted is None or uid in wanted:
+                held = out.get(uid, (0, 0))
+                out[uid] = (held[0] + int(n), held[1] + int(h))
+        return out
+
+    def best_message(
+        self, channel_ids: Sequence[str] | None, user: str
+    ) -> tuple[int, tuple[float, str, str]] | None:
+        """A member's best message over the whole history: the most reactions plus 3 when helpful, the earliest
+        (time, channel, ts) among equals; None when none got a reaction or helped."""
+        weight = FACTS.c.reactions + case((FACTS.c.helpful.is_(True), 3), else_=0)
+        where = [FACTS.c.user_id == user, or_(FACTS.c.reactions > 0, FACTS.c.helpful.is_(True))]
+        if channel_ids is not None:
+            where.append(FACTS.c.channel_id.in_(list(channel_ids)))
+        q = (
+            select(weight, FACTS.c.time, FACTS.c.channel_id, FACTS.c.ts)
+            .where(*where)
+            .order_by(weight.desc(), FACTS.c.time)
+        )
+        best: tuple[int, tuple[float, str, str]] | None = None
+        with self.engine.connect() as c:
+            for w, time, cid, ts in c.execute(q):  # by weight, then time: stop past the best's
+                mark = (float(time), cid, ts)
+                if best is not None and (int(w) < best[0] or mark[0] > best[1][0]):
+                    break
+                if best is None or mark < best[1]:
+                    best = (int(w), mark)
+        return best
 
     def helpful_replies(
         self,

@@ -13,10 +13,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
 
-from assistant.domain import Member, Message
+from assistant.domain import Member
 from assistant.domain.judgments import SentimentJudgment
+from assistant.store.aggregate_helpful import last_thanks, mark_replies, with_reply_days
 from assistant.store.aggregate_rows import (
     channel_day_rows,
     day_ranges,
@@ -32,7 +33,6 @@ from assistant.store.aggregate_tables import (
     MEMBER_CHANNELS,
     MEMBER_DAYS,
     MESSAGES,
-    THANKS,
     chunks,
     day_of,
 )
@@ -63,7 +63,10 @@ def refresh(conn: Connection, keys: Iterable[tuple[str, int]]) -> int:
     if not by_channel:
         return 0
     bots = {r[0] for r in conn.execute(select(MemberRow.id).where(MemberRow.is_bot.is_(True)))}
-    return sum(_refresh_channel(conn, cid, days, bots) for cid, days in sorted(by_channel.items()))
+    return sum(
+        _refresh_channel(conn, cid, with_reply_days(conn, cid, days), bots)
+        for cid, days in sorted(by_channel.items())
+    )
 
 
 def judged(conn: Connection, verdicts: Mapping[tuple[str, str], tuple[str, float, float, bool]]) -> int:
@@ -173,14 +176,19 @@ def forget_before(conn: Connection, cutoff: float) -> None:
             )
         )
     }
+    orphaned = _replies_to_forgotten(conn, cutoff)
     conn.execute(delete(FACTS).where(FACTS.c.time < cutoff))
     forget_themes_before(conn, cutoff)
     conn.execute(delete(CHANNEL_DAYS).where(CHANNEL_DAYS.c.day < cutoff_day))
     conn.execute(delete(MEMBER_DAYS).where(MEMBER_DAYS.c.day < cutoff_day))
-    keys = {(cid, cutoff_day) for cid in threaded_before} | {
-        (r[0], cutoff_day)
-        for r in conn.execute(select(CHANNEL_DAYS.c.channel_id).where(CHANNEL_DAYS.c.day == cutoff_day))
-    }
+    keys = (
+        orphaned
+        | {(cid, cutoff_day) for cid in threaded_before}
+        | {
+            (r[0], cutoff_day)
+            for r in conn.execute(select(CHANNEL_DAYS.c.channel_id).where(CHANNEL_DAYS.c.day == cutoff_day))
+        }
+    )
     refresh(conn, keys)
     gone = threaded_before - _threaded_channels(conn)  # their last thread reply went: flat chat now
     if gone:
@@ -196,6 +204,18 @@ def forget_before(conn: Connection, cutoff: float) -> None:
         by_channel[cid].add(uid)
     for cid, users in by_channel.items():
         write_member_channels(conn, cid, users)
+
+
+def _replies_to_forgotten(conn: Connection, cutoff: float) -> set[tuple[str, int]]:
+    """The (channel, day) of replies kept whose thread parent retention deletes: no longer replies to others."""
+    parent = FACTS.alias("parent_fact")
+    q = (
+        select(FACTS.c.channel_id, FACTS.c.day)
+        .join(parent, and_(parent.c.channel_id == FACTS.c.channel_id, parent.c.ts == FACTS.c.thread_ts))
+        .where(FACTS.c.to_other.is_(True), FACTS.c.time >= cutoff, parent.c.time < cutoff)
+        .distinct()
+    )
+    return {(cid, int(day)) for cid, day in conn.execute(q)}
 
 
 def _threaded_channels(conn: Connection) -> set[str]:
@@ -236,7 +256,7 @@ def _refresh_channel(conn: Connection, cid: str, days_in: set[int], bots: set[st
             members[r.id] = Member(id=r.id, name=r.name, real_name=r.real_name, display_name=r.display_name)
     replied = first_replies({cid: msgs}, members, {cid: threaded})
     replies = Counter(m.thread_ts for m in msgs if m.is_reply and m.thread_ts)
-    thanked = _last_thanks(msgs)
+    thanked = last_thanks(msgs)
     moods: dict[str, tuple[str, float]] = {}
     wants: dict[str, tuple[float, bool]] = {}
     for chunk in chunks([m.ts for m in in_days]):
@@ -275,6 +295,7 @@ def _refresh_channel(conn: Connection, cid: str, days_in: set[int], bots: set[st
                 "is_want": wants.get(m.ts, (0.0, False))[1],
             }
         )
+    mark_replies(conn, cid, facts, dayset)
     users = {f["user_id"] for f in facts}
     for cond in day_ranges(days):
         users |= {
@@ -295,14 +316,3 @@ def _refresh_channel(conn: Connection, cid: str, days_in: set[int], bots: set[st
         conn.execute(MEMBER_DAYS.insert(), member_day_rows(cid, facts, long))
     write_member_channels(conn, cid, users)
     return len(msgs)
-
-
-def _last_thanks(msgs: list[Message]) -> dict[str, float]:
-    """Per thread parent among ``msgs`` (its ts), when its author last thanked in the thread: their latest reply
-    there matching ``THANKS`` (``msgs`` hold every reply to the top-level messages of the days refreshed)."""
-    authors = {m.ts: m.user_id for m in msgs if not m.is_reply}
-    out: dict[str, float] = {}
-    for m in msgs:
-        if m.is_reply and m.thread_ts and m.user_id == authors.get(m.thread_ts) and THANKS.search(m.text):
-            out[m.thread_ts] = max(out.get(m.thread_ts, 0.0), float(m.ts))
-    return out

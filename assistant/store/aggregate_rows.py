@@ -178,11 +178,15 @@ def member_day_rows(cid: str, facts: list[dict[str, Any]], long: set[str]) -> li
                 "long_messages": 0,
                 "reactions": 0,
                 "replies": 0,
+                "to_others": 0,
+                "helpful": 0,
             }
         _add(row, f)
         row["long_messages"] += f["ts"] in long
         row["reactions"] += f["reactions"]
         row["replies"] += not f["top_level"]
+        row["to_others"] += f["to_other"]
+        row["helpful"] += f["helpful"]
     return list(rows.values())
 
 
@@ -209,14 +213,8 @@ def write_member_channels(conn: Connection, cid: str, users: set[str]) -> None:
                 rows[uid] = {"channel_id": cid, "user_id": uid, "first_time": time, "first_ts": ts}
         if not rows:
             continue
-        summed = (
-            MEMBER_DAYS.c.messages,
-            MEMBER_DAYS.c.long_messages,
-            MEMBER_DAYS.c.reactions,
-            MEMBER_DAYS.c.replies,
-        )
         for uid, *totals in conn.execute(
-            select(MEMBER_DAYS.c.user_id, *(func.sum(c) for c in summed))
+            select(MEMBER_DAYS.c.user_id, *(func.sum(MEMBER_DAYS.c[name]) for name in _TOTALS))
             .where(MEMBER_DAYS.c.channel_id == cid, MEMBER_DAYS.c.user_id.in_(list(rows)))
             .group_by(MEMBER_DAYS.c.user_id)
         ):
@@ -225,4 +223,4 @@ def write_member_channels(conn: Connection, cid: str, users: set[str]) -> None:
 
 
 #: The per-member totals ``member_channels`` keeps, summed from ``member_days``.
-_TOTALS = ("messages", "long_messages", "reactions", "replies")
+_TOTALS = ("messages", "long_messages", "reactions", "replies", "to_others", "helpful")

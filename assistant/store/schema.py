@@ -219,6 +219,9 @@ class MessageFactRow(Base):
     #: facts, without reading every judgment's payload (migration 0007).
     want: Mapped[float | None] = mapped_column(Float, nullable=True)
     is_want: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: A reply to someone else's conversation thread, and a helpful one (``assistant.store.aggregate_helpful``).
+    to_other: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    helpful: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         Index("ix_message_facts_channel_time", "channel_id", "time"),
@@ -271,10 +274,12 @@ class MemberDayRow(_DayMoods, Base):
     messages: Mapped[int] = mapped_column(Integer, default=0)
     last_ts: Mapped[str] = mapped_column(String(32))
     #: Of those messages: long enough to compare members by (``aggregate_tables.LONG_MESSAGE_CHARS``), their
-    #: reactions, and thread replies (summed into ``member_channels``, migration 0007).
+    #: reactions, thread replies, replies to others and helpful ones (summed into ``member_channels``, 0007).
     long_messages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reactions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    to_others: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    helpful: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_member_days_channel_day", "channel_id", "day"),
@@ -298,6 +303,8 @@ class MemberChannelRow(Base):
     long_messages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reactions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    to_others: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    helpful: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (Index("ix_member_channels_channel_first", "channel_id", "first_time"),)
 

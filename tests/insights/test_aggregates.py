@@ -69,55 +69,56 @@ def assert_fresh(archive: Archive) -> None:
 
 def assert_totals(archive: Archive) -> None:
     """Each member's stored totals per channel and per day (migration 0007) are their facts counted: messages,
-    long messages (by their text), reactions and thread replies; and each fact's thread and thanks are its
-    message's."""
+    long messages (by their text), reactions, thread replies, replies to others (in a conversation thread parent's
+    thread, someone else's) and helpful ones (a reaction, or the parent's author thanked later); each fact's
+    thread, flags and (for a parent) its author's last thanks are its message's."""
+    with archive.engine.connect() as c:
+        facts = {(r.channel_id, r.ts): r for r in c.execute(select(FACTS))}
+        rows = c.execute(select(MESSAGES.c.channel_id, MESSAGES.c.ts, MESSAGES.c.thread_ts, MESSAGES.c.text))
+        messages = {(r.channel_id, r.ts): r for r in rows if (r.channel_id, r.ts) in facts}
+        names = ("messages", "long_messages", "reactions", "replies", "to_others", "helpful")
+        stored = {
+            (r.channel_id, r.user_id): [getattr(r, n) for n in names] for r in c.execute(select(MEMBER_CHANNELS))
+        }
+        days = {
+            (r.channel_id, r.user_id, r.day): [getattr(r, n) for n in names]
+            for r in c.execute(select(MEMBER_DAYS))
+        }
+    thanks: dict[tuple[str, str], list[float]] = {}
+    for key, f in facts.items():
+        msg = messages[key]
+        assert f.thread_ts == (msg.thread_ts if msg.thread_ts not in (None, msg.ts) else None)
+        parent = facts.get((f.channel_id, f.thread_ts or ""))
+        if (
+            parent is not None
+            and parent.thread_ts is None
+            and parent.user_id == f.user_id
+            and THANKS.search(msg.text)
+        ):
+            thanks.setdefault((f.channel_id, parent.ts), []).append(f.time)
+    assert {k: f.thanked_at for k, f in facts.items() if f.thanked_at is not None} == {
+        k: max(v) for k, v in thanks.items()
+    }
     counted: dict[tuple[str, str], list[int]] = {}
     per_day: dict[tuple[str, str, int], list[int]] = {}
-    with archive.engine.connect() as c:
-        facts = {
-            (r.channel_id, r.ts): r
-            for r in c.execute(
-                select(FACTS.c.channel_id, FACTS.c.ts, FACTS.c.user_id, FACTS.c.thread_ts, FACTS.c.thanked_at)
-            )
-        }
-        last: dict[tuple[str, str], float] = {}
-        for r in c.execute(select(MESSAGES.c.channel_id, MESSAGES.c.ts, MESSAGES.c.thread_ts, MESSAGES.c.text)):
-            fact = facts.get((r.channel_id, r.ts))
-            if fact is None:
-                continue
-            assert fact.thread_ts == (r.thread_ts if r.thread_ts not in (None, r.ts) else None)
-            parent = facts.get((r.channel_id, fact.thread_ts or ""))
-            if (
-                parent is not None
-                and parent.thread_ts is None
-                and parent.user_id == fact.user_id
-                and THANKS.search(r.text)
-            ):
-                key = (r.channel_id, parent.ts)
-                last[key] = max(last.get(key, 0.0), float(r.ts))
-        assert {k: f.thanked_at for k, f in facts.items() if f.thanked_at is not None} == last
-        q = select(
-            FACTS.c.channel_id, FACTS.c.user_id, FACTS.c.day, FACTS.c.reactions, FACTS.c.top_level, MESSAGES.c.text
+    for key, f in facts.items():
+        parent = facts.get((f.channel_id, f.thread_ts or ""))
+        to_other = bool(
+            parent is not None
+            and parent.thread_ts is None
+            and messages[(parent.channel_id, parent.ts)].thread_ts == parent.ts
+            and parent.user_id != f.user_id
         )
-        q = q.join(MESSAGES, (MESSAGES.c.channel_id == FACTS.c.channel_id) & (MESSAGES.c.ts == FACTS.c.ts))
-        for cid, uid, day, reactions, top_level, text in c.execute(q):
-            add = [1, int(len(text) >= LONG_MESSAGE_CHARS), reactions, int(not top_level)]
-            for totals in (counted.setdefault((cid, uid), [0] * 4), per_day.setdefault((cid, uid, day), [0] * 4)):
-                totals[:] = [a + b for a, b in zip(totals, add, strict=True)]
-        m = MEMBER_CHANNELS.c
-        stored = {
-            (r.channel_id, r.user_id): [r.messages, r.long_messages, r.reactions, r.replies]
-            for r in c.execute(
-                select(m.channel_id, m.user_id, m.messages, m.long_messages, m.reactions, m.replies)
-            )
-        }
-        d = MEMBER_DAYS.c
-        days = {
-            (r.channel_id, r.user_id, r.day): [r.messages, r.long_messages, r.reactions, r.replies]
-            for r in c.execute(
-                select(d.channel_id, d.user_id, d.day, d.messages, d.long_messages, d.reactions, d.replies)
-            )
-        }
+        later = thanks.get((f.channel_id, f.thread_ts or ""), [])
+        helpful = to_other and (f.reactions > 0 or any(t > f.time for t in later))
+        assert (f.to_other, f.helpful) == (to_other, helpful), key
+        long = len(messages[key].text) >= LONG_MESSAGE_CHARS
+        add = [1, int(long), f.reactions, int(not f.top_level), int(to_other), int(helpful)]
+        for totals in (
+            counted.setdefault((f.channel_id, f.user_id), [0] * 6),
+            per_day.setdefault((f.channel_id, f.user_id, f.day), [0] * 6),
+        ):
+            totals[:] = [a + b for a, b in zip(totals, add, strict=True)]
     assert stored == counted
     assert days == per_day
 

@@ -1,6 +1,6 @@
 """Per-member totals in the aggregates (issue 13): ``member_days`` and ``member_channels`` gain each member's long
-messages, reactions and thread replies (``member_channels`` their messages too), so whole-history answers (twins'
-most active members, contributors over all time) read one row per member and channel instead of every message;
+messages, reactions, thread replies, replies to others and helpful replies (``member_channels`` their messages
+too), so whole-history answers (twins' most active members, contributors over all time) read one row per member and channel instead of every message;
 ``message_facts`` gains a reply's thread and a thread parent's author's last thanks in it, so the database finds
 helpful replies, and the judge's want score and flag, so a channel's wants are read from its facts.
 
@@ -23,8 +23,8 @@ branch_labels = None
 depends_on = None
 
 ADDED = {
-    "member_days": ("long_messages", "reactions", "replies"),
-    "member_channels": ("messages", "long_messages", "reactions", "replies"),
+    "member_days": ("long_messages", "reactions", "replies", "to_others", "helpful"),
+    "member_channels": ("messages", "long_messages", "reactions", "replies", "to_others", "helpful"),
 }
 #: A reply's thread and a thread parent's author's last thanks in it, so the database finds helpful replies; the
 #: judge's want score and flag, so a channel's wants are found without reading every judgment's payload.
@@ -33,6 +33,8 @@ FACTS_ADDED = (
     sa.Column("thanked_at", sa.Float, nullable=True),
     sa.Column("want", sa.Float, nullable=True),
     sa.Column("is_want", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("to_other", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("helpful", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 
