@@ -10,12 +10,12 @@ its author last thanked in the thread (``thanked_at``). Any change to a thread r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select
 
 from assistant.domain import Message
+from assistant.store.aggregate_rows import day_runs
 from assistant.store.aggregate_tables import DAY, FACTS, MESSAGES, THANKS, chunks, day_of
 
 
@@ -23,7 +23,7 @@ def with_reply_days(conn: Connection, cid: str, days: set[int]) -> set[int]:
     """These days and those of the replies to the channel's top-level messages on them (deleted ones included:
     their replies stop being replies to others)."""
     out = set(days)
-    for lo, hi in _runs(sorted(days)):
+    for lo, hi in day_runs(sorted(days)):
         tops = select(MESSAGES.c.ts).where(
             MESSAGES.c.channel_id == cid,
             MESSAGES.c.time >= lo * DAY,
@@ -73,13 +73,3 @@ def mark_replies(conn: Connection, cid: str, facts: list[dict[str, Any]], days: 
         thanked = parent["thanked_at"] if parent is not None else None
         f["to_other"] = to_other
         f["helpful"] = to_other and (f["reactions"] > 0 or (thanked is not None and thanked > f["time"]))
-
-
-def _runs(days: Sequence[int]) -> Iterable[tuple[int, int]]:
-    runs: list[tuple[int, int]] = []
-    for d in days:
-        if runs and d <= runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], d)
-        else:
-            runs.append((d, d))
-    return runs

@@ -90,7 +90,7 @@ def replies_outside(conn: Connection, cid: str, dayset: set[int]) -> tuple[bool,
     return bool(rows), any(r[0] not in dayset for r in rows)
 
 
-def _runs(days: Sequence[int]) -> list[tuple[int, int]]:
+def day_runs(days: Sequence[int]) -> list[tuple[int, int]]:
     """Sorted days as runs of consecutive days ``(first, last)``."""
     runs: list[tuple[int, int]] = []
     for d in sorted(days):
@@ -103,7 +103,7 @@ def _runs(days: Sequence[int]) -> list[tuple[int, int]]:
 
 def day_ranges(days: Sequence[int]) -> Iterator[Any]:
     """Conditions on the facts' ``time`` (indexed with the channel) covering these days, a few runs at a time."""
-    runs = _runs(days)
+    runs = day_runs(days)
     for start in range(0, len(runs), 50):
         yield or_(
             *(and_(FACTS.c.time >= a * DAY, FACTS.c.time < (b + 1) * DAY) for a, b in runs[start : start + 50])
