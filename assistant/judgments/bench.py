@@ -233,6 +233,8 @@ class IngestBench(BaseModel):
     #: the same pass right after the ingest: lower while the store and Chroma still settle what was just written
     judgment_batch32_after_ingest_msgs_per_s: float
     ingest_vs_judgment_batch32: float
+    #: whether ingest's bulk encodes ran the traced graph (the judgment pass, batch 32, runs it too once traced)
+    encoder_graph: bool
     peak_rss_mb: float
     torch_threads: int
 
@@ -302,6 +304,7 @@ def run_ingest_bench(data_dir: Path, n: int = 2000) -> IngestBench:
     try:
         pipeline = ctx.pipeline  # the encoder, judge, index and moderation load here, before the clock starts
         judge, encoder = ctx.judge, ctx.encoder
+        graph = encoder.prepare_bulk()  # so is the bulk encoder's traced graph (assistant.encoder.GRAPH_MIN_TEXTS)
 
         def judgment_rate() -> float:
             start = time.perf_counter()
@@ -325,6 +328,7 @@ def run_ingest_bench(data_dir: Path, n: int = 2000) -> IngestBench:
         ingest_msgs_per_s=round(rate, 1),
         judgment_batch32_msgs_per_s=round(before, 1),
         judgment_batch32_after_ingest_msgs_per_s=round(after, 1),
+        encoder_graph=graph,
         ingest_vs_judgment_batch32=round(rate / before, 3),
         peak_rss_mb=_peak_rss_mb(),
         torch_threads=torch.get_num_threads(),

@@ -1,0 +1,21 @@
+"""The ingest bench times what it says: every synthetic message ingested once, the bulk encoder's graph traced
+before the clock starts, and the ratio computed from the two figures it prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.judgments.bench import run_ingest_bench
+
+pytestmark = pytest.mark.model
+
+
+def test_the_ingest_bench_ingests_every_message_with_the_traced_encoder(tmp_path: Path) -> None:
+    result = run_ingest_bench(tmp_path / "bench", n=300)
+    assert result.messages == 300 and result.channels > 0
+    assert result.encoder_graph, "the int8 encoder's bulk graph was not traced"
+    assert result.ingest_msgs_per_s > 0 and result.judgment_batch32_msgs_per_s > 0
+    ratio = result.ingest_msgs_per_s / result.judgment_batch32_msgs_per_s
+    assert result.ingest_vs_judgment_batch32 == pytest.approx(ratio, abs=0.002)
