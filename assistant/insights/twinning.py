@@ -19,11 +19,9 @@ thread replies and mentions among them and the chosen pairs' answers (``assistan
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
@@ -34,7 +32,7 @@ from pydantic import Field
 from assistant.domain import Message
 from assistant.insights.data import Snapshot
 from assistant.insights.models import Twin
-from assistant.stopwords import STOP_WORDS
+from assistant.insights.twin_phrases import name_words, phrase_cache, phrases
 from assistant.store.aggregate_tables import LONG_MESSAGE_CHARS
 
 logger = logging.getLogger(__name__)
@@ -49,15 +47,6 @@ MAX_TOPIC_SPREAD = 0.34
 MIN_MENTOR_ANSWERS = 2
 #: Messages shorter than this say too little to compare members by (the aggregates count the longer ones).
 MIN_CHARS = LONG_MESSAGE_CHARS
-
-_WORD = re.compile(r"(?u)\b[^\W\d_][\w\-']*[^\W_]\b")
-#: Besides stop words: pronoun forms and words of time, which say when, not what about.
-_STOP = frozenset(STOP_WORDS) | {
-    *("i", "me", "my", "mine", "i've", "i'd", "i'll", "that's", "what's", "there's", "anybody", "everybody"),
-    *("weekend", "weekends", "tonight", "morning", "evening", "night", "month", "months", "year", "years"),
-    *("hour", "hours", "minute", "minutes", "monday", "tuesday", "wednesday", "thursday", "friday"),
-    *("saturday", "sunday", "last", "next", "first", "later", "soon", "ago"),
-}
 
 
 class TwinPair(Twin):
@@ -79,34 +68,6 @@ def open_flag_members(archive: object) -> set[str]:
     from assistant.store.open_flags import open_flag_members as read
 
     return read(archive)
-
-
-@functools.lru_cache(maxsize=65536)
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-
-
-def name_words(snap: Snapshot) -> set[str]:
-    """Every word of every member's names (handle, display and real name), accents folded too."""
-    out: set[str] = set()
-    for m in snap.members.values():
-        for name in (m.name, m.display_name, m.real_name):
-            for word in re.split(r"[\s._\-]+", name.lower()):
-                word = word.strip(".,'")
-                if word:
-                    out |= {word, _fold(word)}
-    return out
-
-
-def phrases(text: str, names: set[str]) -> set[str]:
-    """The keyphrases of one message: words and adjacent-word pairs without stop words or names."""
-    words = [w.lower().removesuffix("'s").removesuffix("’s").strip("'") for w in _WORD.findall(text)]
-    keep = [len(w) >= 3 and w not in _STOP and w not in names and _fold(w) not in names for w in words]
-    out = {w for w, k in zip(words, keep, strict=True) if k}
-    for i in range(len(words) - 1):
-        if keep[i] and keep[i + 1]:
-            out.add(f"{words[i]} {words[i + 1]}")
-    return out
 
 
 def already_talking(snap: Snapshot) -> set[frozenset[str]]:
@@ -215,12 +176,13 @@ class _Members:
             return self.stored.home_channels(self.ids, self.users)
         return home_channels(self.snap)
 
-    def talking(self) -> set[frozenset[str]]:
+    def talking(self, users: Sequence[str]) -> set[frozenset[str]]:
+        """Pairs already talking; from the aggregates, only among ``users`` (the candidates' members)."""
         if self.stored is None:
             return already_talking(self.snap)
-        out = self.stored.reply_pairs(self.ids, self.users)
+        out = self.stored.reply_pairs(self.ids, users)
         handles = _handles(self.snap)
-        for m in self.stored.mentioning(self.ids, self.users):
+        for m in self.stored.mentioning(self.ids, users):
             if m.user_id:
                 out |= {frozenset((m.user_id, uid)) for uid in _mentioned(m, handles)}
         return out
@@ -250,34 +212,43 @@ def twins(
     users, latest = found.users, found.latest
     if len(users) < 2:
         return []
+    # Vectors first: a pair needs both members' profiles (unless any similarity will do), so without two of them
+    # nothing can pair and the phrases are never needed.
+    profiles = _profiles(users, latest, vectors, min_messages)
+    if len(profiles) < 2 and min_similarity > 0.0:
+        return []
     home = found.home()
     # Which messages of each member use which phrase.
+    phrases_of = phrase_cache(snap, names)
     uses: dict[str, dict[str, list[Message]]] = {}
     for u in users:
         per: dict[str, list[Message]] = defaultdict(list)
         for m in latest[u]:
-            for p in phrases(snap.plain_text(m), names):
+            for p in phrases_of(m):
                 per[p].append(m)
         uses[u] = {p: ms for p, ms in per.items() if len(ms) >= MIN_TOPIC_MESSAGES}
     spread = Counter(p for u in users for p in uses[u])
     too_common = max(2, math.floor(MAX_TOPIC_SPREAD * len(users)))
     for u in users:
         uses[u] = {p: ms for p, ms in uses[u].items() if spread[p] <= too_common}
-    profiles = _profiles(users, latest, vectors, min_messages)
-    talking = found.talking()
     candidates: list[tuple[float, float, str, str, list[str]]] = []
     for i, a in enumerate(users):
         for b in users[i + 1 :]:
-            if home.get(a) == home.get(b) or frozenset((a, b)) in talking:
-                continue
-            shared = _shared(uses[a], uses[b], spread)
-            if not shared:
+            if home.get(a) == home.get(b):
                 continue
             sim = float(profiles[a] @ profiles[b]) if a in profiles and b in profiles else 0.0
             if sim < min_similarity:
                 continue
+            shared = _shared(uses[a], uses[b], spread)
+            if not shared:
+                continue
             strength = sum(min(len(uses[a][p]), len(uses[b][p])) / spread[p] for p in shared)
             candidates.append((strength * (0.5 + sim), sim, a, b, shared))
+    # Who already talks to whom, read only for the candidates' members (their whole history's replies and
+    # mentions), and only when there is a candidate.
+    if candidates:
+        talking = found.talking(sorted({u for c in candidates for u in c[2:4]}))
+        candidates = [c for c in candidates if frozenset(c[2:4]) not in talking]
     candidates.sort(key=lambda c: (-c[0], c[2], c[3]))
     used: Counter[str] = Counter()
     chosen: list[tuple[float, str, str, list[str]]] = []

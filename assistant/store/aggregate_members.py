@@ -35,6 +35,36 @@ _COLUMNS = (
 )
 
 
+#: Per process (a running ``serve``): the message built from each row of ``_COLUMNS`` read, keyed on all of the
+#: row's values, so an edited message (another text) is built again and an unchanged one is not.
+_BUILT: dict[tuple[Any, ...], Message] = {}
+_BUILT_MAX = 100_000
+
+
+def _built(row: tuple[Any, ...]) -> Message:
+    """The message of a row of ``_COLUMNS`` (as ``stored_message`` builds it, without a mapping per row)."""
+    m = _BUILT.get(row)
+    if m is None:
+        channel_id, ts, user_id, text, raw_text, thread_ts = row
+        m = _BUILT[row] = Message.model_construct(
+            channel_id=channel_id,
+            ts=ts,
+            user_id=user_id,
+            text=text,
+            raw_text=raw_text or "",
+            thread_ts=thread_ts,
+            subtype=None,
+            bot_id=None,
+            reactions=[],
+            reply_count=0,
+            reply_users=[],
+            files=[],
+            edited=None,
+            deleted=False,
+        )
+    return m
+
+
 def _conversation() -> Any:
     """Messages joined to their facts: the conversation messages an insight snapshot holds."""
     return MESSAGES.join(FACTS, and_(FACTS.c.channel_id == MESSAGES.c.channel_id, FACTS.c.ts == MESSAGES.c.ts))
@@ -84,9 +114,11 @@ class MemberQueries:
             .limit(limit)
         )
         out: dict[str, list[Message]] = {}
+        if len(_BUILT) > _BUILT_MAX:
+            _BUILT.clear()
         with self.engine.connect() as c:
             for uid in users:
-                out[uid] = [stored_message(r) for r in c.execute(q, {"uid": uid})][::-1]
+                out[uid] = [_built(tuple(r)) for r in c.execute(q, {"uid": uid})][::-1]
         return out
 
     def reply_pairs(self, channel_ids: Sequence[str], users: Sequence[str]) -> set[frozenset[str]]:

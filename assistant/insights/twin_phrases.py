@@ -1,0 +1,73 @@
+"""Twinning's keyphrases (``assistant.insights.twinning``): the words and two-word phrases of a message that say
+what it is about, and a per-process memory of them, so a running ``serve`` cuts only the texts it has not seen."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable
+
+from assistant.domain import Message
+from assistant.insights.data import Snapshot
+from assistant.stopwords import STOP_WORDS
+
+_WORD = re.compile(r"(?u)\b[^\W\d_][\w\-']*[^\W_]\b")
+#: Besides stop words: pronoun forms and words of time, which say when, not what about.
+_STOP = frozenset(STOP_WORDS) | {
+    *("i", "me", "my", "mine", "i've", "i'd", "i'll", "that's", "what's", "there's", "anybody", "everybody"),
+    *("weekend", "weekends", "tonight", "morning", "evening", "night", "month", "months", "year", "years"),
+    *("hour", "hours", "minute", "minutes", "monday", "tuesday", "wednesday", "thursday", "friday"),
+    *("saturday", "sunday", "last", "next", "first", "later", "soon", "ago"),
+}
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+def name_words(snap: Snapshot) -> set[str]:
+    """Every word of every member's names (handle, display and real name), accents folded too."""
+    out: set[str] = set()
+    for m in snap.members.values():
+        for name in (m.name, m.display_name, m.real_name):
+            for word in re.split(r"[\s._\-]+", name.lower()):
+                word = word.strip(".,'")
+                if word:
+                    out |= {word, _fold(word)}
+    return out
+
+
+def phrases(text: str, names: set[str]) -> set[str]:
+    """The keyphrases of one message: words and adjacent-word pairs without stop words or names."""
+    words = [w.lower().removesuffix("'s").removesuffix("’s").strip("'") for w in _WORD.findall(text)]
+    keep = [len(w) >= 3 and w not in _STOP and w not in names and _fold(w) not in names for w in words]
+    out = {w for w, k in zip(words, keep, strict=True) if k}
+    for i in range(len(words) - 1):
+        if keep[i] and keep[i + 1]:
+            out.add(f"{words[i]} {words[i + 1]}")
+    return out
+
+
+#: Per process (a running ``serve``): each message text's phrases, while the members' names stay the same.
+_PHRASES: dict[str, set[str]] = {}
+_PHRASES_NAMES: list[object] = [None]
+_PHRASES_MAX = 200_000
+
+
+def phrase_cache(snap: Snapshot, names: set[str]) -> Callable[[Message], set[str]]:
+    """``phrases(snap.plain_text(m), names)``, remembered per text while every member's names are unchanged (they
+    decide both the plain text's mentions and the names left out), so a warm answer cuts only new texts."""
+    token = (frozenset(names), tuple((u, m.name, m.display_name, m.real_name) for u, m in snap.members.items()))
+    if _PHRASES_NAMES[0] != token or len(_PHRASES) > _PHRASES_MAX:
+        _PHRASES.clear()
+        _PHRASES_NAMES[0] = token
+
+    def of(m: Message) -> set[str]:
+        found = _PHRASES.get(m.text)
+        if found is None:
+            found = _PHRASES[m.text] = phrases(snap.plain_text(m), names)
+        return found
+
+    return of
