@@ -8,7 +8,6 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from assistant.domain import Message
 from assistant.insights.data import Snapshot
 from assistant.stopwords import STOP_WORDS
 
@@ -56,18 +55,18 @@ _PHRASES_NAMES: list[object] = [None]
 _PHRASES_MAX = 200_000
 
 
-def phrase_cache(snap: Snapshot, names: set[str]) -> Callable[[Message], set[str]]:
-    """``phrases(snap.plain_text(m), names)``, remembered per text while every member's names are unchanged (they
+def phrase_cache(snap: Snapshot, names: set[str]) -> Callable[[str], set[str]]:
+    """``phrases(snap.plain_text_of(text), names)``, remembered per text while every member's names are unchanged (they
     decide both the plain text's mentions and the names left out), so a warm answer cuts only new texts."""
     token = (frozenset(names), tuple((u, m.name, m.display_name, m.real_name) for u, m in snap.members.items()))
     if _PHRASES_NAMES[0] != token or len(_PHRASES) > _PHRASES_MAX:
         _PHRASES.clear()
         _PHRASES_NAMES[0] = token
 
-    def of(m: Message) -> set[str]:
-        found = _PHRASES.get(m.text)
+    def of(text: str) -> set[str]:
+        found = _PHRASES.get(text)
         if found is None:
-            found = _PHRASES[m.text] = phrases(snap.plain_text(m), names)
+            found = _PHRASES[text] = phrases(snap.plain_text_of(text), names)
         return found
 
     return of

@@ -33,10 +33,13 @@ from assistant.domain import Message
 from assistant.insights.data import Snapshot
 from assistant.insights.models import Twin
 from assistant.insights.twin_phrases import name_words, phrase_cache, phrases
+from assistant.store.aggregate_members import Line
 from assistant.store.aggregate_tables import LONG_MESSAGE_CHARS
 
 logger = logging.getLogger(__name__)
 
+#: A message twinning compares: a loaded snapshot's, or a latest message read from the aggregates.
+Said = Message | Line
 VectorLookup = Callable[[Sequence[str]], dict[str, np.ndarray]]
 
 #: A phrase both members used at least this many times (in distinct messages) is a shared topic.
@@ -165,7 +168,7 @@ class _Members:
         )[:max_members]
         if self.stored is not None:
             latest = self.stored.latest_messages(ids, self.users, MIN_CHARS, max_messages)
-            self.latest = {u: latest.get(u, []) for u in self.users}
+            self.latest: dict[str, Sequence[Said]] = {u: latest.get(u, []) for u in self.users}
         else:
             self.latest = {u: by_user[u][-max_messages:] for u in self.users}
 
@@ -220,11 +223,11 @@ def twins(
     home = found.home()
     # Which messages of each member use which phrase.
     phrases_of = phrase_cache(snap, names)
-    uses: dict[str, dict[str, list[Message]]] = {}
+    uses: dict[str, dict[str, list[Said]]] = {}
     for u in users:
-        per: dict[str, list[Message]] = defaultdict(list)
+        per: dict[str, list[Said]] = defaultdict(list)
         for m in latest[u]:
-            for p in phrases_of(m):
+            for p in phrases_of(m.text):
                 per[p].append(m)
         uses[u] = {p: ms for p, ms in per.items() if len(ms) >= MIN_TOPIC_MESSAGES}
     spread = Counter(p for u in users for p in uses[u])
@@ -265,7 +268,7 @@ def twins(
 
 
 def _profiles(
-    users: list[str], latest: dict[str, list[Message]], vectors: VectorLookup, min_messages: int
+    users: list[str], latest: dict[str, Sequence[Said]], vectors: VectorLookup, min_messages: int
 ) -> dict[str, np.ndarray]:
     keys = [m.key for u in users for m in latest[u]]
     stored = vectors(keys)
@@ -281,7 +284,7 @@ def _profiles(
     return out
 
 
-def _shared(a: dict[str, list[Message]], b: dict[str, list[Message]], spread: Counter[str]) -> list[str]:
+def _shared(a: dict[str, list[Said]], b: dict[str, list[Said]], spread: Counter[str]) -> list[str]:
     """Phrases both used, rarest across members first; two-word phrases first, then words not inside them."""
     both = set(a) & set(b)
 
@@ -294,10 +297,11 @@ def _shared(a: dict[str, list[Message]], b: dict[str, list[Message]], spread: Co
     return sorted(chosen, key=key)[:5]
 
 
-def _evidence(msgs: dict[str, list[Message]], shared: list[str]) -> Message:
+def _evidence(msgs: dict[str, list[Said]], shared: list[str]) -> Message:
     """The member's message using the most shared topics (the top topic first), earliest on a tie."""
     pool = msgs[shared[0]]
-    return max(pool, key=lambda m: (sum(1 for p in shared if m in msgs.get(p, [])), -float(m.ts)))
+    best = max(pool, key=lambda m: (sum(1 for p in shared if m in msgs.get(p, [])), -float(m.ts)))
+    return best if isinstance(best, Message) else best.message()
 
 
 def _pair(
@@ -306,7 +310,7 @@ def _pair(
     b: str,
     shared: list[str],
     sim: float,
-    uses: dict[str, dict[str, list[Message]]],
+    uses: dict[str, dict[str, list[Said]]],
     answers: dict[str, list[set[str]]],
     home: dict[str, str],
 ) -> TwinPair:
