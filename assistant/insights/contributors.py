@@ -111,10 +111,14 @@ def _contributors_from_aggregates(
 
     def read_days(who: list[str] | None, *, count: bool) -> None:
         """Active weeks (and, with ``count``, messages) from the member days."""
+        week_of: dict[int, int] = {}  # a top member has a row per channel and day: each day's week found once
         for span in agg.member_spans(ids, start, end, users=who):
             if count:
                 stats[span.user_id]["messages"] += span.messages
-            weeks[span.user_id].add(week_index(datetime.fromtimestamp(span.day * 86400, tz=UTC)))
+            week = week_of.get(span.day)
+            if week is None:
+                week = week_of[span.day] = week_index(datetime.fromtimestamp(span.day * 86400, tz=UTC))
+            weeks[span.user_id].add(week)
 
     whole = agg.whole_history(start, end)  # the stored totals: only the top k's weeks and best messages are read
     if not whole:

@@ -38,10 +38,19 @@ def name_words(snap: Snapshot) -> set[str]:
     return out
 
 
-def phrases(text: str, names: set[str]) -> set[str]:
-    """The keyphrases of one message: words and adjacent-word pairs without stop words or names."""
-    words = [w.lower().removesuffix("'s").removesuffix("’s").strip("'") for w in _WORD.findall(text)]
-    keep = [len(w) >= 3 and w not in _STOP and w not in names and _fold(w) not in names for w in words]
+def phrases(text: str, names: set[str], seen: dict[str, tuple[str, bool]] | None = None) -> set[str]:
+    """The keyphrases of one message: words and adjacent-word pairs without stop words or names (``seen``: each
+    word's form and whether it counts, remembered across messages with the same ``names``)."""
+    seen = {} if seen is None else seen
+    words: list[str] = []
+    keep: list[bool] = []
+    for raw in _WORD.findall(text):
+        got = seen.get(raw)
+        if got is None:
+            w = raw.lower().removesuffix("'s").removesuffix("’s").strip("'")
+            got = seen[raw] = (w, len(w) >= 3 and w not in _STOP and w not in names and _fold(w) not in names)
+        words.append(got[0])
+        keep.append(got[1])
     out = {w for w, k in zip(words, keep, strict=True) if k}
     for i in range(len(words) - 1):
         if keep[i] and keep[i + 1]:
@@ -51,6 +60,7 @@ def phrases(text: str, names: set[str]) -> set[str]:
 
 #: Per process (a running ``serve``): each message text's phrases, while the members' names stay the same.
 _PHRASES: dict[str, set[str]] = {}
+_WORDS: dict[str, tuple[str, bool]] = {}
 _PHRASES_NAMES: list[object] = [None]
 _PHRASES_MAX = 200_000
 
@@ -59,14 +69,15 @@ def phrase_cache(snap: Snapshot, names: set[str]) -> Callable[[str], set[str]]:
     """``phrases(snap.plain_text_of(text), names)``, remembered per text while every member's names are unchanged (they
     decide both the plain text's mentions and the names left out), so a warm answer cuts only new texts."""
     token = (frozenset(names), tuple((u, m.name, m.display_name, m.real_name) for u, m in snap.members.items()))
-    if _PHRASES_NAMES[0] != token or len(_PHRASES) > _PHRASES_MAX:
+    if _PHRASES_NAMES[0] != token or len(_PHRASES) + len(_WORDS) > _PHRASES_MAX:
         _PHRASES.clear()
+        _WORDS.clear()
         _PHRASES_NAMES[0] = token
 
     def of(text: str) -> set[str]:
         found = _PHRASES.get(text)
         if found is None:
-            found = _PHRASES[text] = phrases(snap.plain_text_of(text), names)
+            found = _PHRASES[text] = phrases(snap.plain_text_of(text), names, _WORDS)
         return found
 
     return of
