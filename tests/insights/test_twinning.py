@@ -114,6 +114,19 @@ def test_pairs_already_talking_or_flagged_are_skipped() -> None:
     assert not any({p.a, p.b} == {"UANA", "UBO"} for p in twins(b.snapshot(), _same, k=5))
 
 
+def test_remembered_phrases_follow_renamed_members() -> None:
+    """A running service remembers each text's phrases only while every member's names stay the same: once a
+    member is named after a topic, that word is a name and no longer a shared topic."""
+    b = _workspace()
+    before = twins(b.snapshot(), _same, k=5)
+    assert any("linocut" in t for p in before for t in p.shared_topics)
+    renamed = {**MEMBERS, "UDEE": Member(id="UDEE", name="linocut", real_name="Dee Park")}
+    snap = Snapshot(channels=CHANNELS, members=renamed, joins={}, messages=list(b.messages), judgments={})
+    assert not any("linocut" in t for p in twins(snap, _same, k=5) for t in p.shared_topics)
+    again = twins(b.snapshot(), _same, k=5)
+    assert [p.model_dump() for p in again] == [p.model_dump() for p in before]
+
+
 @pytest.mark.model
 def test_sample_workspace_known_twin_and_mentor_pairs(sample: Context) -> None:  # noqa: F811
     pairs = sample.insights.twins(k=10)
