@@ -151,7 +151,7 @@ class _Members:
         ids = list(snap.channels)
         self.ids = ids
         if self.stored is not None:
-            counts = self.stored.long_message_counts(ids, MIN_CHARS)
+            counts = self.stored.long_message_counts(ids)
         else:
             by_user: dict[str, list[Message]] = defaultdict(list)
             for m in snap.messages:

@@ -16,7 +16,6 @@ from sqlalchemy import Engine, and_, bindparam, func, or_, select
 from assistant.domain import Message
 from assistant.store.aggregate_tables import (
     FACTS,
-    LONG_MESSAGE_CHARS,
     MEMBER_CHANNELS,
     MESSAGES,
     chunks,
@@ -52,23 +51,8 @@ class Line(NamedTuple):
         return f"{self.channel_id}:{self.ts}"
 
     def message(self) -> Message:
-        """The message (as ``stored_message`` builds it from these columns)."""
-        return Message.model_construct(
-            channel_id=self.channel_id,
-            ts=self.ts,
-            user_id=self.user_id,
-            text=self.text,
-            raw_text=self.raw_text or "",
-            thread_ts=self.thread_ts,
-            subtype=None,
-            bot_id=None,
-            reactions=[],
-            reply_count=0,
-            reply_users=[],
-            files=[],
-            edited=None,
-            deleted=False,
-        )
+        """The message, as ``stored_message`` builds it from these columns."""
+        return stored_message(self)
 
 
 def _conversation() -> Any:
@@ -81,26 +65,17 @@ class MemberQueries:
 
     engine: Engine
 
-    def long_message_counts(self, channel_ids: Sequence[str], min_chars: int) -> dict[str, int]:
-        """Per member, their conversation messages in these channels with at least ``min_chars`` characters: from
-        the stored totals (one row per member and channel) for the length they count."""
-        if min_chars == LONG_MESSAGE_CHARS:
-            total = func.sum(MEMBER_CHANNELS.c.long_messages)
-            stored = (
-                select(MEMBER_CHANNELS.c.user_id, total)
-                .where(MEMBER_CHANNELS.c.channel_id.in_(list(channel_ids)))
-                .group_by(MEMBER_CHANNELS.c.user_id)
-            )
-            with self.engine.connect() as c:
-                return {uid: int(n) for uid, n in c.execute(stored) if n}
+    def long_message_counts(self, channel_ids: Sequence[str]) -> dict[str, int]:
+        """Per member, their conversation messages in these channels of at least ``LONG_MESSAGE_CHARS`` characters,
+        from the stored totals (one row per member and channel)."""
+        total = func.sum(MEMBER_CHANNELS.c.long_messages)
         q = (
-            select(FACTS.c.user_id, func.count())
-            .select_from(_conversation())
-            .where(FACTS.c.channel_id.in_(list(channel_ids)), func.length(MESSAGES.c.text) >= min_chars)
-            .group_by(FACTS.c.user_id)
+            select(MEMBER_CHANNELS.c.user_id, total)
+            .where(MEMBER_CHANNELS.c.channel_id.in_(list(channel_ids)))
+            .group_by(MEMBER_CHANNELS.c.user_id)
         )
         with self.engine.connect() as c:
-            return {uid: int(n) for uid, n in c.execute(q)}
+            return {uid: int(n) for uid, n in c.execute(q) if n}
 
     def latest_messages(
         self, channel_ids: Sequence[str], users: Sequence[str], min_chars: int, limit: int
