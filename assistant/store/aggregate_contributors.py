@@ -168,29 +168,19 @@ class ContributorQueries:
         end: float | None,
         users: Sequence[str] | None = None,
     ) -> tuple[dict[str, int], list[tuple[str, float, str, str, int]]]:
-        """Thread replies in ``[start, end)`` to a conversation thread parent written by someone else, found by
-        the database: how many each member wrote, and the helpful ones (member, time, channel, ts, reactions), those
-        with a reaction or thanked later in the thread by the parent's author (the parent fact's ``thanked_at``);
-        only these members' replies when ``users`` is given."""
-        parent = FACTS.alias("parent_fact")
-        thanked = parent.c.thanked_at > FACTS.c.time
+        """Thread replies in ``[start, end)`` to a conversation thread parent written by someone else: how many
+        each member wrote, and the helpful ones (member, time, channel, ts, reactions), those with a reaction or
+        thanked later in the thread by the parent's author; only these members' replies when ``users`` is given.
+        Read from the facts' stored ``to_other`` and ``helpful`` (``aggregate_helpful.mark_replies`` decides them)."""
         counts: dict[str, int] = {}
         helped: list[tuple[str, float, str, str, int]] = []
         with self.engine.connect() as c:
             for who in _by_users(users):
-                where = [
-                    *self._facts_window(channel_ids, start, end),
-                    FACTS.c.top_level.is_(False),
-                    parent.c.top_level.is_(True),
-                    parent.c.depth > 0,  # a thread parent (``thread_ts == ts``): with this reply, its depth is 1+
-                    parent.c.user_id != FACTS.c.user_id,
-                    *who,
-                ]
-                on = and_(parent.c.channel_id == FACTS.c.channel_id, parent.c.ts == FACTS.c.thread_ts)
-                q = select(FACTS.c.user_id, func.count()).join(parent, on).where(*where).group_by(FACTS.c.user_id)
+                where = [*self._facts_window(channel_ids, start, end), FACTS.c.to_other.is_(True), *who]
+                q = select(FACTS.c.user_id, func.count()).where(*where).group_by(FACTS.c.user_id)
                 counts.update((uid, int(n)) for uid, n in c.execute(q))
                 cols = (FACTS.c.user_id, FACTS.c.time, FACTS.c.channel_id, FACTS.c.ts, FACTS.c.reactions)
-                q = select(*cols).join(parent, on).where(*where, or_(FACTS.c.reactions > 0, thanked))
+                q = select(*cols).where(*where, FACTS.c.helpful.is_(True))
                 helped.extend((u, float(t), cid, ts, int(n)) for u, t, cid, ts, n in c.execute(q))
         return counts, helped
 
