@@ -3,6 +3,7 @@ embedded index's vectors are read by it too (``assistant.store.stored_vectors``)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -22,6 +23,7 @@ class EncoderKey:
     fingerprint: str
 
 
+@functools.cache  # the installed files do not change while a process runs; a warm answer asks on every call
 def encoder_key(model: str | None, *, int8: bool) -> EncoderKey | None:
     """The key of ``assistant.encoder.get_encoder(model, int8=int8)`` (None when it cannot be told without it):
     the model, the bundled adapter's bytes (applied to the bundled model only), the int8 flag, and the machine and
