@@ -58,26 +58,42 @@ def phrases(text: str, names: set[str], seen: dict[str, tuple[str, bool]] | None
     return out
 
 
-#: Per process (a running ``serve``): each message text's phrases, while the members' names stay the same.
-_PHRASES: dict[str, set[str]] = {}
-_WORDS: dict[str, tuple[str, bool]] = {}
-_PHRASES_NAMES: list[object] = [None]
+#: How many texts and words the memory holds before it starts again.
 _PHRASES_MAX = 200_000
+
+
+class _PhraseMemory:
+    """Per process (a running ``serve``): each message text's phrases and each word's form, for the member names
+    they were cut with (``token``)."""
+
+    def __init__(self) -> None:
+        self.token: object = None
+        self.phrases: dict[str, set[str]] = {}
+        self.words: dict[str, tuple[str, bool]] = {}
+
+    def for_names(self, token: object) -> None:
+        """Start again when the names changed or the memory is full."""
+        if self.token != token or len(self.phrases) + len(self.words) > _PHRASES_MAX:
+            self.phrases.clear()
+            self.words.clear()
+            self.token = token
+
+
+_MEMORY = _PhraseMemory()
 
 
 def phrase_cache(snap: Snapshot, names: set[str]) -> Callable[[str], set[str]]:
     """``phrases(snap.plain_text_of(text), names)``, remembered per text while every member's names are unchanged (they
     decide both the plain text's mentions and the names left out), so a warm answer cuts only new texts."""
-    token = (frozenset(names), tuple((u, m.name, m.display_name, m.real_name) for u, m in snap.members.items()))
-    if _PHRASES_NAMES[0] != token or len(_PHRASES) + len(_WORDS) > _PHRASES_MAX:
-        _PHRASES.clear()
-        _WORDS.clear()
-        _PHRASES_NAMES[0] = token
+    memory = _MEMORY
+    memory.for_names(
+        (frozenset(names), tuple((u, m.name, m.display_name, m.real_name) for u, m in snap.members.items()))
+    )
 
     def of(text: str) -> set[str]:
-        found = _PHRASES.get(text)
+        found = memory.phrases.get(text)
         if found is None:
-            found = _PHRASES[text] = phrases(snap.plain_text_of(text), names, _WORDS)
+            found = memory.phrases[text] = phrases(snap.plain_text_of(text), names, memory.words)
         return found
 
     return of
