@@ -47,8 +47,13 @@ SCRUBBED = "scrubbed"
 
 
 def record(archive: Archive, actor: str, action: str, target: str, reason: str = "", **details: Any) -> AuditEvent:
-    return archive.append_audit(
-        AuditEvent(at=datetime.now(UTC), actor=actor, action=action, target=target, reason=reason, details=details)
+    return archive.append_audit(event(actor, action, target, reason, **details))
+
+
+def event(actor: str, action: str, target: str, reason: str = "", **details: Any) -> AuditEvent:
+    """An event as ``record`` appends it, for a caller that appends it in its own transaction."""
+    return AuditEvent(
+        at=datetime.now(UTC), actor=actor, action=action, target=target, reason=reason, details=details
     )
 
 

@@ -4,7 +4,8 @@ deletions marked. Idempotent per message; every flag, re-judgment and deletion i
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -23,6 +24,7 @@ from assistant.moderation.scope import FlagSources
 
 if TYPE_CHECKING:
     from assistant.pipeline import ProcessedBatch
+    from assistant.store.moderation import FlagWrites, ModerationStore
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,30 @@ class _BatchEvidence:
         self.pool = pool[-_SIMILAR_POOL:]
         if vector is not None:
             self.pool_vectors[f"{flag.channel_id}:{flag.ts}"] = vector
+
+
+class _BatchWrites:
+    """A batch's flag writes and their audit events in one transaction (``ModerationStore.writing``), opened at
+    the first write and committed when the batch's flagging ends; reads go through it once it is open, so they see
+    what the batch wrote. ``channels``: those whose alert grouping the transaction locks (where new flags may go)."""
+
+    def __init__(self, store: ModerationStore, stack: ExitStack, channels: Iterable[str]) -> None:
+        self._store = store
+        self._stack = stack
+        self._channels = sorted(set(channels))
+        self._open: FlagWrites | None = None
+
+    @property
+    def write(self) -> FlagWrites:
+        if self._open is None:
+            self._open = self._stack.enter_context(self._store.writing(self._channels))
+        return self._open
+
+    def flag_for(self, channel_id: str, ts: str) -> FlagRecord | None:
+        return (self._open or self._store).flag_for(channel_id, ts)
+
+    def pool(self, last: int) -> list[FlagRecord]:
+        return self._open.flags(last=last) if self._open is not None else self._store.flags(last=last)
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -162,24 +188,26 @@ class FlaggingService:
                 continue
             plans.append((message, judgment, vector, policy, crossing))
         self._prefetch_clauses(plans)
-        for message, judgment, vector, policy, crossing in plans:
-            try:
-                result = self._judge_message(
-                    message, judgment, vector, policy, (message.channel_id, message.ts) in flagged, crossing
-                )
-            except AssistantError as exc:  # one bad message must not stop the batch
-                logger.warning("moderation skipped %s: %s", message.key, exc)
-                continue
-            if result is not None:
-                flag, existed = result
-                if flag.alert_id is not None and not flag.shadow:
-                    touched.setdefault(flag.alert_id, existed)
-            elif batch.announce and (message.channel_id, message.ts) in flagged:
-                # Judged the same as before: a live redelivery after a crash. Its alert is offered again; the
-                # adapter's outbox skips alerts it already posted, so nothing is announced twice.
-                earlier = self.store.flag_for(message.channel_id, message.ts)
-                if earlier is not None and earlier.alert_id is not None and not earlier.shadow:
-                    touched.setdefault(earlier.alert_id, False)
+        # Every flag the batch stores or updates, and every audit event about one, in one transaction.
+        with ExitStack() as stack:
+            writes = _BatchWrites(self.store, stack, (p[0].channel_id for p in plans if p[4] is not None))
+            for message, judgment, vector, policy, crossing in plans:
+                was_flagged = (message.channel_id, message.ts) in flagged
+                try:
+                    result = self._judge_message(message, judgment, vector, policy, was_flagged, crossing, writes)
+                except AssistantError as exc:  # one bad message must not stop the batch
+                    logger.warning("moderation skipped %s: %s", message.key, exc)
+                    continue
+                if result is not None:
+                    flag, existed = result
+                    if flag.alert_id is not None and not flag.shadow:
+                        touched.setdefault(flag.alert_id, existed)
+                elif batch.announce and was_flagged:
+                    # Judged the same as before: a live redelivery after a crash. Its alert is offered again; the
+                    # adapter's outbox skips alerts it already posted, so nothing is announced twice.
+                    earlier = writes.flag_for(message.channel_id, message.ts)
+                    if earlier is not None and earlier.alert_id is not None and not earlier.shadow:
+                        touched.setdefault(earlier.alert_id, False)
         return touched
 
     def _prefetch_clauses(
@@ -209,43 +237,45 @@ class FlaggingService:
         policy: ChannelPolicy,
         was_flagged: bool,
         crossing: Crossing | None,
+        writes: _BatchWrites,
     ) -> tuple[FlagRecord, bool] | None:
         """The new or updated flag of a message, and whether its alert existed before (an update), given the
         rule's outcome (``crossing``, evaluated for the whole batch first).
         ``was_flagged`` False (the batch's one lookup found no flag) spares the per-message query; a flag another
         process adds meanwhile is still found by ``insert``, which returns it rather than a second one."""
-        existing = self.store.flag_for(message.channel_id, message.ts) if was_flagged else None
+        existing = writes.flag_for(message.channel_id, message.ts) if was_flagged else None
         if existing is not None:
-            return self._rejudge(existing, message, judgment, vector, crossing)
+            return self._rejudge(existing, message, judgment, vector, crossing, writes)
         if crossing is None:
             return None
-        flag = self._build_flag(message, judgment, vector, crossing, shadow=policy.shadow)
+        flag = self._build_flag(message, judgment, vector, crossing, shadow=policy.shadow, writes=writes)
         if flag.shadow:
-            stored, grouped = self.store.insert(flag), False
+            stored, grouped = writes.write.insert(flag), False
         else:
             # One transaction, one grouping per channel at a time in any process (this service's lock is only
             # this process's): two replicas flagging one member's burst at once still make one alert.
-            placed = self.store.insert_grouped(flag, self.scope.settings.alert_group_minutes * 60)
+            placed = writes.write.insert_grouped(flag, self.scope.settings.alert_group_minutes * 60)
             if placed is None:  # another process flagged this message meanwhile: its flag and alert stand
                 return None
             stored, grouped = placed
         self._batch.keep(stored, vector)
         if vector is not None:
             self.vectors.remember(message.key, vector)  # only flagged messages: the pool similar flags come from
-        audit.record(
-            self.scope.archive,
-            "assistant",
-            "flag_created",
-            f"flag:{stored.id}",
-            f"{crossing.judgment} {crossing.score:.2f} >= {crossing.threshold:.2f}",
-            channel_id=message.channel_id,
-            ts=message.ts,
-            user_id=message.user_id,
-            scores=crossing.scores,
-            clause=stored.clause_ref.number if stored.clause_ref else None,
-            shadow=stored.shadow,
-            alert_id=stored.alert_id,
-            span=stored.span.text if stored.span else None,
+        writes.write.append_audit(
+            audit.event(
+                "assistant",
+                "flag_created",
+                f"flag:{stored.id}",
+                f"{crossing.judgment} {crossing.score:.2f} >= {crossing.threshold:.2f}",
+                channel_id=message.channel_id,
+                ts=message.ts,
+                user_id=message.user_id,
+                scores=crossing.scores,
+                clause=stored.clause_ref.number if stored.clause_ref else None,
+                shadow=stored.shadow,
+                alert_id=stored.alert_id,
+                span=stored.span.text if stored.span else None,
+            )
         )
         return stored, grouped
 
@@ -256,6 +286,7 @@ class FlaggingService:
         judgment: Judgment,
         vector: np.ndarray | None,
         crossing: Crossing | None,
+        writes: _BatchWrites,
     ) -> tuple[FlagRecord, bool] | None:
         new_excerpt = excerpt(message.text)
         scores = crossing.scores if crossing else {n: round(judgment.score(n), 4) for n in existing.scores}
@@ -267,28 +298,33 @@ class FlaggingService:
         updated.excerpt = new_excerpt
         updated.scores = scores
         if crossing is not None:
-            fresh = self._build_flag(message, judgment, vector, crossing, shadow=existing.shadow)
+            fresh = self._build_flag(message, judgment, vector, crossing, shadow=existing.shadow, writes=writes)
             for attr in _EVIDENCE:
                 setattr(updated, attr, getattr(fresh, attr))
             updated.crossed = crossing.crossed
         else:
             updated.score = scores.get(existing.judgment, 0.0)
             updated.crossed = []
-        stored = self.store.update(updated)
+        stored = writes.write.update(updated)
         self._batch.keep(stored, vector)
         if vector is not None:
             self.vectors.remember(message.key, vector)
-        audit.record(
-            self.scope.archive,
-            "assistant",
-            "flag_rejudged",
-            f"flag:{stored.id}",
-            ("message edited; judged again" if new_excerpt != existing.excerpt else "judged again by a new model")
-            + ("" if crossing else "; now below every threshold (flag kept for the record)"),
-            channel_id=message.channel_id,
-            ts=message.ts,
-            before=before,
-            after={"score": stored.score, "scores": stored.scores, "excerpt": stored.excerpt},
+        writes.write.append_audit(
+            audit.event(
+                "assistant",
+                "flag_rejudged",
+                f"flag:{stored.id}",
+                (
+                    "message edited; judged again"
+                    if new_excerpt != existing.excerpt
+                    else "judged again by a new model"
+                )
+                + ("" if crossing else "; now below every threshold (flag kept for the record)"),
+                channel_id=message.channel_id,
+                ts=message.ts,
+                before=before,
+                after={"score": stored.score, "scores": stored.scores, "excerpt": stored.excerpt},
+            )
         )
         return stored, True
 
@@ -300,13 +336,14 @@ class FlaggingService:
         crossing: Crossing,
         *,
         shadow: bool,
+        writes: _BatchWrites,
     ) -> FlagRecord:
         own = self._batch.clause_sims.get((message.channel_id, message.ts))
         clause = self.vectors.clauses.find(vector, crossing.judgment, judgment, own=own)
         refuting: Evidence | None = None
         if "misinformation" in crossing.crossed:
             refuting = judgment.misinformation.refuting_fact
-        similar = self._similar(message, vector)
+        similar = self._similar(message, vector, writes)
         return FlagRecord(
             channel_id=message.channel_id,
             ts=message.ts,
@@ -327,12 +364,12 @@ class FlaggingService:
             categories=clear_categories(judgment) if crossing.judgment == "toxicity" else {},
         )
 
-    def _similar(self, message: Message, vector: np.ndarray | None) -> list[SimilarFlag]:
+    def _similar(self, message: Message, vector: np.ndarray | None, writes: _BatchWrites) -> list[SimilarFlag]:
         if vector is None:
             return []
         state = self._batch
         if state.pool is None:  # read once per batch, then kept current by ``_BatchEvidence.keep``
-            state.pool = self.store.flags(last=_SIMILAR_POOL)
+            state.pool = writes.pool(_SIMILAR_POOL)
             state.pool_vectors = self.vectors.get([f"{f.channel_id}:{f.ts}" for f in state.pool])
         pool = [f for f in state.pool if (f.channel_id, f.ts) != (message.channel_id, message.ts)]
         return similar_flags(vector, pool, state.pool_vectors)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import event
+
+from assistant.domain import Message
 from assistant.moderation.grouping import BurstItem, group_bursts
 from tests.moderation.conftest import ALICE, BOB, CARL, GENERAL, World
 
@@ -48,3 +51,32 @@ def test_group_bursts_matches_the_live_rule() -> None:
     ]
     assert group_bursts(items, 1800) == [[0, 1], [4], [2, 3], [5]]
     assert len(group_bursts(items, 0)) == len(items)
+
+
+def test_a_batchs_flags_and_their_audit_events_are_one_transaction(world: World) -> None:
+    texts = (("You idiot.", BOB), ("Morning all.", ALICE), ("Absolute moron.", BOB), ("Idiot!", CARL))
+    messages = [
+        Message(channel_id=GENERAL, ts=f"{1_790_000_000 + 60 * i}.000100", user_id=user, text=text)
+        for i, (text, user) in enumerate(texts)
+    ]
+    archive = world.ctx.archive
+    archive.upsert_messages(messages)
+    stored = [archive.get_message(m.channel_id, m.ts) for m in messages]
+    commits: list[str] = []
+    counting: list[bool] = [False]
+
+    def step(name: str, _batch: object) -> None:  # the listeners (moderation) run between these two steps
+        counting[0] = {"indexed": True, "moderated": False}.get(name, counting[0])
+
+    event.listen(archive.engine, "commit", lambda _conn: commits.append("commit") if counting[0] else None)
+    world.pipeline.on_step = step
+    batch = world.pipeline.process(stored)
+    assert commits == ["commit"], "three flags and their audit events: one commit"
+    flags = world.service.store.flags()
+    assert [f.ts for f in flags] == [messages[i].ts for i in (0, 2, 3)]
+    assert flags[0].alert_id == flags[1].alert_id != flags[2].alert_id  # BOB's burst in one batch: one alert
+    assert batch.alert_updates == {flags[0].alert_id: False, flags[2].alert_id: False}
+    assert [e.target for e in archive.audit(action="flag_created")] == [f"flag:{f.id}" for f in flags]
+    commits.clear()
+    assert world.pipeline.process(stored).alert_updates == {}  # processed again: judged the same, nothing written
+    assert commits == []

@@ -1,13 +1,14 @@
 """Moderation's part of the store: its tables (owned by the archive's migrations) and two repositories that
 take and return models (``assistant.domain.moderation``), so the moderation services never open a session.
 
-- ``ModerationStore``: flags, alerts (burst groups), the append-only action log and the retention sweep.
+- ``ModerationStore``: flags, alerts (burst groups), the append-only action log and the retention sweep;
+  ``FlagWrites``, many flag writes (and their audit events) in one of its transactions.
 - ``PolicyOverrides``: the per-channel (and workspace) policy overrides.
 """
 
 from __future__ import annotations
 
-from assistant.store.moderation.flags import AlertTimes, ModerationStore
+from assistant.store.moderation.flags import AlertTimes, FlagWrites, ModerationStore
 from assistant.store.moderation.policies import PolicyOverrides
 from assistant.store.moderation.tables import TABLES, ActionRow, AlertRow, FlagRow, PolicyRow
 
@@ -17,6 +18,7 @@ __all__ = [
     "AlertRow",
     "AlertTimes",
     "FlagRow",
+    "FlagWrites",
     "ModerationStore",
     "PolicyOverrides",
     "PolicyRow",

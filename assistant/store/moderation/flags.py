@@ -6,17 +6,20 @@ Services get ``FlagRecord`` and ``ActionRecord`` models (``assistant.domain.mode
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from assistant.domain import AuditEvent
 from assistant.domain.moderation import ActionRecord, FlagRecord
 from assistant.errors import NotFoundError
 from assistant.store.moderation.tables import ActionRow, AlertRow, FlagRow
-from assistant.store.sql import append_record
+from assistant.store.schema import AuditRow
+from assistant.store.sql import append_record, table_of, upsert_statement
 
 if TYPE_CHECKING:
     from assistant.store.archive import Archive
@@ -107,6 +110,89 @@ def _to_record(row: FlagRow) -> FlagRecord:
     return FlagRecord.model_validate({**payload, **{c: getattr(row, c) for c in _COLUMNS}})
 
 
+class FlagWrites:
+    """Flag writes in one open transaction (``ModerationStore.writing``); reads here see its writes."""
+
+    def __init__(self, session: Session, dialect: str) -> None:
+        self._s = session
+        self._dialect = dialect
+        self._locked: set[str] = set()
+
+    def lock_channel(self, channel_id: str) -> None:
+        if channel_id not in self._locked:
+            _lock_alert_groups(self._s, channel_id)
+            self._locked.add(channel_id)
+
+    def flag_for(self, channel_id: str, ts: str) -> FlagRecord | None:
+        row = self._s.scalars(select(FlagRow).where(FlagRow.channel_id == channel_id, FlagRow.ts == ts)).first()
+        return _to_record(row) if row else None
+
+    def flags(self, *, last: int) -> list[FlagRecord]:
+        """The newest ``last`` flags, in message order (``ModerationStore.flags(last=...)``)."""
+        q = select(FlagRow).order_by(FlagRow.message_time.desc(), FlagRow.id.desc()).limit(last)
+        return [_to_record(r) for r in self._s.scalars(q).all()][::-1]
+
+    def insert(self, flag: FlagRecord) -> FlagRecord:
+        """Store a new flag; if the message was flagged meanwhile (another process), that flag is returned."""
+        return self._upsert(flag)
+
+    def insert_grouped(self, flag: FlagRecord, window_s: float) -> tuple[FlagRecord, bool] | None:
+        """Store a new flag in its alert: the alert holding a flag by the same member or in the same thread in this
+        channel within ``window_s`` (widened to include it, and True: an update of that alert), else a new alert
+        (False). None when the message was flagged meanwhile (another process): that flag stands.
+
+        Finding the group, opening or widening the alert and storing the flag happen in this transaction, with the
+        channel's grouping locked across processes (a PostgreSQL advisory lock; SQLite's writer lock), so a burst
+        whose messages two replicas flag at the same moment still makes one alert."""
+        s = self._s
+        at = float(flag.ts)
+        self.lock_channel(flag.channel_id)
+        flagged = select(FlagRow.id).where(FlagRow.channel_id == flag.channel_id, FlagRow.ts == flag.ts)
+        if s.scalars(flagged).first() is not None:
+            return None
+        alert_id = ModerationStore._find_group(s, flag.channel_id, flag.user_id, flag.thread_ts, at, window_s)
+        grouped = alert_id is not None
+        if alert_id is None:
+            alert_id = ModerationStore._open_alert(s, flag.channel_id, flag.user_id, flag.thread_ts, at)
+        else:
+            ModerationStore._extend_alert(s, alert_id, at)
+        return self._upsert(flag.model_copy(update={"alert_id": alert_id})), grouped
+
+    def _upsert(self, flag: FlagRecord) -> FlagRecord:
+        s = self._s
+        s.execute(
+            upsert_statement(self._dialect, table_of(FlagRow), ["channel_id", "ts"]),
+            _flag_values(flag, datetime.now(UTC)),
+        )
+        row = s.scalars(select(FlagRow).where(FlagRow.channel_id == flag.channel_id, FlagRow.ts == flag.ts)).one()
+        return _to_record(row)
+
+    def update(self, flag: FlagRecord) -> FlagRecord:
+        if flag.id is None:
+            raise ValueError("only stored flags can be updated")
+        row = self._s.get(FlagRow, flag.id)
+        if row is None:
+            raise NotFoundError(f"No flag with id {flag.id} exists.")
+        row.judgment = flag.judgment
+        row.score = flag.score
+        row.threshold = flag.threshold
+        row.payload = _payload(flag)
+        row.status = str(flag.status)
+        row.decision = flag.decision
+        row.decided_by = flag.decided_by
+        row.shadow = flag.shadow
+        row.message_deleted = flag.message_deleted
+        row.alert_id = flag.alert_id
+        row.edits = flag.edits
+        row.updated_at = datetime.now(UTC)
+        self._s.flush()
+        return _to_record(row)
+
+    def append_audit(self, event: AuditEvent) -> AuditEvent:
+        """An audit event, committed with the flag writes it is about."""
+        return append_record(self._s, AuditRow, event)
+
+
 class ModerationStore:
     """Short transactions over the moderation tables (same engine as the archive, whose migrations make them)."""
 
@@ -144,57 +230,30 @@ class ModerationStore:
     def insert(self, flag: FlagRecord) -> FlagRecord:
         """Store a new flag; if the message was flagged meanwhile (another process), that flag is returned:
         one flag per message, and never an ``IntegrityError``."""
-        with self.archive._session() as s, s.begin():
-            return self._upsert(s, flag)
+        with self.writing() as w:
+            return w.insert(flag)
 
     def insert_grouped(self, flag: FlagRecord, window_s: float) -> tuple[FlagRecord, bool] | None:
-        """Store a new flag in its alert: the alert holding a flag by the same member or in the same thread in this
-        channel within ``window_s`` (widened to include it, and True: an update of that alert), else a new alert
-        (False). None when the message was flagged meanwhile (another process): that flag stands.
-
-        Finding the group, opening or widening the alert and storing the flag are one transaction, one per channel
-        at a time across processes (a PostgreSQL advisory lock; SQLite's writer lock), so a burst whose messages
-        two replicas flag at the same moment still makes one alert."""
-        at = float(flag.ts)
-        with self.archive._session() as s, s.begin():
-            _lock_alert_groups(s, flag.channel_id)
-            flagged = select(FlagRow.id).where(FlagRow.channel_id == flag.channel_id, FlagRow.ts == flag.ts)
-            if s.scalars(flagged).first() is not None:
-                return None
-            alert_id = self._find_group(s, flag.channel_id, flag.user_id, flag.thread_ts, at, window_s)
-            grouped = alert_id is not None
-            if alert_id is None:
-                alert_id = self._open_alert(s, flag.channel_id, flag.user_id, flag.thread_ts, at)
-            else:
-                self._extend_alert(s, alert_id, at)
-            return self._upsert(s, flag.model_copy(update={"alert_id": alert_id})), grouped
-
-    def _upsert(self, s: Session, flag: FlagRecord) -> FlagRecord:
-        s.execute(self.archive.upsert(FlagRow, ["channel_id", "ts"]), _flag_values(flag, datetime.now(UTC)))
-        row = s.scalars(select(FlagRow).where(FlagRow.channel_id == flag.channel_id, FlagRow.ts == flag.ts)).one()
-        return _to_record(row)
+        """Store a new flag in its alert (``FlagWrites.insert_grouped``), in a transaction of its own."""
+        with self.writing([flag.channel_id]) as w:
+            return w.insert_grouped(flag, window_s)
 
     def update(self, flag: FlagRecord) -> FlagRecord:
-        if flag.id is None:
-            raise ValueError("only stored flags can be updated")
+        with self.writing() as w:
+            return w.update(flag)
+
+    @contextmanager
+    def writing(self, channels: Iterable[str] = ()) -> Iterator[FlagWrites]:
+        """One write transaction for many flag writes (a batch's new and re-judged flags and their audit events):
+        one commit instead of one per flag and per event. PostgreSQL: the alert grouping of ``channels`` is locked
+        for the whole transaction, taken in sorted order (two writers of overlapping channels never deadlock);
+        SQLite's write transaction holds its one writer's lock. Nothing else may write to the archive through
+        another session while it is open."""
         with self.archive._session() as s, s.begin():
-            row = s.get(FlagRow, flag.id)
-            if row is None:
-                raise NotFoundError(f"No flag with id {flag.id} exists.")
-            row.judgment = flag.judgment
-            row.score = flag.score
-            row.threshold = flag.threshold
-            row.payload = _payload(flag)
-            row.status = str(flag.status)
-            row.decision = flag.decision
-            row.decided_by = flag.decided_by
-            row.shadow = flag.shadow
-            row.message_deleted = flag.message_deleted
-            row.alert_id = flag.alert_id
-            row.edits = flag.edits
-            row.updated_at = datetime.now(UTC)
-            s.flush()
-            return _to_record(row)
+            writes = FlagWrites(s, self.archive.dialect)
+            for channel_id in sorted(set(channels)):
+                writes.lock_channel(channel_id)
+            yield writes
 
     def flags(
         self,
