@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # the heavy parts (torch, transformers, Chroma) are imported 
     import numpy as np
 
     from assistant.claims import ClaimsService
+    from assistant.domain.moderation import FlagRecord
+    from assistant.domain.records import ModerationActionKind
     from assistant.encoder import Encoder
     from assistant.insights import InsightsService, QAService
     from assistant.judgments import JudgmentEngine
@@ -132,7 +134,7 @@ class Context:
         """Policy, flags with evidence, actions, audit, calibration and replay (see ``assistant.moderation``)."""
         from assistant.moderation import ModerationService
 
-        return ModerationService(  # the index and judge load on first use: policy and audit need neither
+        service = ModerationService(  # the index and judge load on first use: policy and audit need neither
             self.archive,
             lambda: self.index,
             self.knowledge,
@@ -140,6 +142,16 @@ class Context:
             judge=lambda: self.judge,
             clock=self.clock,
         )
+        service.actions.listeners.append(self._confirm_repeat)
+        return service
+
+    def _confirm_repeat(self, flag: FlagRecord, kind: ModerationActionKind, actor: str) -> None:
+        """A moderator's warn, remove or escalate on a claim flag teaches the claims store that repeat (loading
+        the encoder only then)."""
+        from assistant.claims.repeats import confirms
+
+        if confirms(flag, kind):
+            self.claims.confirmed.on_action(flag, kind, actor)
 
     @cached_property
     def insights(self) -> InsightsService:

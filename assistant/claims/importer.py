@@ -49,7 +49,7 @@ class ReadResult:
     columns: dict[str, str] = field(default_factory=dict)
 
 
-def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     suffix = path.suffix.lower()
     with path.open(encoding="utf-8", errors="replace", newline="") as fh:
         if suffix in (".jsonl", ".ndjson", ".json"):
@@ -65,10 +65,17 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _columns(names: list[str], mapping: dict[str, str]) -> dict[str, str]:
-    """Our field -> the file's column name."""
+    """Our field -> the file's column name (the claims file's ``COLUMNS``)."""
+    return resolve_columns(names, mapping, COLUMNS)
+
+
+def resolve_columns(
+    names: list[str], mapping: dict[str, str], known: dict[str, tuple[str, ...]]
+) -> dict[str, str]:
+    """Our field -> the file's column name: ``mapping`` first, else the first of ``known``'s names the file has."""
     by_key = {_key(n): n for n in names}
     found: dict[str, str] = {}
-    for ours, candidates in COLUMNS.items():
+    for ours, candidates in known.items():
         if ours in mapping:
             wanted = _key(mapping[ours])
             if wanted not in by_key:
@@ -98,7 +105,7 @@ def read_claims(
     seen_ids: set[str] = set()
     #: claim_key(text) -> the line that claim was first read from (the first of identical claims is kept)
     seen_texts: dict[str, int] = {}
-    for lineno, record in _records(path):
+    for lineno, record in records(path):
         out.rows += 1
         if columns is None or (path.suffix.lower() in (".jsonl", ".ndjson", ".json")):
             columns = _columns(list(record), mapping or {})

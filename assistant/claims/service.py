@@ -8,7 +8,6 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,8 @@ from assistant.claims.guard import spared
 from assistant.claims.importer import MAX_PROBLEMS, read_claims
 from assistant.claims.matrix import ClaimMatrix
 from assistant.claims.models import Claim, ClaimInput, Verdict, claim_key, normalize_text
+from assistant.claims.repeats import RepeatsService, repeat_vectors
+from assistant.claims.reports import ImportReport, Repeat
 from assistant.clock import Clock, system_clock
 from assistant.domain import AuditEvent
 from assistant.errors import AssistantError, NotFoundError
@@ -38,35 +39,6 @@ SEED_ACTOR = "assistant:knowledge"
 REPEAT_CANDIDATES = 50
 
 
-@dataclass
-class ImportReport:
-    file: str
-    rows: int = 0
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    #: Rows not stored because the file or the store already holds the same claim (``claim_key``) under another id.
-    duplicates: int = 0
-    encoded: int = 0
-    problems: list[str] = field(default_factory=list)
-    columns: dict[str, str] = field(default_factory=dict)
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class Repeat:
-    """An earlier message that repeats a claim."""
-
-    channel_id: str
-    ts: str
-    text: str
-    similarity: float
-
-    @property
-    def time(self) -> float:
-        return float(self.ts)
-
-
 class ClaimsService:
     def __init__(self, archive: Archive, encoder: Encoder, *, clock: Clock = system_clock) -> None:
         self.archive = archive
@@ -76,6 +48,16 @@ class ClaimsService:
         self._lock = threading.RLock()
         self._matrix: ClaimMatrix | None = None
         self._checked = 0.0
+        self.confirmed = RepeatsService(self)
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held while claims or their repeats are written and while the matrix is rebuilt."""
+        return self._lock
+
+    def invalidate(self) -> None:
+        """This process changed the claims or their repeats: the next ``matrix()`` is rebuilt."""
+        self._matrix = None
 
     @property
     def encoder_version(self) -> str:
@@ -105,7 +87,7 @@ class ClaimsService:
         with self._lock:
             vectors = self._encode([stored], titles=True)
             self.store.upsert([stored], vectors)
-            self._audit(
+            self.audit(
                 actor,
                 "claim_added",
                 stored.id,
@@ -125,7 +107,7 @@ class ClaimsService:
             removed = self.store.remove(claim_id, actor, self.clock())
             if removed is None:
                 raise NotFoundError(f"No claim {claim_id!r} is in the claims store.")
-            self._audit(actor, "claim_removed", claim_id, reason, verdict=removed.verdict, text=removed.text)
+            self.audit(actor, "claim_removed", claim_id, reason, verdict=removed.verdict, text=removed.text)
             self._matrix = None
         return removed
 
@@ -207,7 +189,7 @@ class ClaimsService:
             report.unchanged = len(same)
             report.encoded = len(fresh)
             report.seconds = round(time.perf_counter() - started, 2)
-            self._audit(
+            self.audit(
                 actor,
                 "claims_imported",
                 f"file:{path.name}",
@@ -247,7 +229,7 @@ class ClaimsService:
                 return []
             added = self.store.insert_missing(fresh, self._encode(fresh))
             if added:
-                self._audit(SEED_ACTOR, "claims_seeded", "knowledge:false_claims.jsonl", "", ids=added)
+                self.audit(SEED_ACTOR, "claims_seeded", "knowledge:false_claims.jsonl", "", ids=added)
                 self._matrix = None
         return added
 
@@ -304,6 +286,13 @@ class ClaimsService:
             matrix = ClaimMatrix.empty(dim)
             matrix.revision = revision
             return matrix
+        repeats, repeat_rows = repeat_vectors(
+            self.confirmed.store,
+            {r.id: i for i, r in enumerate(rows)},
+            version,
+            dim,
+            lambda texts: self.encoder.encode(texts).vectors,
+        )
         return ClaimMatrix.build(
             ids=[r.id for r in rows],
             texts=[r.text for r in rows],
@@ -315,7 +304,9 @@ class ClaimsService:
             claims=np.stack([from_bytes(r.vector, dim) for r in rows]),
             title_vectors=np.stack([from_bytes(r.title_vector, dim) for r in rows]),
             correction_vectors=np.stack([from_bytes(r.correction_vector, dim) for r in rows]),
-            revision=revision,
+            revision=self.store.revision() if repeat_rows else revision,  # re-encoded repeats moved it
+            repeat_vectors=repeats,
+            repeat_rows=repeat_rows,
         )
 
     def repeats(
@@ -369,7 +360,8 @@ class ClaimsService:
             for c, (t, h, k) in zip(claims, slots, strict=True)
         }
 
-    def _audit(self, actor: str, action: str, target: str, reason: str, **details: Any) -> None:
+    def audit(self, actor: str, action: str, target: str, reason: str, **details: Any) -> None:
+        """One audit event about a claim (``claim:<id>``), a file or the seed (``file:``/``knowledge:``)."""
         self.archive.append_audit(
             AuditEvent(
                 at=self.clock(),

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from assistant.domain.claims import Claim
 
 claims_app = typer.Typer(
-    help="Fact-checked claims the assistant flags repeats of: add, list, remove, import.", no_args_is_help=True
+    help="Fact-checked claims the assistant flags repeats of: add, list, remove, import, and their known repeats.",
+    no_args_is_help=True,
 )
 
 VERDICT_HELP = "false, misleading, true or unproven (only false and misleading raise alerts)"
@@ -147,12 +148,7 @@ def import_(
 
     from assistant.claims.importer import COLUMNS
 
-    mapping: dict[str, str] = {}
-    for item in map_ or []:
-        field_, sep, column = item.partition("=")
-        if not sep or field_.strip() not in COLUMNS or not column.strip():
-            raise AssistantError(f"--map {item!r}: write field=COLUMN with a field among {', '.join(COLUMNS)}.")
-        mapping[field_.strip()] = column.strip()
+    mapping = _mapping(map_, COLUMNS)
     ctx = make_context(data_dir)
     report = ctx.claims.import_file(
         file,
@@ -175,6 +171,79 @@ def import_(
     )
     for problem in report.problems:
         console.print(f"  {problem}", highlight=False, markup=False)
+
+
+@claims_app.command("import-repeats")
+def import_repeats(
+    file: Annotated[
+        Path, typer.Argument(help="CSV, TSV or JSON lines: a text column and the claim id(s) it repeats.")
+    ],
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="field=COLUMN for a column not found by name (text, claim_id)."),
+    ] = None,
+    id_prefix: Annotated[
+        str, typer.Option("--id-prefix", help="What `claims import --id-prefix` put before the file's claim ids.")
+    ] = "",
+    data_dir: DataDirOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Import messages known to repeat claims (e.g. labelled posts): the matcher finds their rewordings; audited."""
+    from dataclasses import asdict
+
+    from assistant.claims.repeats import COLUMNS
+
+    ctx = make_context(data_dir)
+    report = ctx.claims.confirmed.import_file(
+        file, operator(), id_prefix=id_prefix, mapping=_mapping(map_, COLUMNS)
+    )
+    if json_out:
+        print_json(asdict(report))
+        return
+    console.print(
+        f"{report.file}: {report.rows} rows, {report.added} repeats added, {report.known} already known, "
+        f"{report.unknown_claims} naming no live claim, in {report.seconds:.1f}s",
+        highlight=False,
+        markup=False,
+    )
+    for problem in report.problems:
+        console.print(f"  {problem}", highlight=False, markup=False)
+
+
+@claims_app.command("repeats")
+def repeats(
+    claim_id: Annotated[str, typer.Argument(help="The claim's id (see `assistant claims list`).")],
+    data_dir: DataDirOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The messages confirmed to repeat a claim (by moderators' actions on its flags, or imported), oldest first."""
+    from dataclasses import asdict
+
+    ctx = make_context(data_dir)
+    found = ctx.claims.confirmed.of_claim(ctx.claims.get(claim_id).id)
+    if json_out:
+        print_json([asdict(r) | {"added_at": r.added_at.isoformat()} for r in found])
+        return
+    table = Table(title=f"{len(found)} confirmed repeats of {claim_id}")
+    for col in ("text", "origin", "by", "added", "message"):
+        table.add_column(col)
+    for r in found:
+        where = f"{r.channel_id} {r.ts}" if r.ts else ""
+        table.add_row(
+            r.text, f"{r.origin} {r.origin_ref}".strip(), r.added_by, r.added_at.strftime("%Y-%m-%d"), where
+        )
+    console.print(table)
+
+
+def _mapping(items: list[str] | None, fields: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """``--map field=COLUMN`` options as a mapping (a field must be one the file reader knows)."""
+    mapping: dict[str, str] = {}
+    for item in items or []:
+        field_, sep, column = item.partition("=")
+        if not sep or field_.strip() not in fields or not column.strip():
+            raise AssistantError(f"--map {item!r}: write field=COLUMN with a field among {', '.join(fields)}.")
+        mapping[field_.strip()] = column.strip()
+    return mapping
 
 
 def register(app: typer.Typer) -> None:

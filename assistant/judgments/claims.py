@@ -98,7 +98,7 @@ class ClaimMatcher:
             return None
         v = np.asarray(vector, dtype=np.float32).reshape(-1)
         [row] = m.rank(text, v, k=1)
-        return m, row, float(m.claims[row] @ v)
+        return m, row, m.similarity(row, v)
 
     def match(self, text: str, vector: np.ndarray, gate_similarity: float) -> tuple[float, ClaimMatch | None]:
         """(similarity to the best-ranked claim, the match if the message repeats a false or misleading claim)."""

@@ -7,6 +7,7 @@ connection. Non-moderators are refused (and audited); every action or attempt is
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,8 @@ from assistant.moderation.reporting import REMOVAL_HINT
 from assistant.moderation.scope import ModerationScope
 from assistant.prompts import render_prompt
 from assistant.store.moderation import ModerationStore
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,9 @@ def _failed(message: str, text: str | None = None) -> ActionResult:
 
 #: (flag, actor, note) -> the result of the action's side effect
 Effect = Callable[[FlagRecord, str, str], ActionResult]
+#: Told of every action that worked: (the flag as it was, the action, the moderator), e.g. the claims store
+#: learning a confirmed repeat of a claim (``assistant.claims.repeats``).
+ActionListener = Callable[[FlagRecord, ModerationActionKind, str], None]
 
 
 class ActionService:
@@ -70,6 +76,7 @@ class ActionService:
             ModerationActionKind.REMOVE: self._remove,
             ModerationActionKind.ESCALATE: self._escalate,
         }
+        self.listeners: list[ActionListener] = []
 
     def act(self, flag_id: int, kind: ModerationActionKind, actor_id: str, note: str = "") -> ActionOutcome:
         """A moderator's action on a flag. Non-moderators are refused (and audited); nothing else changes."""
@@ -118,6 +125,12 @@ class ActionService:
                 ts=flag.ts,
                 result=result.message,
             )
+            if result.ok:
+                for listener in self.listeners:
+                    try:
+                        listener(flag, kind, actor_id)
+                    except Exception:  # the action is done and recorded; what others learn from it is extra
+                        logger.exception("flag %s: a listener of the %s action failed", flag_id, kind)
             if result.ok and self.auto_calibrate and kind != ModerationActionKind.DISMISS:
                 self.calibrate(channel=flag.channel_id, apply=True)
             alert = self.alert(updated.alert_id, is_update=True) if updated.alert_id is not None else None

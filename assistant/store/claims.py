@@ -15,8 +15,9 @@ from sqlalchemy import func, select, update
 from assistant.domain.claims import Claim, claim_key
 from assistant.store.archive import Archive
 from assistant.store.schema import ClaimRow
+from assistant.store.versions import CLAIMS_REVISION
 
-REVISION_KEY = "claims.revision"
+REVISION_KEY = CLAIMS_REVISION
 _CHUNK = 500
 _FIELDS = (
     "text",

@@ -7,13 +7,18 @@ delete or blank use ``secure_delete`` and the WAL is truncated, and retention en
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy.orm import Session
 
 from assistant.store import aggregates
 from assistant.store.base import ArchiveBase
-from assistant.store.schema import AuditRow, Base, JudgmentRow, MessageRow
+from assistant.store.schema import AuditRow, Base, ClaimRepeatRow, JudgmentRow, KeyValueRow, MessageRow
+from assistant.store.sql import CHUNK
+from assistant.store.versions import CLAIMS_REVISION
 
 
 class RetentionRepository(ArchiveBase):
@@ -33,7 +38,25 @@ class RetentionRepository(ArchiveBase):
             s.execute(delete(AuditRow).where(AuditRow.at < cutoff))
             if keys:
                 aggregates.forget_before(s.connection(), cutoff.timestamp())
+                self._forget_repeats(s, keys)
         return keys
+
+    def _forget_repeats(self, s: Session, keys: Sequence[tuple[str, str]]) -> int:
+        """Confirmed repeats of claims quote their message: they go with it (retention), and the claims' revision
+        moves in the same transaction so every process's claim matrix drops their vectors."""
+        removed = 0
+        for start in range(0, len(keys), CHUNK):
+            chunk = list(keys[start : start + CHUNK])
+            result = s.execute(
+                delete(ClaimRepeatRow).where(tuple_(ClaimRepeatRow.channel_id, ClaimRepeatRow.ts).in_(chunk))
+            )
+            removed += int(getattr(result, "rowcount", 0) or 0)
+        if removed:
+            s.execute(
+                self.upsert(KeyValueRow, ["key"], ["value"]),
+                {"key": CLAIMS_REVISION, "value": {"revision": uuid.uuid4().hex}},
+            )
+        return removed
 
     # Deletion ---------------------------------------------------------------------------------------------------
     # Deleted content must leave the files too, not only the tables: on SQLite the connections that delete or
@@ -53,7 +76,8 @@ class RetentionRepository(ArchiveBase):
         """A member deleted the message in Slack: the row and its ts stay (threads, reply counts and flags keep
         pointing at it), marked deleted and queued so it leaves the index, but its text, raw text and files are
         blanked and its judgment (which quotes the text) is deleted. Moderation's flag keeps its excerpt until the
-        retention period, as evidence for moderators."""
+        retention period, as evidence for moderators, and so does a confirmed repeat of a claim (a moderator's
+        removal of a rumour deletes the message too; its confirmation must survive that)."""
         with self._session() as s, s.begin():
             self._secure(s)
             thread_ts = s.execute(

@@ -186,6 +186,35 @@ class ClaimRow(Base):
     correction_vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
+class ClaimRepeatRow(Base):
+    """A message confirmed to repeat a claim (``assistant.claims.repeats``): a moderator acted on its claim flag,
+    or a labelled file was imported. Its vector joins the claim's in the matcher's dense term.
+
+    ``channel_id``/``ts`` name the message (empty for imported examples), so retention deletes the repeat with it.
+    """
+
+    __tablename__ = "claim_repeats"
+    __table_args__ = (
+        Index("ux_claim_repeats_claim_key", "claim_id", "key", unique=True),
+        Index("ix_claim_repeats_message", "channel_id", "ts"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    claim_id: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    #: ``claim_key(text)`` hashed: one example per wording and claim.
+    key: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(64), default="")
+    ts: Mapped[str] = mapped_column(String(32), default="")
+    #: "moderation" (a moderator's action on a claim flag, ``origin_ref`` = flag id) or "import" (the file's name).
+    origin: Mapped[str] = mapped_column(String(32))
+    origin_ref: Mapped[str] = mapped_column(String(255), default="")
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    encoder: Mapped[str] = mapped_column(String(128), default="")
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
 class MessageFactRow(Base):
     """What the insight answers need of one conversation message (``assistant.store.aggregates``): kept for the
     messages an answer counts (people, not bots, joins or deleted placeholders), in the same transaction as the

@@ -25,6 +25,9 @@ DATA_VERSION = "data-version"
 DIRECTORY_TABLES = frozenset({"members", "channels", "memberships"})
 #: State key holding a token that changes with every committed write to the directory tables (any process).
 DIRECTORY_VERSION = "directory-version"
+#: State key holding the claims' revision: any write to the claims or their confirmed repeats changes it, and the
+#: claim matrix is rebuilt (``assistant.claims``).
+CLAIMS_REVISION = "claims.revision"
 _WRITTEN = "assistant_content_written"
 _DIRECTORY_WRITTEN = "assistant_directory_written"
 _DML = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
