@@ -84,6 +84,37 @@ class _Pooled(torch.nn.Module):
         return mean_pool(self.model(**batch).last_hidden_state, batch["attention_mask"])
 
 
+class _Each2(torch.nn.Module):
+    """The traced graph run on every sub-batch in one call (tokenizers with two tensors): see ``_Each3``."""
+
+    def __init__(self, graph: torch.jit.ScriptModule) -> None:
+        super().__init__()
+        self.graph = graph
+
+    def forward(self, batches: list[list[torch.Tensor]]) -> list[torch.Tensor]:
+        out: list[torch.Tensor] = []
+        for b in batches:
+            out.append(self.graph(b[0], b[1]))
+        return out
+
+
+class _Each3(torch.nn.Module):
+    """The traced graph run on every sub-batch (each a ``batch_size`` slice, tokenized as before) in one call from
+    Python: TorchScript runs the whole loop without the GIL, so a bulk encode on a worker thread never waits for
+    the GIL between two sub-batches while another thread holds it in a long native call (the embedded Chroma's
+    upsert keeps it for its whole call: 100-300 ms per 512 messages). Same graph, same inputs: the same vectors."""
+
+    def __init__(self, graph: torch.jit.ScriptModule) -> None:
+        super().__init__()
+        self.graph = graph
+
+    def forward(self, batches: list[list[torch.Tensor]]) -> list[torch.Tensor]:
+        out: list[torch.Tensor] = []
+        for b in batches:
+            out.append(self.graph(b[0], b[1], b[2]))
+        return out
+
+
 @dataclass(frozen=True)
 class EncodedBatch:
     """Unit-length sentence vectors (mean pooled), one row per input text."""
@@ -148,6 +179,7 @@ class Encoder:
         self.int8 = self.version.endswith("-int8")
         self._graph_lock = threading.Lock()
         self._traced: torch.jit.ScriptModule | None = None
+        self._each: torch.jit.ScriptModule | None = None  # the traced graph over many sub-batches (``_Each3``)
         self._graph_failed = not self.int8  # only a quantised (frozen, inference-only) model is traced
 
     def tokenize(self, texts: Sequence[str], max_tokens: int | None = None) -> dict[str, torch.Tensor]:
@@ -183,7 +215,24 @@ class Encoder:
             if self._traced is None and not self._graph_failed:
                 self._traced = self._trace()
                 self._graph_failed = self._traced is None
+                self._each = self._script_each(self._traced) if self._traced is not None else None
             return self._traced
+
+    @staticmethod
+    def _script_each(graph: torch.jit.ScriptModule) -> torch.jit.ScriptModule | None:
+        """``_Each3`` (or ``_Each2``) over the traced graph, or None where it cannot be scripted (the sub-batches
+        then run one call each)."""
+        inputs = len(list(graph.graph.inputs())) - 1  # the module itself is the first
+        wrapper = {2: _Each2, 3: _Each3}.get(inputs)
+        if wrapper is None:
+            return None
+        try:
+            with warnings.catch_warnings():  # torch.jit's deprecation notice, as for the trace
+                warnings.simplefilter("ignore")
+                return torch.jit.script(wrapper(graph))
+        except (RuntimeError, TypeError, ValueError, AttributeError) as exc:
+            logger.info("the encoder's sub-batches run one graph call each (%s)", type(exc).__name__)
+            return None
 
     @torch.inference_mode()
     def _trace(self) -> torch.jit.ScriptModule | None:
@@ -219,10 +268,27 @@ class Encoder:
             from tqdm import tqdm
 
             starts = tqdm(starts, desc="encoding", unit="batch", leave=False)
+        each = self._each if graph is not None and graph is self._traced and not progress else None
+        if each is not None and len(texts) > self.batch_size:
+            return EncodedBatch(self._forward_each(each, texts, order, out))
         for start in starts:
             idx = order[start : start + self.batch_size]
             out[idx] = self._forward([texts[i] for i in idx], graph)
         return EncodedBatch(out)
+
+    @torch.inference_mode()
+    def _forward_each(
+        self, each: torch.jit.ScriptModule, texts: Sequence[str], order: list[int], out: np.ndarray
+    ) -> np.ndarray:
+        """``_forward`` of every ``batch_size`` slice of ``order``, the graph run on all of them in one call."""
+        slices = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+        batches = []
+        for idx in slices:
+            with self._lock:
+                batches.append(list(self.tokenize([texts[i] for i in idx]).values()))
+        for idx, pooled in zip(slices, each(batches), strict=True):
+            out[idx] = pooled.cpu().numpy().astype(np.float32)
+        return out
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text]).vectors[0]

@@ -48,6 +48,23 @@ def test_a_bulk_encode_runs_the_traced_graph_and_gives_the_eager_vectors(
     np.testing.assert_allclose(graph, eager, atol=1e-6)
 
 
+def test_a_bulk_encode_runs_every_sub_batch_in_one_graph_call_with_the_same_vectors(
+    encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sub-batches of a bulk encode run in one call (no GIL between them, see ``encoder._Each3``): the same
+    graph on the same tensors, so the vectors are exactly those of one graph call per sub-batch."""
+    texts = [*_bulk_texts(), "", "word " * 400]
+    together = encoder.encode(texts).vectors
+    assert encoder._each is not None, "the traced graph was not scripted over sub-batches"
+    calls: list[int] = []
+    each = encoder._each
+    monkeypatch.setattr(encoder, "_each", lambda batches: calls.append(len(batches)) or each(batches))
+    assert np.array_equal(encoder.encode(texts).vectors, together)
+    assert calls == [-(-len(texts) // encoder.batch_size)], "one call for every sub-batch"
+    monkeypatch.setattr(encoder, "_each", None)
+    assert np.array_equal(encoder.encode(texts).vectors, together)  # one graph call per sub-batch
+
+
 def test_an_encoder_that_cannot_be_traced_stays_eager(encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise RuntimeError("tracer unavailable")
