@@ -4,6 +4,7 @@ remove or escalate on a claim flag confirms one (SQLite and the real PostgreSQL)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -162,3 +163,31 @@ def test_a_moderators_action_on_a_claim_flag_confirms_the_repeat(
     assert repeat.origin == "moderation" and repeat.origin_ref == f"flag:{world.flag_of(rumour)}"
     matrix = world.ctx.claims.matrix()
     assert matrix.repeat_rows is not None and [matrix.ids[r] for r in matrix.repeat_rows] == ["claim-5g-covid"]
+
+
+def test_cli_imports_and_lists_repeats_as_json(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from assistant.cli.app import app
+
+    claims, labelled = tmp_path / "claims.csv", tmp_path / "posts.jsonl"
+    claims.write_text("claim_id,claim\n1,The library closes at noon on Fridays\n")
+    labelled.write_text('{"post": "library shuts at midday on fridays", "gold": "1"}\n')
+    where = ["--data-dir", str(tmp_path / "data"), "--json"]
+    runner = CliRunner()
+    assert runner.invoke(app, ["claims", "import", str(claims), "--id-prefix", "ct-", *where]).exit_code == 0
+    mapped = ["--map", "text=post", "--map", "claim_id=gold", "--id-prefix", "ct-"]
+    imported = runner.invoke(app, ["claims", "import-repeats", str(labelled), *mapped, *where])
+    assert imported.exit_code == 0, imported.output
+    assert json.loads(imported.stdout)["added"] == 1
+    listed = runner.invoke(app, ["claims", "repeats", "ct-1", *where])
+    assert listed.exit_code == 0, listed.output
+    [repeat] = json.loads(listed.stdout)
+    assert (repeat["text"], repeat["origin"], repeat["origin_ref"]) == (
+        "library shuts at midday on fridays",
+        "import",
+        "posts.jsonl",
+    )
+    bad = runner.invoke(app, ["claims", "import-repeats", str(labelled), "--map", "nope=post", *where])
+    assert bad.exit_code != 0 and "field=COLUMN" in str(bad.exception)
+    assert runner.invoke(app, ["claims", "repeats", "ct-9", *where]).exit_code != 0
