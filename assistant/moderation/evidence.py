@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from assistant.domain import Judgment
 from assistant.knowledge import Knowledge
-from assistant.moderation.models import ClauseRef, FlagRecord, SimilarFlag
+from assistant.moderation.models import ClauseRef, SimilarFlag
 
 if TYPE_CHECKING:
     from assistant.store.hits import Hit
@@ -129,9 +129,28 @@ class ClauseFinder:
         )
 
 
+class Candidate(Protocol):
+    """What a past flag offers ``similar_flags``: a ``FlagRecord``, or a ``FlagSummary`` read for the pool."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def channel_id(self) -> str: ...
+    @property
+    def ts(self) -> str: ...
+    @property
+    def excerpt(self) -> str: ...
+    @property
+    def judgment(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def decision(self) -> str | None: ...
+
+
 def similar_flags(
     vector: np.ndarray | None,
-    candidates: Sequence[FlagRecord],
+    candidates: Sequence[Candidate],
     vectors: dict[str, np.ndarray],
     *,
     k: int = 3,
@@ -140,7 +159,7 @@ def similar_flags(
     """Up to ``k`` past flags whose messages are closest to this one (cosine on stored unit vectors)."""
     if vector is None or not vector.size or not candidates:
         return []
-    scored: list[tuple[float, FlagRecord]] = []
+    scored: list[tuple[float, Candidate]] = []
     for flag in candidates:
         other = vectors.get(f"{flag.channel_id}:{flag.ts}")
         if other is None or other.shape != vector.shape or flag.id is None:

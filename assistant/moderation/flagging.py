@@ -21,6 +21,7 @@ from assistant.moderation.evidence import CLEAR_CATEGORY, JUDGMENT_QUERIES, simi
 from assistant.moderation.models import Alert, ChannelPolicy, FlagRecord, SimilarFlag
 from assistant.moderation.rules import Crossing, evaluate
 from assistant.moderation.scope import FlagSources
+from assistant.store.moderation import FlagSummary
 
 if TYPE_CHECKING:
     from assistant.pipeline import ProcessedBatch
@@ -54,16 +55,16 @@ class _BatchEvidence:
     the newest ``_SIMILAR_POOL`` flags with their vectors, kept current as the batch adds and updates flags."""
 
     clause_sims: dict[tuple[str, str], dict[int, float]] = field(default_factory=dict)
-    pool: list[FlagRecord] | None = None
+    pool: list[FlagSummary] | None = None
     pool_vectors: dict[str, np.ndarray] = field(default_factory=dict)
 
     def keep(self, flag: FlagRecord, vector: np.ndarray | None) -> None:
-        """A flag the batch stored: the pool as ``ModerationStore.flags(last=_SIMILAR_POOL)`` reads it now."""
+        """A flag the batch stored: the pool as ``ModerationStore.newest_summaries(_SIMILAR_POOL)`` reads it now."""
         if self.pool is None:
             return  # not read yet: the first read finds it
         pool = [f for f in self.pool if f.id != flag.id]
-        pool.append(flag)
-        pool.sort(key=lambda f: (float(f.ts), f.id or 0))  # the store's order: message time, then id
+        pool.append(FlagSummary.of(flag))
+        pool.sort(key=lambda f: (float(f.ts), f.id))  # the store's order: message time, then id
         self.pool = pool[-_SIMILAR_POOL:]
         if vector is not None:
             self.pool_vectors[f"{flag.channel_id}:{flag.ts}"] = vector
@@ -89,8 +90,8 @@ class _BatchWrites:
     def flag_for(self, channel_id: str, ts: str) -> FlagRecord | None:
         return (self._open or self._store).flag_for(channel_id, ts)
 
-    def pool(self, last: int) -> list[FlagRecord]:
-        return self._open.flags(last=last) if self._open is not None else self._store.flags(last=last)
+    def pool(self, last: int) -> list[FlagSummary]:
+        return (self._open or self._store).newest_summaries(last)
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:

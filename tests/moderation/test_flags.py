@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from assistant.domain.records import FlagStatus, ModerationActionKind
-from assistant.store.moderation import FlagRow
-from tests.moderation.conftest import ALICE, BOB, GENERAL, MOD, World
+from assistant.store.moderation import FlagRow, FlagSummary
+from tests.moderation.conftest import ALICE, BOB, CARL, GENERAL, MOD, World
 
 
 def test_a_crossing_becomes_a_flag_with_evidence_and_an_alert(world: World) -> None:
@@ -116,6 +116,21 @@ def test_similar_past_flags_come_with_their_decisions(world: World) -> None:
     assert alert.similar and alert.similar[0].ts == first.ts
     assert alert.similar[0].decision == "false_positive" and alert.similar[0].similarity > 0.5
     assert len(alert.similar) <= 3
+
+
+def test_the_similar_flags_pool_is_the_newest_flags_summarised(world: World) -> None:
+    first, _ = world.post("You are an idiot.", user=BOB)
+    world.decide(first, ModerationActionKind.FALSE_POSITIVE)
+    world.post("Absolute moron.", user=ALICE, gap=4000)
+    world.post("Damn idiot.", user=CARL, gap=60)
+    store = world.service.store
+    for last in (1, 2, 5):
+        summaries = store.newest_summaries(last)
+        flags = store.flags(last=last)
+        assert summaries == [FlagSummary.of(f) for f in flags] and len(summaries) == min(last, 3)
+    assert store.newest_summaries(5)[0].decision == "false_positive"
+    with store.writing() as writes:  # the same read inside a batch's write transaction
+        assert writes.newest_summaries(5) == store.newest_summaries(5)
 
 
 def test_a_flag_stores_its_clause_and_similar_flags_once_and_reads_earlier_payloads(world: World) -> None:

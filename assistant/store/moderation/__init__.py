@@ -8,7 +8,7 @@ take and return models (``assistant.domain.moderation``), so the moderation serv
 
 from __future__ import annotations
 
-from assistant.store.moderation.flags import AlertTimes, FlagWrites, ModerationStore
+from assistant.store.moderation.flags import AlertTimes, FlagSummary, FlagWrites, ModerationStore
 from assistant.store.moderation.policies import PolicyOverrides
 from assistant.store.moderation.tables import TABLES, ActionRow, AlertRow, FlagRow, PolicyRow
 
@@ -18,6 +18,7 @@ __all__ = [
     "AlertRow",
     "AlertTimes",
     "FlagRow",
+    "FlagSummary",
     "FlagWrites",
     "ModerationStore",
     "PolicyOverrides",

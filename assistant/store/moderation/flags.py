@@ -67,6 +67,45 @@ class AlertTimes(NamedTuple):
     first_time: float
 
 
+class FlagSummary(NamedTuple):
+    """What similar past flags are drawn from (``moderation.evidence.similar_flags``): a flag's identity, status
+    and excerpt, read without its evidence."""
+
+    id: int
+    channel_id: str
+    ts: str
+    judgment: str
+    status: str
+    decision: str | None
+    excerpt: str
+
+    @classmethod
+    def of(cls, flag: FlagRecord) -> FlagSummary:
+        return cls(
+            int(flag.id or 0),
+            flag.channel_id,
+            flag.ts,
+            flag.judgment,
+            str(flag.status),
+            flag.decision,
+            flag.excerpt,
+        )
+
+
+def _newest_summaries(s: Session, last: int) -> list[FlagSummary]:
+    """The newest ``last`` flags' summaries, in message order (as ``ModerationStore.flags(last=...)`` orders)."""
+    t = FlagRow.__table__
+    q = (
+        select(t.c.id, t.c.channel_id, t.c.ts, t.c.judgment, t.c.status, t.c.decision, t.c.payload)
+        .order_by(t.c.message_time.desc(), t.c.id.desc())
+        .limit(last)
+    )
+    return [
+        FlagSummary(int(i), c, ts, j, str(st), d, str((p or {}).get("excerpt") or ""))
+        for i, c, ts, j, st, d, p in s.execute(q)
+    ][::-1]
+
+
 def _payload(flag: FlagRecord) -> dict[str, Any]:
     return flag.model_dump(mode="json", include=set(_PAYLOAD_FIELDS))
 
@@ -127,10 +166,9 @@ class FlagWrites:
         row = self._s.scalars(select(FlagRow).where(FlagRow.channel_id == channel_id, FlagRow.ts == ts)).first()
         return _to_record(row) if row else None
 
-    def flags(self, *, last: int) -> list[FlagRecord]:
-        """The newest ``last`` flags, in message order (``ModerationStore.flags(last=...)``)."""
-        q = select(FlagRow).order_by(FlagRow.message_time.desc(), FlagRow.id.desc()).limit(last)
-        return [_to_record(r) for r in self._s.scalars(q).all()][::-1]
+    def newest_summaries(self, last: int) -> list[FlagSummary]:
+        """``ModerationStore.newest_summaries``, with this transaction's writes."""
+        return _newest_summaries(self._s, last)
 
     def insert(self, flag: FlagRecord) -> FlagRecord:
         """Store a new flag; if the message was flagged meanwhile (another process), that flag is returned."""
@@ -282,6 +320,12 @@ class ModerationStore:
         with self.archive._session() as s:
             found = [_to_record(r) for r in s.scalars(q).all()]
         return found[::-1] if last else found
+
+    def newest_summaries(self, last: int) -> list[FlagSummary]:
+        """The newest ``last`` flags (as ``flags(last=...)`` chooses and orders them), summarised for similar
+        flags: one plain read, no evidence validated."""
+        with self.archive._session() as s:
+            return _newest_summaries(s, last)
 
     # Alerts (burst groups) ----------------------------------------------------------------------------------
     def find_group(
