@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
 
-from assistant.domain import Member
+from assistant.domain import Member, Message
 from assistant.domain.judgments import SentimentJudgment
 from assistant.store.aggregate_helpful import last_thanks, mark_replies, with_reply_days
 from assistant.store.aggregate_rows import (
@@ -237,18 +237,29 @@ def _lock_channel(conn: Connection, cid: str) -> None:
     conn.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
 
 
-def _refresh_channel(conn: Connection, cid: str, days_in: set[int], bots: set[str], *, whole: bool = False) -> int:
+def _refresh_channel(
+    conn: Connection,
+    cid: str,
+    days_in: set[int],
+    bots: set[str],
+    *,
+    whole: bool = False,
+    loaded: list[Message] | None = None,
+) -> int:
+    """``loaded``: what ``load_messages`` reads for these days, when already read in this transaction."""
     if not whole:
         _lock_channel(conn, cid)
     days = sorted(days_in)
     dayset = set(days)
-    msgs = load_messages(conn, cid, days, bots)
+    msgs = loaded if loaded is not None else load_messages(conn, cid, days, bots)
     in_days = [m for m in msgs if day_of(float(m.ts)) in dayset]
     before, outside = replies_outside(conn, cid, dayset)
     threaded = outside or any(m.is_reply for m in in_days)
     if threaded != before and not whole:  # every first reply in the channel is found another way now
         every = {r[0] for r in conn.execute(select(CHANNEL_DAYS.c.day).where(CHANNEL_DAYS.c.channel_id == cid))}
-        return _refresh_channel(conn, cid, dayset | every, bots, whole=True)
+        # a new channel's first import: no other day, so the messages read are the ones the whole channel needs
+        same = msgs if every <= dayset else None
+        return _refresh_channel(conn, cid, dayset | every, bots, whole=True, loaded=same)
     authors = {m.user_id for m in msgs if m.user_id}
     members: dict[str, Member] = {}
     for chunk in chunks(sorted(authors)):
