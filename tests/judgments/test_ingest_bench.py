@@ -18,4 +18,7 @@ def test_the_ingest_bench_ingests_every_message_with_the_traced_encoder(tmp_path
     assert result.encoder_graph, "the int8 encoder's bulk graph was not traced"
     assert result.ingest_msgs_per_s > 0 and result.judgment_batch32_msgs_per_s > 0
     ratio = result.ingest_msgs_per_s / result.judgment_batch32_msgs_per_s
-    assert result.ingest_vs_judgment_batch32 == pytest.approx(ratio, abs=0.002)
+    # the rates are printed to 0.1 msg/s and the ratio from the unrounded rates: on a loaded machine (a judgment
+    # pass of a few msg/s) that rounding alone moves the ratio by more than its last digit
+    rounding = ratio * (0.05 / result.ingest_msgs_per_s + 0.05 / result.judgment_batch32_msgs_per_s)
+    assert result.ingest_vs_judgment_batch32 == pytest.approx(ratio, abs=0.002 + rounding)
