@@ -7,6 +7,7 @@ Real judgment engine (claim matching is part of it), the real Bolt app on loopba
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,9 @@ from tests.slack.conftest import (
     make_ctx,
     message_event,
 )
-from tests.slack.doubles import MemoEncoder
+from tests.slack.doubles import MemoEncoder, wait_for_state
 from tests.slack.fake_slack import FakeSlack
+from tests.slack.test_moderation_actions import press
 
 # A look-alike rumour written for these tests (not from any dataset).
 RUMOUR = "Drinking hot lemon water every morning kills the coronavirus, pass it on!"
@@ -152,6 +154,28 @@ def test_teaching_a_claim_lists_earlier_repeats_and_flags_the_next_one(claims_ap
     assert "Lemon juice and hot drinks" in latest and SOURCE in latest
     judgment = app.ctx.archive.judgment(GENERAL, ts)
     assert judgment is not None and judgment.misinformation.matched_claim is not None
+
+    # the moderator's warning on that alert confirms the message as a repeat: the claim is matched through it too
+    flag = app.ctx.moderation.store.flag_for(GENERAL, ts)
+    assert flag is not None and flag.alert_id is not None
+    posted = wait_for_state(app.ctx.archive, f"slack-alert:{flag.alert_id}")
+    [post] = [c for c in app.slack.calls_to("chat.postMessage") if c.params.get("channel") == MODS][-1:]
+    actions = next(b for b in post.params["blocks"] if b["type"] == "actions")
+    press(
+        app,
+        MOD,
+        {"ts": posted["ts"], "buttons": {e["action_id"]: e for e in actions["elements"]}},
+        "moderation_warn",
+    )
+    app.slack.wait_for("chat.update", where=lambda c: c.params.get("ts") == posted["ts"])
+    claim_id = judgment.misinformation.matched_claim.id
+    deadline = time.monotonic() + 10
+    while not (confirmed := app.ctx.claims.confirmed.of_claim(claim_id)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [repeat] = confirmed
+    assert (repeat.channel_id, repeat.ts, repeat.added_by, repeat.origin) == (GENERAL, ts, MOD, "moderation")
+    matrix = app.ctx.claims.matrix()
+    assert matrix.repeat_rows is not None and [matrix.ids[r] for r in matrix.repeat_rows] == [claim_id]
 
 
 @pytest.mark.model
