@@ -58,10 +58,10 @@ class RepeatStore:
         """Insert repeats not stored yet (same claim and wording: kept once); returns how many were new."""
         if not repeats:
             return 0
-        stmt = self.archive.upsert(ClaimRepeatRow, ["claim_id", "key"], [])
+        # ON CONFLICT DO NOTHING ... RETURNING: only rows inserted here come back, not those already stored
+        stmt = self.archive.upsert(ClaimRepeatRow, ["claim_id", "key"], []).returning(ClaimRepeatRow.id)
         fresh = 0
         with self.archive._session() as s, s.begin():
-            before = int(s.scalar(select(func.count()).select_from(ClaimRepeatRow)) or 0)
             for start in range(0, len(repeats), _CHUNK):
                 rows = [
                     {
@@ -79,8 +79,7 @@ class RepeatStore:
                     }
                     for r, v in zip(repeats[start : start + _CHUNK], vectors[start : start + _CHUNK], strict=True)
                 ]
-                s.execute(stmt, rows)
-            fresh = int(s.scalar(select(func.count()).select_from(ClaimRepeatRow)) or 0) - before
+                fresh += len(s.execute(stmt, rows).all())
         if fresh:
             self.claims.bump()
         return fresh

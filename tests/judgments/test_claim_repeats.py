@@ -106,13 +106,13 @@ def test_labelled_repeats_are_imported_by_column_name(service: ClaimsService, tm
     labelled = tmp_path / "tweets.csv"
     labelled.write_text(
         'id,text,claim_ids\n10,"library shuts at midday on fridays, wow",1\n11,both at once,1;2\n'
-        "12,nobody knows this one,99\n13,,1\n"
+        "12,nobody knows this one,99\n13,,1\n14,Library shuts at midday on Fridays... WOW,1\n"
     )
     report = service.confirmed.import_file(labelled, "ops", id_prefix="ct-")
-    assert (report.rows, report.added, report.known, report.unknown_claims) == (4, 3, 0, 1)
+    assert (report.rows, report.added, report.known, report.unknown_claims) == (5, 3, 1, 1)  # 14 is 10 again
     assert report.columns == {"text": "text", "claim_id": "claim_ids"} and len(report.problems) == 2
     again = service.confirmed.import_file(labelled, "ops", id_prefix="ct-")
-    assert (again.added, again.known) == (0, 3)
+    assert (again.added, again.known) == (0, 4)
     assert [r.text for r in service.confirmed.of_claim("ct-2")] == ["both at once"]
     assert service.matrix().repeat_rows is not None and len(service.matrix().repeat_rows) == 3  # type: ignore[arg-type]
     with pytest.raises(AssistantError, match="claim id column"):
