@@ -21,7 +21,6 @@ from assistant.store.aggregate_tables import (
     DAY,
     FACTS,
     MEMBER_CHANNELS,
-    MEMBER_DAYS,
     MESSAGES,
     chunks,
     per_channel,
@@ -144,29 +143,23 @@ class MilestoneQueries:
 
     def home_channels(self, channel_ids: Sequence[str], users: Iterable[str]) -> dict[str, str]:
         """Each of ``users``' main channel among these: where they posted most (every day counted), the one they
-        posted in first on a tie (as counting their messages in time order finds it)."""
+        posted in first on a tie (as counting their messages in time order finds it). One row per member and
+        channel: ``member_channels`` holds each member's totals there (the sums of their ``member_days``)."""
         wanted = sorted(set(users))
-        counts: dict[str, dict[str, int]] = defaultdict(dict)
-        firsts: dict[tuple[str, str], tuple[float, str]] = {}
+        per_user: dict[str, dict[str, tuple[int, float]]] = defaultdict(dict)
         with self.engine.connect() as c:
             for chunk in chunks(wanted):
-                q: Any = (
-                    select(MEMBER_DAYS.c.user_id, MEMBER_DAYS.c.channel_id, func.sum(MEMBER_DAYS.c.messages))
-                    .where(MEMBER_DAYS.c.user_id.in_(list(chunk)), MEMBER_DAYS.c.channel_id.in_(list(channel_ids)))
-                    .group_by(MEMBER_DAYS.c.user_id, MEMBER_DAYS.c.channel_id)
-                )
-                for uid, cid, n in c.execute(q):
-                    counts[uid][cid] = int(n or 0)
-                q = select(
-                    MEMBER_CHANNELS.c.user_id, MEMBER_CHANNELS.c.channel_id, MEMBER_CHANNELS.c.first_ts
+                q: Any = select(
+                    MEMBER_CHANNELS.c.user_id,
+                    MEMBER_CHANNELS.c.channel_id,
+                    MEMBER_CHANNELS.c.messages,
+                    MEMBER_CHANNELS.c.first_ts,
                 ).where(
                     MEMBER_CHANNELS.c.user_id.in_(list(chunk)), MEMBER_CHANNELS.c.channel_id.in_(list(channel_ids))
                 )
-                for uid, cid, ts in c.execute(q):
-                    firsts[(uid, cid)] = (float(ts), cid)
-        out: dict[str, str] = {}
-        for uid, per in counts.items():
-            per = {cid: n for cid, n in per.items() if n > 0}
-            if per:
-                out[uid] = min(per, key=lambda cid: (-per[cid], firsts.get((uid, cid), (float("inf"), cid))))
-        return out
+                for uid, cid, n, ts in c.execute(q):
+                    if n:
+                        per_user[uid][cid] = (int(n), float(ts))
+        return {
+            uid: min(per, key=lambda cid: (-per[cid][0], per[cid][1], cid)) for uid, per in per_user.items() if per
+        }
