@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +27,7 @@ from assistant.claims.importer import MAX_PROBLEMS, records, resolve_columns
 from assistant.claims.models import normalize_text
 from assistant.domain.records import ModerationActionKind
 from assistant.errors import AssistantError, NotFoundError
-from assistant.store.claim_repeats import ConfirmedRepeat, LiveRepeat, RepeatStore
+from assistant.store.claim_repeats import ConfirmedRepeat, RepeatStore
 from assistant.store.claims import from_bytes
 
 if TYPE_CHECKING:
@@ -177,7 +176,8 @@ class RepeatsService:
         return report
 
     def of_claim(self, claim_id: str) -> list[ConfirmedRepeat]:
-        return self.store.of_claim(claim_id)
+        """A live claim's confirmed repeats, oldest first (``NotFoundError`` for a claim that is not live)."""
+        return self.store.of_claim(self.claims.get(claim_id).id)
 
     def on_action(self, flag: FlagRecord, kind: ModerationActionKind, actor: str) -> None:
         """A moderator's action on a flag: warn, remove or escalate of a message matched to a claim confirms it
@@ -203,6 +203,22 @@ class RepeatsService:
         except (NotFoundError, AssistantError) as exc:
             logger.info("flag %s: not kept as a repeat of %s: %s", flag.id, matched.id, exc)
 
+    def encode_stale(self, version: str) -> bool:
+        """Encode again (and store) the repeats encoded by another encoder than ``version``; whether any were."""
+        stale = self.store.stale(version)
+        if stale:
+            logger.info("claims: encoding %d confirmed repeats stored by another encoder", len(stale))
+            vectors = self.claims.encoder.encode([text for _, text in stale]).vectors
+            self.store.set_vectors(dict(zip((i for i, _ in stale), vectors, strict=True)), version)
+        return bool(stale)
+
+    def vectors(self, row_of: dict[str, int], dim: int) -> tuple[np.ndarray | None, list[int]]:
+        """The live claims' confirmed repeats as a [m, dim] matrix and the claim row (``row_of``) of each."""
+        rows = [r for r in self.store.live() if r.claim_id in row_of]
+        if not rows:
+            return None, []
+        return np.stack([from_bytes(r.vector, dim) for r in rows]), [row_of[r.claim_id] for r in rows]
+
     def _add(self, repeats: list[ConfirmedRepeat]) -> int:
         if not repeats:
             return 0
@@ -211,25 +227,3 @@ class RepeatsService:
             added = self.store.add(repeats, list(vectors), self.claims.encoder_version)
             self.claims.invalidate()
         return added
-
-
-def repeat_vectors(
-    store: RepeatStore,
-    row_of: dict[str, int],
-    version: str,
-    dim: int,
-    encode: Callable[[list[str]], np.ndarray],
-) -> tuple[np.ndarray | None, list[int]]:
-    """The live claims' confirmed repeats as a [m, dim] matrix and the claim row of each; repeats encoded by
-    another encoder are encoded again (and stored)."""
-    rows: list[LiveRepeat] = [r for r in store.live() if r.claim_id in row_of]
-    stale = [r for r in rows if r.encoder != version or not r.vector]
-    fresh: dict[int, np.ndarray] = {}
-    if stale:
-        logger.info("claims: encoding %d confirmed repeats stored by another encoder", len(stale))
-        fresh = dict(zip((r.id for r in stale), encode([r.text for r in stale]), strict=True))
-        store.set_vectors(fresh, version)
-    if not rows:
-        return None, []
-    matrix = np.stack([fresh[r.id] if r.id in fresh else from_bytes(r.vector, dim) for r in rows])
-    return matrix.astype(np.float32), [row_of[r.claim_id] for r in rows]

@@ -17,7 +17,7 @@ from assistant.claims.guard import spared
 from assistant.claims.importer import MAX_PROBLEMS, read_claims
 from assistant.claims.matrix import ClaimMatrix
 from assistant.claims.models import Claim, ClaimInput, Verdict, claim_key, normalize_text
-from assistant.claims.repeats import RepeatsService, repeat_vectors
+from assistant.claims.repeats import RepeatsService
 from assistant.claims.reports import ImportReport, Repeat
 from assistant.clock import Clock, system_clock
 from assistant.domain import AuditEvent
@@ -45,15 +45,11 @@ class ClaimsService:
         self.encoder = encoder
         self.clock = clock
         self.store = ClaimStore(archive)
-        self._lock = threading.RLock()
+        #: Held while claims or their repeats are written and while the matrix is rebuilt.
+        self.lock = threading.RLock()
         self._matrix: ClaimMatrix | None = None
         self._checked = 0.0
         self.confirmed = RepeatsService(self)
-
-    @property
-    def lock(self) -> threading.RLock:
-        """Held while claims or their repeats are written and while the matrix is rebuilt."""
-        return self._lock
 
     def invalidate(self) -> None:
         """This process changed the claims or their repeats: the next ``matrix()`` is rebuilt."""
@@ -84,7 +80,7 @@ class ClaimsService:
             added_by=actor,
             added_at=self.clock(),
         )
-        with self._lock:
+        with self.lock:
             vectors = self._encode([stored], titles=True)
             self.store.upsert([stored], vectors)
             self.audit(
@@ -99,16 +95,16 @@ class ClaimsService:
                 origin=origin,
                 origin_ref=origin_ref,
             )
-            self._matrix = None
+            self.invalidate()
         return stored
 
     def remove(self, claim_id: str, actor: str, *, reason: str = "") -> Claim:
-        with self._lock:
+        with self.lock:
             removed = self.store.remove(claim_id, actor, self.clock())
             if removed is None:
                 raise NotFoundError(f"No claim {claim_id!r} is in the claims store.")
             self.audit(actor, "claim_removed", claim_id, reason, verdict=removed.verdict, text=removed.text)
-            self._matrix = None
+            self.invalidate()
         return removed
 
     def import_file(
@@ -152,7 +148,7 @@ class ClaimsService:
             )
             for c in read.claims
         ]
-        with self._lock:
+        with self.lock:
             stored = self.store.live_keys()
             kept = [c for c in claims if stored.get(claim_key(c.text), c.id) == c.id]
             if len(kept) < len(claims):
@@ -200,7 +196,7 @@ class ClaimsService:
                 default_verdict=default_verdict,
                 ids=[c.id for c in claims],
             )
-            self._matrix = None
+            self.invalidate()
         return report
 
     def seed(self, knowledge: Knowledge) -> list[str]:
@@ -222,7 +218,7 @@ class ClaimsService:
                     added_at=now,
                 )
             )
-        with self._lock:
+        with self.lock:
             known = self.store.ids(include_removed=True)
             fresh = [c for c in claims if c.id not in known]
             if not fresh:
@@ -230,7 +226,7 @@ class ClaimsService:
             added = self.store.insert_missing(fresh, self._encode(fresh))
             if added:
                 self.audit(SEED_ACTOR, "claims_seeded", "knowledge:false_claims.jsonl", "", ids=added)
-                self._matrix = None
+                self.invalidate()
         return added
 
     # Reads -----------------------------------------------------------------------------------------------------
@@ -250,7 +246,7 @@ class ClaimsService:
         current = self._matrix
         if current is not None and now - self._checked < REFRESH_SECONDS:
             return current
-        with self._lock:
+        with self.lock:
             self._checked = now
             revision = self.store.revision()
             if self._matrix is not None and self._matrix.revision == revision and revision:
@@ -280,19 +276,14 @@ class ClaimsService:
             fresh = self._encode([c for c in claims if c.id not in titled])
             fresh.update(self._encode([c for c in claims if c.id in titled], titles=True))
             self.store.set_vectors(fresh)
-            revision = self.store.revision()
             rows = list(self.store.live_rows())
+        if self.confirmed.encode_stale(version) or stale:  # vectors written: the revision moved
+            revision = self.store.revision()
         if not rows:
             matrix = ClaimMatrix.empty(dim)
             matrix.revision = revision
             return matrix
-        repeats, repeat_rows = repeat_vectors(
-            self.confirmed.store,
-            {r.id: i for i, r in enumerate(rows)},
-            version,
-            dim,
-            lambda texts: self.encoder.encode(texts).vectors,
-        )
+        repeats, repeat_rows = self.confirmed.vectors({r.id: i for i, r in enumerate(rows)}, dim)
         return ClaimMatrix.build(
             ids=[r.id for r in rows],
             texts=[r.text for r in rows],
@@ -304,7 +295,7 @@ class ClaimsService:
             claims=np.stack([from_bytes(r.vector, dim) for r in rows]),
             title_vectors=np.stack([from_bytes(r.title_vector, dim) for r in rows]),
             correction_vectors=np.stack([from_bytes(r.correction_vector, dim) for r in rows]),
-            revision=self.store.revision() if repeat_rows else revision,  # re-encoded repeats moved it
+            revision=revision,
             repeat_vectors=repeats,
             repeat_rows=repeat_rows,
         )

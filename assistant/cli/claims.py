@@ -220,7 +220,7 @@ def repeats(
     from dataclasses import asdict
 
     ctx = make_context(data_dir)
-    found = ctx.claims.confirmed.of_claim(ctx.claims.get(claim_id).id)
+    found = ctx.claims.confirmed.of_claim(claim_id)
     if json_out:
         print_json([asdict(r) | {"added_at": r.added_at.isoformat()} for r in found])
         return

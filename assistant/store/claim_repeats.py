@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import func, select, update
+from sqlalchemy import or_, select, update
 
 from assistant.domain.claims import claim_key
 from assistant.store.archive import Archive
@@ -94,6 +94,14 @@ class RepeatStore:
                 )
         self.claims.bump()
 
+    def stale(self, encoder: str) -> list[tuple[int, str]]:
+        """(id, text) of the repeats without a vector from ``encoder`` (stored by another encoder, or none)."""
+        q = select(ClaimRepeatRow.id, ClaimRepeatRow.text).where(
+            or_(ClaimRepeatRow.encoder != encoder, ClaimRepeatRow.vector.is_(None))
+        )
+        with self.archive._session() as s:
+            return [(int(i), str(t)) for i, t in s.execute(q)]
+
     def live(self) -> Iterator[LiveRepeat]:
         """The repeats of live claims, in a stable order (a removed claim's repeats stay stored but unread)."""
         q = (
@@ -132,7 +140,3 @@ class RepeatStore:
                 )
                 for r in s.scalars(q)
             ]
-
-    def count(self) -> int:
-        with self.archive._session() as s:
-            return int(s.scalar(select(func.count()).select_from(ClaimRepeatRow)) or 0)

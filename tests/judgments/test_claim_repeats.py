@@ -191,3 +191,17 @@ def test_cli_imports_and_lists_repeats_as_json(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["claims", "import-repeats", str(labelled), "--map", "nope=post", *where])
     assert bad.exit_code != 0 and "field=COLUMN" in str(bad.exception)
     assert runner.invoke(app, ["claims", "repeats", "ct-9", *where]).exit_code != 0
+
+
+def test_repeats_stored_by_another_encoder_are_encoded_again(service: ClaimsService) -> None:  # noqa: F811
+    claim = service.add(ClaimInput(text="The library closes at noon on Fridays", verdict="false"), "UMOD1")
+    service.confirmed.confirm(claim.id, "libary shuts at noon", "UMOD1")
+    service.matrix()
+    encoder = service.encoder
+    encoder.version = "hash-test-2"  # type: ignore[misc]  (an upgrade: another encoder)
+    before = encoder.encoded  # type: ignore[attr-defined]
+    service.invalidate()
+    matrix = service.matrix()
+    assert encoder.encoded - before == 2  # type: ignore[attr-defined]  (the claim's text and its repeat)
+    assert service.confirmed.store.stale("hash-test-2") == []
+    assert matrix.repeat_rows is not None and len(matrix.repeat_rows) == 1
