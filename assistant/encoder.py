@@ -85,7 +85,8 @@ class _Pooled(torch.nn.Module):
 
 
 class _Each2(torch.nn.Module):
-    """The traced graph run on every sub-batch in one call (tokenizers with two tensors): see ``_Each3``."""
+    """The traced graph run on every sub-batch in one call (tokenizers with two tensors): see ``_Each3``. One class
+    per arity because TorchScript cannot unpack a list into a call's arguments (``graph(*b)``)."""
 
     def __init__(self, graph: torch.jit.ScriptModule) -> None:
         super().__init__()

@@ -92,6 +92,11 @@ class FlagSummary(NamedTuple):
         )
 
 
+def _flag_at(s: Session, channel_id: str, ts: str) -> FlagRow | None:
+    """The flag of one message (at most one: ``(channel_id, ts)`` is unique)."""
+    return s.scalars(select(FlagRow).where(FlagRow.channel_id == channel_id, FlagRow.ts == ts)).first()
+
+
 def _newest_summaries(s: Session, last: int) -> list[FlagSummary]:
     """The newest ``last`` flags' summaries, in message order (as ``ModerationStore.flags(last=...)`` orders)."""
     t = FlagRow.__table__
@@ -163,7 +168,7 @@ class FlagWrites:
             self._locked.add(channel_id)
 
     def flag_for(self, channel_id: str, ts: str) -> FlagRecord | None:
-        row = self._s.scalars(select(FlagRow).where(FlagRow.channel_id == channel_id, FlagRow.ts == ts)).first()
+        row = _flag_at(self._s, channel_id, ts)
         return _to_record(row) if row else None
 
     def newest_summaries(self, last: int) -> list[FlagSummary]:
@@ -202,7 +207,8 @@ class FlagWrites:
             upsert_statement(self._dialect, table_of(FlagRow), ["channel_id", "ts"]),
             _flag_values(flag, datetime.now(UTC)),
         )
-        row = s.scalars(select(FlagRow).where(FlagRow.channel_id == flag.channel_id, FlagRow.ts == flag.ts)).one()
+        row = _flag_at(s, flag.channel_id, flag.ts)
+        assert row is not None  # just upserted
         return _to_record(row)
 
     def update(self, flag: FlagRecord) -> FlagRecord:
@@ -255,8 +261,7 @@ class ModerationStore:
 
     def flag_for(self, channel_id: str, ts: str) -> FlagRecord | None:
         with self.archive._session() as s:
-            row = s.scalars(select(FlagRow).where(FlagRow.channel_id == channel_id, FlagRow.ts == ts)).first()
-            return _to_record(row) if row else None
+            return FlagWrites(s, self.archive.dialect).flag_for(channel_id, ts)
 
     def flag(self, flag_id: int) -> FlagRecord:
         with self.archive._session() as s:
