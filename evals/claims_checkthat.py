@@ -143,9 +143,7 @@ def run(folder: Path, split: str, runtime: Any) -> list[EvalResult]:
                 "bm25_plain": rounded(plain),
                 "hybrid_no_headline": rounded(previous),
                 "no_repeats": rounded(plain_matcher),
-                "repeats": 0
-                if split == "train"
-                else len(matrix.repeat_rows if matrix.repeat_rows is not None else []),
+                "repeats": 0 if matrix.repeat_rows is None else len(matrix.repeat_rows),  # none on train
                 "repeats_added": repeats.added,
                 "duplicates_skipped": report.duplicates,
                 "gold_skipped_as_duplicates": gold_skipped,
