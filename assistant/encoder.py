@@ -19,6 +19,7 @@ import torch
 from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from assistant.errors import ModelError
+from assistant.heap import settle_after_load
 
 logger = logging.getLogger(__name__)
 
@@ -318,4 +319,5 @@ def get_encoder(
         if key not in _shared:
             logger.info("loading encoder %s", model or "bundled all-MiniLM-L6-v2")
             _shared[key] = Encoder(model, batch_size=batch_size, max_tokens=max_tokens, int8=int8)
+            settle_after_load("the encoder")  # full collections stop walking the model's objects
         return _shared[key]

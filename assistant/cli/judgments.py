@@ -201,7 +201,8 @@ def bench(
         for a in report.answers:
             console.print(
                 f"{a.kind:>9}: cold {a.cold_seconds}s ({a.beyond_startup_seconds}s beyond start-up, "
-                f"peak RSS {a.cold_peak_rss_mb} MB); warm p50 {a.warm_p50_seconds}s, p95 {a.warm_p95_seconds}s"
+                f"peak RSS {a.cold_peak_rss_mb} MB); first in process {a.first_in_process_seconds}s; "
+                f"warm p50 {a.warm_p50_seconds}s, p95 {a.warm_p95_seconds}s"
             )
         return
     if ingest:

@@ -109,20 +109,23 @@ def _contributors_from_aggregates(
     stats: dict[str, Counter[str]] = defaultdict(Counter)
     weeks: dict[str, set[int]] = defaultdict(set)
 
-    def read_days(who: list[str] | None, *, count: bool) -> None:
-        """Active weeks (and, with ``count``, messages) from the member days."""
-        week_of: dict[int, int] = {}  # a top member has a row per channel and day: each day's week found once
+    week_of: dict[int, int] = {}  # a top member has a row per channel and day: each day's week found once
+
+    def active(uid: str, day: int) -> None:
+        week = week_of.get(day)
+        if week is None:
+            week = week_of[day] = week_index(datetime.fromtimestamp(day * 86400, tz=UTC))
+        weeks[uid].add(week)
+
+    def read_days(who: list[str] | None) -> None:
+        """Messages and active weeks from the member days."""
         for span in agg.member_spans(ids, start, end, users=who):
-            if count:
-                stats[span.user_id]["messages"] += span.messages
-            week = week_of.get(span.day)
-            if week is None:
-                week = week_of[span.day] = week_index(datetime.fromtimestamp(span.day * 86400, tz=UTC))
-            weeks[span.user_id].add(week)
+            stats[span.user_id]["messages"] += span.messages
+            active(span.user_id, span.day)
 
     whole = agg.whole_history(start, end)  # the stored totals: only the top k's weeks and best messages are read
     if not whole:
-        read_days(users, count=True)
+        read_days(users)
     for uid, (messages, reactions, _) in totals.items():
         if whole:
             stats[uid]["messages"] += messages
@@ -161,7 +164,12 @@ def _contributors_from_aggregates(
     ranked.sort(key=lambda r: (-r[0], -stats[r[1]]["messages"], snap.member_name(r[1])))
     if whole:
         top = sorted(uid for _, uid in ranked[:k])
-        read_days(top if len(top) <= CANDIDATES_READ else None, count=False)
+        if len(top) <= CANDIDATES_READ:  # only the days they were active (distinct), not a row per channel too
+            for uid, day in agg.active_days(ids, start, end, top):
+                active(uid, day)
+        else:
+            for span in agg.member_spans(ids, start, end):
+                active(span.user_id, span.day)
     now_week = week_index(now)
     out = []
     for score, uid in ranked[:k]:

@@ -173,6 +173,33 @@ class AggregateReader(ContributorQueries, MilestoneQueries, MemberQueries):
                         stats.depth_max = max(stats.depth_max, f.depth)
         return stats
 
+    def active_days(
+        self,
+        channel_ids: Sequence[str] | None,
+        start: float | None,
+        end: float | None,
+        users: Sequence[str],
+    ) -> set[tuple[str, int]]:
+        """The (member, day) pairs on which these members (at most ``CHUNK``) posted in ``[start, end)``: distinct
+        by the database, so a member active in many channels a day costs one row, not one per channel."""
+        out: set[tuple[str, int]] = set()
+        day_conds, edge = self._parts(start, end)
+        with self.engine.connect() as c:
+            if day_conds is not None:
+                where = self._days(MEMBER_DAYS, day_conds)
+                if channel_ids is not None:
+                    where.append(MEMBER_DAYS.c.channel_id.in_(list(channel_ids)))
+                where.append(MEMBER_DAYS.c.user_id.in_(list(users)))
+                q = select(MEMBER_DAYS.c.user_id, MEMBER_DAYS.c.day).where(*where).distinct()
+                out.update((uid, int(day)) for uid, day in c.execute(q))
+            if edge is not None:
+                where = [edge, FACTS.c.user_id.in_(list(users))]
+                if channel_ids is not None:
+                    where.append(FACTS.c.channel_id.in_(list(channel_ids)))
+                q = select(FACTS.c.user_id, FACTS.c.day).where(*where).distinct()
+                out.update((uid, int(day)) for uid, day in c.execute(q))
+        return out
+
     def member_spans(
         self,
         channel_ids: Sequence[str] | None,

@@ -31,3 +31,23 @@ def test_the_workspace_is_written_judged_and_marked_done(tmp_path: Path) -> None
         assert archive.unfinished() == []
     finally:
         archive.close()
+
+
+def test_warm_rounds_follow_a_first_answer_each_after_a_new_message() -> None:
+    from assistant.insights.bench import _warm
+
+    events: list[str] = []
+    times = _warm(lambda: events.append("answer"), lambda i: events.append(f"arrive {i}"), rounds=3)
+    assert len(times) == 4, "the first answer in the process, then the three warm rounds"
+    assert events == ["arrive 0", "answer", "arrive 1", "answer", "arrive 2", "answer", "arrive 3", "answer"]
+
+
+def test_a_new_run_starts_from_a_fresh_archive_and_index(tmp_path: Path) -> None:
+    from assistant.insights.bench import _start_fresh
+
+    write_workspace(f"sqlite:///{tmp_path / 'archive.sqlite3'}", 300)
+    (tmp_path / "chroma").mkdir()
+    (tmp_path / "chroma" / "data.bin").write_bytes(b"x")
+    (tmp_path / "notes.txt").write_text("the user's own file")
+    _start_fresh(tmp_path, tmp_path / "chroma")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"], "only the bench's own files go"
