@@ -24,3 +24,36 @@ def test_what_is_alive_after_a_load_is_frozen_and_garbage_is_collected_first() -
         assert all(ref() is None for ref in garbage), "garbage is collected, not frozen for ever"
     finally:
         gc.unfreeze()  # later tests see a normal heap
+
+
+def test_the_young_generation_is_roomier_and_never_made_smaller() -> None:
+    from assistant.heap import YOUNG_GENERATION, roomy_young_generation
+
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        roomy_young_generation()
+        assert gc.get_threshold() == (YOUNG_GENERATION, 10, 10)
+        gc.set_threshold(YOUNG_GENERATION * 2, 5, 5)
+        roomy_young_generation()
+        assert gc.get_threshold() == (YOUNG_GENERATION * 2, 5, 5), "an owner's larger setting stands"
+        gc.set_threshold(0, 10, 10)
+        roomy_young_generation()
+        assert gc.get_threshold()[0] == 0, "automatic collection switched off stays off"
+    finally:
+        gc.set_threshold(*saved)
+
+
+def test_the_cli_process_collects_its_young_generation_less_often() -> None:
+    import subprocess
+    import sys
+
+    from assistant.heap import YOUNG_GENERATION
+
+    out = subprocess.run(
+        [sys.executable, "-c", "import gc, assistant.cli; print(gc.get_threshold()[0])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert int(out.stdout.strip()) == YOUNG_GENERATION
