@@ -21,7 +21,9 @@ OPERATOR_SETTINGS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS
 
 def one_blas_thread() -> bool:
     """Limit every BLAS library loaded in the process to one thread (not torch's own pool); says whether it did.
-    Called once the encoder is loaded, by which time numpy's and scipy's BLAS are loaded too."""
+    Called once the judgment engine is loaded (by then torch, numpy's and scipy's BLAS are loaded too): in the
+    processes that judge messages (``serve``, ingest, eval, bench), not in ``assistant train``, whose head fits are
+    BLAS work of their own."""
     if any(os.environ.get(name) for name in OPERATOR_SETTINGS):
         return False
     from threadpoolctl import threadpool_limits

@@ -108,6 +108,9 @@ class Context:
         judge = load_judge(self.settings, self.index, self.knowledge, encoder_version=version)
         if judge.claims is not None:
             judge.claims.attach(self.claims.matrix)  # claims come from the archive's claims store
+        from assistant.blas import one_blas_thread
+
+        one_blas_thread()  # this process judges: numpy's BLAS threads stop fighting torch's (assistant.blas)
         return judge
 
     @cached_property

@@ -18,7 +18,6 @@ import numpy as np
 import torch
 from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from assistant.blas import one_blas_thread
 from assistant.errors import ModelError
 from assistant.heap import settle_after_load
 
@@ -321,5 +320,4 @@ def get_encoder(
             logger.info("loading encoder %s", model or "bundled all-MiniLM-L6-v2")
             _shared[key] = Encoder(model, batch_size=batch_size, max_tokens=max_tokens, int8=int8)
             settle_after_load("the encoder")  # full collections stop walking the model's objects
-            one_blas_thread()  # numpy's BLAS threads stop fighting torch's for the cores (assistant.blas)
         return _shared[key]

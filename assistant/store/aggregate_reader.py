@@ -173,6 +173,31 @@ class AggregateReader(ContributorQueries, MilestoneQueries, MemberQueries):
                         stats.depth_max = max(stats.depth_max, f.depth)
         return stats
 
+    def _member_window(
+        self,
+        channel_ids: Sequence[str] | None,
+        start: float | None,
+        end: float | None,
+        users: Sequence[str] | None,
+    ) -> tuple[list[Any] | None, list[Any] | None]:
+        """The conditions on the member days for the whole days of ``[start, end)`` and on the facts for its edges
+        (None where there are none), restricted to these channels and members."""
+        day_conds, edge = self._parts(start, end)
+        days = edges = None
+        if day_conds is not None:
+            days = self._days(MEMBER_DAYS, day_conds)
+            if channel_ids is not None:
+                days.append(MEMBER_DAYS.c.channel_id.in_(list(channel_ids)))
+            if users is not None:
+                days.append(MEMBER_DAYS.c.user_id.in_(list(users)))
+        if edge is not None:
+            edges = [edge]
+            if channel_ids is not None:
+                edges.append(FACTS.c.channel_id.in_(list(channel_ids)))
+            if users is not None:
+                edges.append(FACTS.c.user_id.in_(list(users)))
+        return days, edges
+
     def active_days(
         self,
         channel_ids: Sequence[str] | None,
@@ -183,20 +208,13 @@ class AggregateReader(ContributorQueries, MilestoneQueries, MemberQueries):
         """The (member, day) pairs on which these members (at most ``CHUNK``) posted in ``[start, end)``: distinct
         by the database, so a member active in many channels a day costs one row, not one per channel."""
         out: set[tuple[str, int]] = set()
-        day_conds, edge = self._parts(start, end)
+        days, edges = self._member_window(channel_ids, start, end, users)
         with self.engine.connect() as c:
-            if day_conds is not None:
-                where = self._days(MEMBER_DAYS, day_conds)
-                if channel_ids is not None:
-                    where.append(MEMBER_DAYS.c.channel_id.in_(list(channel_ids)))
-                where.append(MEMBER_DAYS.c.user_id.in_(list(users)))
-                q = select(MEMBER_DAYS.c.user_id, MEMBER_DAYS.c.day).where(*where).distinct()
+            if days is not None:
+                q = select(MEMBER_DAYS.c.user_id, MEMBER_DAYS.c.day).where(*days).distinct()
                 out.update((uid, int(day)) for uid, day in c.execute(q))
-            if edge is not None:
-                where = [edge, FACTS.c.user_id.in_(list(users))]
-                if channel_ids is not None:
-                    where.append(FACTS.c.channel_id.in_(list(channel_ids)))
-                q = select(FACTS.c.user_id, FACTS.c.day).where(*where).distinct()
+            if edges is not None:
+                q = select(FACTS.c.user_id, FACTS.c.day).where(*edges).distinct()
                 out.update((uid, int(day)) for uid, day in c.execute(q))
         return out
 
@@ -210,14 +228,9 @@ class AggregateReader(ContributorQueries, MilestoneQueries, MemberQueries):
         """Each member's messages per channel and day in ``[start, end)`` (edge messages one by one); only these
         members' when ``users`` is given (at most ``CHUNK`` of them)."""
         out: list[MemberSpan] = []
-        day_conds, edge = self._parts(start, end)
+        days, edges = self._member_window(channel_ids, start, end, users)
         with self.engine.connect() as c:
-            if day_conds is not None:
-                where = self._days(MEMBER_DAYS, day_conds)
-                if channel_ids is not None:
-                    where.append(MEMBER_DAYS.c.channel_id.in_(list(channel_ids)))
-                if users is not None:
-                    where.append(MEMBER_DAYS.c.user_id.in_(list(users)))
+            if days is not None:
                 cols = (
                     MEMBER_DAYS.c.channel_id,
                     MEMBER_DAYS.c.user_id,
@@ -226,17 +239,12 @@ class AggregateReader(ContributorQueries, MilestoneQueries, MemberQueries):
                     MEMBER_DAYS.c.last_time,
                     MEMBER_DAYS.c.last_ts,
                 )
-                out.extend(MemberSpan(*r) for r in c.execute(select(*cols).where(*where)))
-            if edge is not None:
-                where = [edge]
-                if channel_ids is not None:
-                    where.append(FACTS.c.channel_id.in_(list(channel_ids)))
-                if users is not None:
-                    where.append(FACTS.c.user_id.in_(list(users)))
+                out.extend(MemberSpan(*r) for r in c.execute(select(*cols).where(*days)))
+            if edges is not None:
                 edge_cols = (FACTS.c.channel_id, FACTS.c.user_id, FACTS.c.day, FACTS.c.time, FACTS.c.ts)
                 out.extend(
                     MemberSpan(cid, uid, day, 1, time, ts)
-                    for cid, uid, day, time, ts in c.execute(select(*edge_cols).where(*where))
+                    for cid, uid, day, time, ts in c.execute(select(*edge_cols).where(*edges))
                 )
         return out
 
