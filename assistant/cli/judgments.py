@@ -180,6 +180,12 @@ def bench(
         int,
         typer.Option("--claims", help="Add this many synthetic claims to the matcher for the run (e.g. 10000)."),
     ] = 0,
+    rounds: Annotated[
+        int,
+        typer.Option(
+            "--rounds", min=1, help="--ingest: rounds of judgment pass then ingest (the medians are reported)."
+        ),
+    ] = 3,
     data_dir: DataDirOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -212,7 +218,7 @@ def bench(
             import torch
 
             torch.set_num_threads(threads)
-        found = run_ingest_bench(Path(data_dir or Path("bench-ingest")) / f"n{messages}", messages)
+        found = run_ingest_bench(Path(data_dir or Path("bench-ingest")) / f"n{messages}", messages, rounds)
         if json_out:
             print_json(found.model_dump(mode="json"))
         else:
