@@ -4,9 +4,10 @@ A synthetic workspace of N messages (24 channels, 2,500 members, one year, about
 threads, every message judged) is written straight into the store, without the encoder. Then each kind of answer
 is timed two ways, side by side in one run:
 
-- *cold*: the CLI in a fresh process (``assistant ask … --json``), with the CLI's bare start-up (``--help``) in the
-  same run, so "beyond start-up" is their difference (each the median of three processes); the peak RSS of each
-  process (its own ``VmHWM``) is reported too;
+- *cold*: the CLI in a fresh process (``assistant ask … --json``), each run right after the CLI's bare start-up
+  (``--help``) in a fresh process of its own, so "beyond start-up" is the median of three such pairs' differences
+  (the machine's drift during the bench moves both of a pair alike); the peak RSS of each process (its own
+  ``VmHWM``) is reported too;
 - *warm*: the service in this process, answered again right after a new message arrived (so no cache of answers
   helps). The first answer of each kind in the process (which also imports that answer's modules and cuts every
   phrase the later ones reuse) is reported on its own as ``first_in_process_seconds``; the warm p50 and p95 are
@@ -263,11 +264,19 @@ def _cold(argv: list[str], data_dir: Path) -> tuple[float, float]:
     return seconds, rss / 1024.0
 
 
-def _cold_median(argv: list[str], data_dir: Path, runs: int) -> tuple[float, float]:
-    """The median seconds and the highest peak RSS of ``runs`` fresh processes (one is noise on a shared
-    machine)."""
-    done = [_cold(argv, data_dir) for _ in range(max(1, runs))]
-    return statistics.median(t for t, _ in done), max(rss for _, rss in done)
+def _cold_beyond_startup(argv: list[str], data_dir: Path, runs: int) -> tuple[float, float, float, list[float]]:
+    """``runs`` pairs of a bare start-up (``--help``) and the answer, each pair back to back, so the machine's
+    drift during the bench moves both alike: (median answer seconds, median of the pairs' differences, highest
+    peak RSS, the start-ups' seconds)."""
+    answers, beyond, startups, peak = [], [], [], 0.0
+    for _ in range(max(1, runs)):
+        startup, _rss = _cold(["--help"], data_dir)
+        seconds, rss = _cold(argv, data_dir)
+        answers.append(seconds)
+        beyond.append(seconds - startup)
+        startups.append(startup)
+        peak = max(peak, rss)
+    return statistics.median(answers), statistics.median(beyond), peak, startups
 
 
 def _warm(answer: Callable[[], object], arrive: Callable[[int], None], rounds: int) -> list[float]:
@@ -291,7 +300,7 @@ def _start_fresh(data_dir: Path, chroma_path: Path) -> None:
 
 def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5, cold_runs: int = 3) -> InsightsBench:
     """Write ``n`` synthetic messages into a fresh archive under ``data_dir`` and time every kind of answer
-    (cold: the median of ``cold_runs`` fresh processes, and so is the start-up they are compared with)."""
+    (cold: the median of ``cold_runs`` fresh processes, each paired with a bare start-up run just before it)."""
     from assistant.config import load_settings
     from assistant.context import Context
 
@@ -305,7 +314,7 @@ def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5, cold_runs: in
     try:
         wants_indexed = index_wants(ctx, n)
         recluster_seconds = ctx.insights.want_themes.recluster(at=NOW).seconds
-        startup, _ = _cold_median(["--help"], data_dir, cold_runs)
+        startups: list[float] = []
         qa_answers: dict[str, Callable[[], object]] = {
             "activity": lambda: ctx.qa.ask(QUESTIONS["activity"][1], at=NOW),
             "mood": lambda: ctx.qa.ask(QUESTIONS["mood"][1], at=NOW),
@@ -329,13 +338,14 @@ def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5, cold_runs: in
             live.append(time.perf_counter() - began)
 
         for kind, argv in QUESTIONS.items():
-            cold, rss = _cold_median(argv, data_dir, cold_runs)
+            cold, beyond, rss, paired = _cold_beyond_startup(argv, data_dir, cold_runs)
+            startups.extend(paired)
             first, *warm = _warm(qa_answers[kind], arrive, rounds)
             answers.append(
                 AnswerTiming(
                     kind=kind,
                     cold_seconds=round(cold, 3),
-                    beyond_startup_seconds=round(cold - startup, 3),
+                    beyond_startup_seconds=round(beyond, 3),
                     cold_peak_rss_mb=round(rss, 1),
                     first_in_process_seconds=round(first, 3),
                     warm_p50_seconds=round(statistics.median(warm), 3),
@@ -352,6 +362,6 @@ def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5, cold_runs: in
         live_message_write_ms=round(1000 * statistics.median(live), 2) if live else 0.0,
         wants_indexed=wants_indexed,
         recluster_seconds=round(recluster_seconds, 2),
-        cli_startup_seconds=round(startup, 3),
+        cli_startup_seconds=round(statistics.median(startups), 3) if startups else 0.0,
         answers=answers,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from assistant.insights.bench import CHANNELS, MEMBERS, NOW, synthetic_workspace, write_workspace
 from assistant.store import Archive
 
@@ -51,3 +53,23 @@ def test_a_new_run_starts_from_a_fresh_archive_and_index(tmp_path: Path) -> None
     (tmp_path / "notes.txt").write_text("the user's own file")
     _start_fresh(tmp_path, tmp_path / "chroma")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"], "only the bench's own files go"
+
+
+def test_each_cold_answer_is_paired_with_a_start_up_just_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.insights import bench
+
+    calls: list[str] = []
+    seconds = iter([0.5, 1.4, 0.9, 1.5, 0.4, 1.6])  # help, answer, help, answer, help, answer: the machine drifts
+
+    def cold(argv: list[str], _data_dir: Path) -> tuple[float, float]:
+        calls.append(argv[0])
+        return next(seconds), 100.0 + len(calls)
+
+    monkeypatch.setattr(bench, "_cold", cold)
+    answer, beyond, peak, startups = bench._cold_beyond_startup(["members"], tmp_path, 3)
+    assert calls == ["--help", "members"] * 3
+    assert answer == 1.5 and startups == [0.5, 0.9, 0.4]
+    assert beyond == pytest.approx(0.9), "the median of the pairs' differences (0.9, 0.6, 1.2)"
+    assert peak == 106.0
