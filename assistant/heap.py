@@ -35,8 +35,9 @@ YOUNG_GENERATION = 20_000
 
 
 def roomy_young_generation() -> None:
-    """Collect the young generation every ``YOUNG_GENERATION`` allocations (never less often than that already
-    is): called by the process's owner (the CLI, which ``serve`` runs under), not by a library import."""
+    """Collect the young generation every ``YOUNG_GENERATION`` allocations, unless the process already collects it
+    less often or not at all: called by the process's owner (the CLI, which ``serve`` runs under), not by a library
+    import."""
     young, middle, old = gc.get_threshold()
     if 0 < young < YOUNG_GENERATION:
         gc.set_threshold(YOUNG_GENERATION, middle, old)
