@@ -85,13 +85,21 @@ class _Pooled(torch.nn.Module):
         return mean_pool(self.model(**batch).last_hidden_state, batch["attention_mask"])
 
 
-class _Each2(torch.nn.Module):
-    """The traced graph run on every sub-batch in one call (tokenizers with two tensors): see ``_Each3``. One class
-    per arity because TorchScript cannot unpack a list into a call's arguments (``graph(*b)``)."""
+class _Each(torch.nn.Module):
+    """The traced graph run on every sub-batch (each a ``batch_size`` slice, tokenized as before) in one call from
+    Python: TorchScript runs the whole loop without the GIL, so a bulk encode on a worker thread never waits for
+    the GIL between two sub-batches while another thread holds it in a long native call (the embedded Chroma's
+    upsert keeps it for its whole call: 100-300 ms per 512 messages). Same graph, same inputs: the same vectors.
+    One subclass per tokenizer arity, because TorchScript cannot unpack a list into a call's arguments
+    (``graph(*b)``)."""
 
     def __init__(self, graph: torch.jit.ScriptModule) -> None:
         super().__init__()
         self.graph = graph
+
+
+class _Each2(_Each):
+    """``_Each`` for tokenizers with two tensors."""
 
     def forward(self, batches: list[list[torch.Tensor]]) -> list[torch.Tensor]:
         out: list[torch.Tensor] = []
@@ -100,15 +108,8 @@ class _Each2(torch.nn.Module):
         return out
 
 
-class _Each3(torch.nn.Module):
-    """The traced graph run on every sub-batch (each a ``batch_size`` slice, tokenized as before) in one call from
-    Python: TorchScript runs the whole loop without the GIL, so a bulk encode on a worker thread never waits for
-    the GIL between two sub-batches while another thread holds it in a long native call (the embedded Chroma's
-    upsert keeps it for its whole call: 100-300 ms per 512 messages). Same graph, same inputs: the same vectors."""
-
-    def __init__(self, graph: torch.jit.ScriptModule) -> None:
-        super().__init__()
-        self.graph = graph
+class _Each3(_Each):
+    """``_Each`` for tokenizers with three tensors (MiniLM's)."""
 
     def forward(self, batches: list[list[torch.Tensor]]) -> list[torch.Tensor]:
         out: list[torch.Tensor] = []
@@ -181,7 +182,7 @@ class Encoder:
         self.int8 = self.version.endswith("-int8")
         self._graph_lock = threading.Lock()
         self._traced: torch.jit.ScriptModule | None = None
-        self._each: torch.jit.ScriptModule | None = None  # the traced graph over many sub-batches (``_Each3``)
+        self._each: torch.jit.ScriptModule | None = None  # the traced graph over many sub-batches (``_Each``)
         self._graph_failed = not self.int8  # only a quantised (frozen, inference-only) model is traced
 
     def tokenize(self, texts: Sequence[str], max_tokens: int | None = None) -> dict[str, torch.Tensor]:
