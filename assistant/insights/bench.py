@@ -290,11 +290,16 @@ def _warm(answer: Callable[[], object], arrive: Callable[[int], None], rounds: i
     return times
 
 
-def _start_fresh(data_dir: Path, chroma_path: Path) -> None:
-    """Remove an earlier run's embedded archive and index: written again over them, the same synthetic messages
-    change nothing, so neither the aggregates' cost nor "after new messages" would be measured."""
-    for name in ("archive.sqlite3", "archive.sqlite3-wal", "archive.sqlite3-shm", "archive.sqlite3-journal"):
-        (data_dir / name).unlink(missing_ok=True)
+def _start_fresh(archive_url: str, chroma_path: Path) -> None:
+    """Remove an earlier run's embedded archive (its SQLite file and journals) and index: written again over them,
+    the same synthetic messages change nothing, so neither the aggregates' cost nor "after new messages" would be
+    measured. An archive on a database server is left as it is."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(archive_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(url.database + suffix).unlink(missing_ok=True)
     shutil.rmtree(chroma_path, ignore_errors=True)
 
 
@@ -306,7 +311,7 @@ def run_insights_bench(data_dir: Path, n: int, *, rounds: int = 5, cold_runs: in
 
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = load_settings(data_dir=data_dir, llm_provider="none")
-    _start_fresh(settings.data_dir, settings.chroma_path)
+    _start_fresh(settings.archive_url, settings.chroma_path)
     spent: list[float] = []
     write_seconds = write_workspace(settings.archive_url, n, spent)
     ctx = Context(settings, clock=frozen_clock(NOW))

@@ -51,7 +51,7 @@ def test_a_new_run_starts_from_a_fresh_archive_and_index(tmp_path: Path) -> None
     (tmp_path / "chroma").mkdir()
     (tmp_path / "chroma" / "data.bin").write_bytes(b"x")
     (tmp_path / "notes.txt").write_text("the user's own file")
-    _start_fresh(tmp_path, tmp_path / "chroma")
+    _start_fresh(f"sqlite:///{tmp_path / 'archive.sqlite3'}", tmp_path / "chroma")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"], "only the bench's own files go"
 
 
