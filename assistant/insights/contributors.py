@@ -15,7 +15,10 @@ from assistant.domain import Message
 from assistant.insights.data import Snapshot
 from assistant.insights.models import Contributor
 from assistant.insights.periods import week_index
-from assistant.store.aggregate_tables import THANKS  # what a thread's author writes when a reply helped
+from assistant.store.aggregate_tables import (
+    THANKS,  # what a thread's author writes when a reply helped
+    chunks,
+)
 
 __all__ = ["CANDIDATES_READ", "THANKS", "helpful", "top_contributors"]
 
@@ -163,13 +166,10 @@ def _contributors_from_aggregates(
         ranked.append((float(s["messages"] + 3 * s["helpful"] + s["reactions"]), uid))
     ranked.sort(key=lambda r: (-r[0], -stats[r[1]]["messages"], snap.member_name(r[1])))
     if whole:
-        top = sorted(uid for _, uid in ranked[:k])
-        if len(top) <= CANDIDATES_READ:  # only the days they were active (distinct), not a row per channel too
-            for uid, day in agg.active_days(ids, start, end, top):
+        # only the days the top k were active (distinct), not a row per channel too
+        for chunk in chunks(sorted(uid for _, uid in ranked[:k])):
+            for uid, day in agg.active_days(ids, start, end, chunk):
                 active(uid, day)
-        else:
-            for span in agg.member_spans(ids, start, end):
-                active(span.user_id, span.day)
     now_week = week_index(now)
     out = []
     for score, uid in ranked[:k]:
