@@ -37,11 +37,13 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
 
 from assistant.claims.models import ALERTING_VERDICTS
+from assistant.claims.screen import HalfScreen
 from assistant.stopwords import ENGLISH_STOP_WORDS
 
 #: Weight of BM25's z-score in the sum (chosen on CheckThat! train: 0.2-0.3 best of 0.1-1.0, both tokenizers).
@@ -252,10 +254,19 @@ class ClaimMatrix:
     def alerting(self, row: int) -> bool:
         return self.verdicts[row] in ALERTING_VERDICTS
 
+    @cached_property
+    def screen(self) -> HalfScreen | None:
+        """The half-precision copy of the claims' and repeats' rows, where it pays (``assistant.claims.screen``)."""
+        rows = self.claims if self.repeats is None else np.vstack([self.claims, self.repeats])
+        return HalfScreen.build(rows)
+
     def nearest_similarity(self, vectors: np.ndarray) -> np.ndarray:
-        """Each vector's cosine with its nearest claim (one product for the whole batch; 0 without claims)."""
+        """Each vector's cosine with its nearest claim or confirmed repeat (0 without claims): one product for the
+        whole batch, over the half-precision screen where there is one (still exact, see its module)."""
         if len(self) == 0 or vectors.shape[0] == 0:
             return np.zeros(vectors.shape[0], dtype=np.float32)
+        if self.screen is not None:
+            return self.screen.nearest(np.asarray(vectors, dtype=np.float32))
         nearest = (vectors @ self.claims.T).max(axis=1)
         if self.repeats is not None:
             nearest = np.maximum(nearest, (vectors @ self.repeats.T).max(axis=1))
