@@ -166,6 +166,7 @@ class Context:
             self.archive,
             lambda: self.index,  # opened only when an answer needs vectors (the encoder: when it encodes)
             vectors=self._stored_vectors,
+            profile_encoder=lambda: self._encoder_fingerprint,
             want_threshold=self.settings.threshold("want"),
             quiet_weeks=self.settings.insights_quiet_weeks,
             newcomer_days=self.settings.insights_newcomer_days,
@@ -206,6 +207,14 @@ class Context:
             return 0
         report = apply_retention(self.archive, self.index, self.moderation, days=days, now=self.clock())
         return report.messages
+
+    @cached_property
+    def _encoder_fingerprint(self) -> str:
+        """The configured encoder's fingerprint (what stored vectors and members' profiles were computed with)."""
+        from assistant.store.encoder_key import encoder_key
+
+        key = encoder_key(self.settings.encoder_model, int8=self.settings.encoder_int8)
+        return key.fingerprint if key is not None else ""
 
     def _stored_vectors(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         """Messages' stored vectors. An embedded index that was never created holds none: then Chroma is not even

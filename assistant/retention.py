@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from assistant.insights.member_profiles import STATE_KEY as PROFILES_STATE_KEY
 from assistant.moderation import audit
 
 if TYPE_CHECKING:
@@ -69,6 +70,8 @@ def apply_retention(
     if late:
         index.delete_messages([f"{c}:{t}" for c, t in late], vacuum=False)
     report.messages = len(deleted)
+    if deleted:  # members' stored profiles may average the deleted messages' vectors: computed again when asked
+        archive.forget_state(PROFILES_STATE_KEY)
     report.log_rows_purged = sweep_index(index)
     if deleted or report.flags or report.audit_scrubbed:
         archive.vacuum()

@@ -22,6 +22,8 @@ from assistant.insights.periods import week_index
 if TYPE_CHECKING:
     import numpy as np
 
+    from assistant.insights.twinning import ProfileSource
+
 __all__ = ["home_channels", "quiet_members", "top_contributors", "twins", "unanswered_newcomers"]
 
 logger = logging.getLogger(__name__)
@@ -33,12 +35,13 @@ def twins(
     *,
     k: int = 5,
     flagged: Iterable[str] = (),
+    profiles: ProfileSource | None = None,
 ) -> list[Twin]:
     """``assistant.insights.twinning.twins``, imported when first asked for: its stop words come from
     scikit-learn, which quiet members, contributors and newcomers never need."""
     from assistant.insights.twinning import twins as find_twins
 
-    return find_twins(snap, vectors, k=k, flagged=flagged)
+    return find_twins(snap, vectors, k=k, flagged=flagged, profiles=profiles)
 
 
 def quiet_members(

@@ -216,7 +216,13 @@ def write_report(
         "quiet": members_mod.quiet_members(snap, at=now, quiet_weeks=service.quiet_weeks),
         "newcomers": members_mod.unanswered_newcomers(snap, at=now, newcomer_days=service.newcomer_days),
         "contributors": members_mod.top_contributors(snap, since=recognise.start, at=now, k=8),
-        "twins": members_mod.twins(snap, service.vectors, k=5, flagged=open_flag_members(service.archive)),
+        "twins": members_mod.twins(
+            snap,
+            service.vectors,
+            k=5,
+            flagged=open_flag_members(service.archive),
+            profiles=service.member_profiles(),
+        ),
         "surveys": surveys,
         "charts": {
             "activity": activity_chart(snap, bucket),

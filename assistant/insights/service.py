@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from assistant.insights.keywords import KeywordIndex
+    from assistant.insights.member_profiles import MemberProfiles
     from assistant.insights.themes import WantThemes
     from assistant.store.index import Index
 
@@ -57,6 +58,7 @@ class InsightsService:
         permalink_base: str | None = None,
         clock: Clock = system_clock,
         vectors: Callable[[Sequence[str]], dict[str, np.ndarray]] | None = None,
+        profile_encoder: Callable[[], str] | None = None,
     ) -> None:
         self.archive = archive
         self.clock = clock
@@ -65,6 +67,9 @@ class InsightsService:
         self._index_source = index
         #: how stored vectors are read (else from the index): the context's skips an index never created
         self._vectors = vectors
+        #: the fingerprint of the encoder the stored vectors come from (read when first needed): with it, members'
+        #: profiles are kept in the archive
+        self.profile_encoder = profile_encoder
         self.want_threshold = want_threshold
         self.quiet_weeks = quiet_weeks
         self.newcomer_days = newcomer_days
@@ -245,7 +250,19 @@ class InsightsService:
         from assistant.insights.twinning import open_flag_members
 
         flagged = open_flag_members(self.archive)  # nobody with an open moderation flag is suggested
-        return members_mod.twins(self.snapshot(visible_channel_ids), self.vectors, k=k, flagged=flagged)
+        return members_mod.twins(
+            self.snapshot(visible_channel_ids), self.vectors, k=k, flagged=flagged, profiles=self.member_profiles()
+        )
+
+    def member_profiles(self) -> MemberProfiles | None:
+        """Members' profile vectors kept in the archive (``assistant.insights.member_profiles``), when the encoder
+        the stored vectors were written under is known (``profile_encoder``); else twinning computes them."""
+        encoder = self.profile_encoder() if self.profile_encoder is not None else ""
+        if not encoder:
+            return None
+        from assistant.insights.member_profiles import MemberProfiles
+
+        return MemberProfiles(self.archive, self.vectors, encoder)
 
     def members_overview(self, channel: str | None = None, at: datetime | None = None) -> MembersOverview:
         """Members worth a manager's attention in one channel or the workspace (twins: the workspace only)."""

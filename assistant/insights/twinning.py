@@ -23,7 +23,7 @@ import logging
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -31,6 +31,7 @@ from pydantic import Field
 
 from assistant.domain import Message
 from assistant.insights.data import Snapshot
+from assistant.insights.member_profiles import mean_profiles
 from assistant.insights.models import Twin
 from assistant.insights.twin_phrases import name_words, phrase_cache, phrases
 from assistant.store.aggregate_members import Line
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 #: A message twinning compares: a loaded snapshot's, or a latest message read from the aggregates.
 Said = Message | Line
 VectorLookup = Callable[[Sequence[str]], dict[str, np.ndarray]]
+#: Members' profile vectors from (users, their latest messages, the fewest messages a profile needs).
+ProfileSource = Callable[[Sequence[str], Mapping[str, Sequence[Said]], int], dict[str, np.ndarray]]
 
 #: A phrase both members used at least this many times (in distinct messages) is a shared topic.
 MIN_TOPIC_MESSAGES = 2
@@ -206,9 +209,11 @@ def twins(
     min_messages: int = 3,
     max_messages_per_member: int = 150,
     max_members: int = 200,
+    profiles: ProfileSource | None = None,
 ) -> list[Twin]:
     """Pairs of members whose main channels differ, who share topics (see the module), best first; each member
-    appears at most twice."""
+    appears at most twice. ``profiles``: where the members' profile vectors come from (the archive's stored ones,
+    ``MemberProfiles``), else computed from ``vectors``."""
     skip = set(flagged)
     names = name_words(snap)
     found = _Members(snap, skip, min_messages, max_messages_per_member, max_members)
@@ -217,8 +222,11 @@ def twins(
         return []
     # Vectors first: a pair needs both members' profiles (unless any similarity will do), so without two of them
     # nothing can pair and the phrases are never needed.
-    profiles = _profiles(users, latest, vectors, min_messages)
-    if len(profiles) < 2 and min_similarity > 0.0:
+    if profiles is not None:
+        profile = profiles(users, latest, min_messages)
+    else:
+        profile = mean_profiles(users, latest, vectors, min_messages)
+    if len(profile) < 2 and min_similarity > 0.0:
         return []
     home = found.home()
     # Which messages of each member use which phrase.
@@ -239,7 +247,7 @@ def twins(
         for b in users[i + 1 :]:
             if home.get(a) == home.get(b):
                 continue
-            sim = float(profiles[a] @ profiles[b]) if a in profiles and b in profiles else 0.0
+            sim = float(profile[a] @ profile[b]) if a in profile and b in profile else 0.0
             if sim < min_similarity:
                 continue
             shared = _shared(uses[a], uses[b], spread)
@@ -265,23 +273,6 @@ def twins(
         chosen.append((sim, a, b, shared))
     answers = found.answers({u for _, a, b, _ in chosen for u in (a, b)}, names) if chosen else {}
     return [_pair(snap, a, b, shared, sim, uses, answers, home) for sim, a, b, shared in chosen]
-
-
-def _profiles(
-    users: list[str], latest: dict[str, Sequence[Said]], vectors: VectorLookup, min_messages: int
-) -> dict[str, np.ndarray]:
-    keys = [m.key for u in users for m in latest[u]]
-    stored = vectors(keys)
-    out: dict[str, np.ndarray] = {}
-    for u in users:
-        vs = [stored[m.key] for m in latest[u] if m.key in stored]
-        if len(vs) < min_messages:
-            continue
-        mean = np.mean(vs, axis=0)
-        norm = float(np.linalg.norm(mean))
-        if norm > 0:
-            out[u] = mean / norm
-    return out
 
 
 def _shared(a: dict[str, list[Said]], b: dict[str, list[Said]], spread: Counter[str]) -> list[str]:

@@ -229,6 +229,7 @@ def test_members_read_twins_vectors_from_the_embedded_index_without_chromadb(tmp
 
     from assistant.config import load_settings
     from assistant.context import Context
+    from assistant.insights.member_profiles import STATE_KEY as PROFILES_STATE_KEY
     from assistant.store.archive import Archive
     from assistant.store.encoder_key import encoder_key
     from assistant.store.index import Index
@@ -253,6 +254,7 @@ def test_members_read_twins_vectors_from_the_embedded_index_without_chromadb(tmp
     twins = json.loads(str(result["out"]))["twins"]
     assert twins, "the workspace has twins to find"
     ctx = Context(settings, encoder=_FakeEncoder())  # type: ignore[arg-type]  # an encoder given: the index opens
+    ctx.archive.forget_state(PROFILES_STATE_KEY)  # the profiles the probe kept: computed again, from the index
     try:
         opened = json.loads(ctx.insights.members_overview().model_dump_json())["twins"]
         assert "index" in ctx.__dict__

@@ -68,8 +68,28 @@ def test_each_cold_answer_is_paired_with_a_start_up_just_before_it(
         return next(seconds), 100.0 + len(calls)
 
     monkeypatch.setattr(bench, "_cold", cold)
-    answer, beyond, peak, startups = bench._cold_beyond_startup(["members"], tmp_path, 3)
+    answers, beyond, startups, peak = bench._cold_runs(["members"], tmp_path, 3)
     assert calls == ["--help", "members"] * 3
-    assert answer == 1.5 and startups == [0.5, 0.9, 0.4]
-    assert beyond == pytest.approx(0.9), "the median of the pairs' differences (0.9, 0.6, 1.2)"
+    assert answers == [1.4, 1.5, 1.6] and startups == [0.5, 0.9, 0.4]
+    assert beyond == pytest.approx([0.9, 0.6, 1.2]), "each answer less the start-up just before it"
     assert peak == 106.0
+
+
+def test_every_message_gets_a_vector_words_in_common_pointing_alike() -> None:
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from assistant.insights.bench import index_messages, word_vectors
+
+    v = word_vectors(["roadmap docs review", "roadmap docs merge", "kiln glaze latency", "zzz"], 384)
+    assert np.allclose(np.linalg.norm(v[:3], axis=1), 1.0) and not v[3].any()  # no known word: no direction
+    assert v[0] @ v[1] > 0.5 > abs(float(v[0] @ v[2]))
+    assert np.array_equal(
+        v, word_vectors(["roadmap docs review", "roadmap docs merge", "kiln glaze latency", "zzz"], 384)
+    )
+
+    added: list[int] = []
+    index = SimpleNamespace(encoder=SimpleNamespace(dim=384), add_messages=lambda ms, vs: added.append(len(ms)))
+    assert index_messages(SimpleNamespace(index=index), 12000) == 12000
+    assert sum(added) == 12000 and max(added) <= 5000

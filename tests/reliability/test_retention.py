@@ -19,6 +19,7 @@ from assistant.config import load_settings
 from assistant.context import Context
 from assistant.domain import AuditEvent, Message
 from assistant.encoder import Encoder
+from assistant.insights.member_profiles import STATE_KEY as PROFILES_STATE_KEY
 from assistant.moderation import audit
 from assistant.moderation.models import ModerationActionKind
 from assistant.store import Archive
@@ -72,8 +73,10 @@ def test_retention_leaves_no_trace_of_deleted_messages_in_any_file(retention_ctx
     outcome = ctx.moderation.act(flag.id, ModerationActionKind.DISMISS, MODERATOR, note=f"{OLD_MARK} was a joke")
     assert outcome.ok
     assert _files_holding(data_dir, OLD_MARK, OLD_AUTHOR), "the test must start with the words on disk"
+    ctx.archive.set_state(PROFILES_STATE_KEY, {"profiles": {"a-signature": None}})  # as twins keep them
 
     assert ctx.apply_retention() == 1
+    assert ctx.archive.get_state(PROFILES_STATE_KEY) is None, "members' profiles are computed again"
 
     assert _files_holding(data_dir, OLD_MARK, OLD_AUTHOR) == {}
     assert ctx.archive.find_message(CHANNEL, old_ts) is None
