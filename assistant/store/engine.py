@@ -29,12 +29,23 @@ _URL_HINT = "write it as postgresql://user:password@host:5432/database or sqlite
 
 
 def _has_nul(params: Any) -> bool:
+    """Whether any string in ``params`` (a statement's parameters: a row, or a batch of rows) holds a NUL. Runs
+    before every statement, so scalars are checked inline rather than by a call each (a batch of 500 rows has
+    thousands of values)."""
     if isinstance(params, str):
         return "\x00" in params
     if isinstance(params, dict):
-        return any(_has_nul(v) for v in params.values())
-    if isinstance(params, list | tuple):
-        return any(_has_nul(v) for v in params)
+        values: Any = params.values()
+    elif isinstance(params, list | tuple):
+        values = params
+    else:
+        return False
+    for v in values:
+        if type(v) is str:
+            if "\x00" in v:
+                return True
+        elif isinstance(v, dict | list | tuple | str) and _has_nul(v):
+            return True
     return False
 
 

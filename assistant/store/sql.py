@@ -33,7 +33,10 @@ def strip_nul(value: Any) -> Any:
 
 
 def json_dumps(value: Any) -> str:
-    return json.dumps(strip_nul(value))
+    """``value`` as JSON without NUL characters. ``json.dumps`` escapes a NUL as ``\\u0000``, so a dump without
+    that sequence needs no stripping (one C-level search instead of a Python walk over every value)."""
+    dumped = json.dumps(value)
+    return dumped if "\\u0000" not in dumped else json.dumps(strip_nul(value))
 
 
 def insert_for(dialect: str, table: Any) -> Any:

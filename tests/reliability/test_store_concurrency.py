@@ -260,6 +260,25 @@ def test_nul_characters_never_reach_the_database(archive_url: str) -> None:
         arc.close()
 
 
+def test_the_fast_nul_checks_agree_with_the_full_walk() -> None:
+    import json
+
+    from assistant.store.engine import _has_nul
+    from assistant.store.sql import json_dumps, strip_nul
+
+    values = [
+        {"a": "x\x00y", "b": [1, {"c": "\x00"}]},
+        {"text": "a literal \\u0000, not a NUL"},
+        {"k\x00": 1},
+        ["clean", {"nested": ("tuple", "ok")}],
+        "plain",
+    ]
+    for value in values:
+        assert json_dumps(value) == json.dumps(strip_nul(value))
+    assert _has_nul([("a", "b"), ("c", "d\x00")]) and _has_nul({"x": [1, {"y": "\x00"}]})
+    assert not _has_nul([("a", 1, None, 2.5)]) and not _has_nul({"k": None}) and not _has_nul(())
+
+
 def test_sql_errors_never_carry_the_rows(archive_url: str) -> None:
     arc = Archive(archive_url)
     try:
